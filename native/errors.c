@@ -1,0 +1,184 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Error names and the named constants Java reads at class initialisation,
+ * so no Ouroboros number is written twice.
+ */
+#include <string.h>
+
+#include "jour.h"
+#include "ouroboros_abi.h"
+
+struct jour_errname {
+        int          code;
+        const char * name;
+        const char * text;
+};
+
+static const struct jour_errname errnames[] = {
+        { EAGAIN,        "EAGAIN",        "try again" },
+        { ETIMEDOUT,     "ETIMEDOUT",     "timed out" },
+        { EPERM,         "EPERM",         "operation not permitted by the flow's flags" },
+        { EACCES,        "EACCES",        "permission denied" },
+        { EMSGSIZE,      "EMSGSIZE",      "SDU larger than the buffer or the layer's largest SDU" },
+        { EINVAL,        "EINVAL",        "invalid argument" },
+        { EBADF,         "EBADF",         "bad flow descriptor" },
+        { ENOMEM,        "ENOMEM",        "out of memory" },
+        { ENOSPC,        "ENOSPC",        "no space left" },
+        { EMFILE,        "EMFILE",        "too many open files" },
+        { ENFILE,        "ENFILE",        "too many open files in the system" },
+        { ENOTSUP,       "ENOTSUP",       "not supported on this layer" },
+        { EADDRINUSE,    "EADDRINUSE",    "name already bound by this server" },
+        { ENAMETOOLONG,  "ENAMETOOLONG",  "path too long" },
+        { ENOENT,        "ENOENT",        "no such file or directory" },
+        { ENOTDIR,       "ENOTDIR",       "not a directory" },
+        { ELOOP,         "ELOOP",         "symbolic link where a directory was expected" },
+        { EPROTO,        "EPROTO",        "protocol error" },
+        { ECONNREFUSED,  "ECONNREFUSED",  "connection refused" },
+        { EINTR,         "EINTR",         "interrupted system call" },
+        { ENOTALLOC,     "ENOTALLOC",     "flow is not allocated" },
+        { EIPCPTYPE,     "EIPCPTYPE",     "unknown IPCP type" },
+        { EIRMD,         "EIRMD",         "failed to communicate with the IRMd" },
+        { EIPCP,         "EIPCP",         "failed to communicate with the IPCP: name unreachable" },
+        { EIPCPSTATE,    "EIPCPSTATE",    "target in wrong state" },
+        { EFLOWDOWN,     "EFLOWDOWN",     "flow is down" },
+        { EFLOWPEER,     "EFLOWPEER",     "flow is down: peer timed out" },
+        { ENAME,         "ENAME",         "unknown name: nobody is bound to it" },
+        { ECRYPT,        "ECRYPT",        "encryption error" },
+        { EOAUTH,        "EAUTH",         "authentication error" },
+        { EJOUR_WOKEN,   "EWOKEN",        "woken by close" },
+        { EJOUR_PROTO,   "EPEERPROTO",    "peer broke the embedded layer protocol" },
+        { EJOUR_VERSION, "EVERSION",      "unsupported Ouroboros library version" },
+};
+
+#define N_ERRS (sizeof(errnames) / sizeof(errnames[0]))
+
+struct jour_const {
+        const char * name;
+        int          value;
+};
+
+static const struct jour_const consts[] = {
+        { "FLOWFRDONLY",   FLOWFRDONLY },
+        { "FLOWFWRONLY",   FLOWFWRONLY },
+        { "FLOWFRDWR",     FLOWFRDWR },
+        { "FLOWFACCMODE",  FLOWFACCMODE },
+        { "FLOWFDOWN",     FLOWFDOWN },
+        { "FLOWFRNOBLOCK", FLOWFRNOBLOCK },
+        { "FLOWFWNOBLOCK", FLOWFWNOBLOCK },
+        { "FLOWFRNOPART",  FLOWFRNOPART },
+        { "FLOWFWNOPART",  FLOWFWNOPART },
+        { "FLOWFDEFAULT",  FLOWFDEFAULT },
+        { "FRCTFRTX",      FRCTFRTX },
+        { "FRCTFRESCNTL",  FRCTFRESCNTL },
+        { "FRCTFLINGER",   FRCTFLINGER },
+        { "FLOWSRCVTIMEO", FLOWSRCVTIMEO },
+        { "FLOWGRCVTIMEO", FLOWGRCVTIMEO },
+        { "FLOWSSNDTIMEO", FLOWSSNDTIMEO },
+        { "FLOWGSNDTIMEO", FLOWGSNDTIMEO },
+        { "FLOWSFLAGS",    FLOWSFLAGS },
+        { "FLOWGFLAGS",    FLOWGFLAGS },
+        { "FLOWGRXQLEN",   FLOWGRXQLEN },
+        { "FLOWGTXQLEN",   FLOWGTXQLEN },
+        { "FRCTSFLAGS",    FRCTSFLAGS },
+        { "FRCTGFLAGS",    FRCTGFLAGS },
+        { "FLOW_PKT",      JOUR_EV_PKT },
+        { "FLOW_DOWN",     JOUR_EV_DOWN },
+        { "FLOW_UP",       JOUR_EV_UP },
+        { "FLOW_ALLOC",    JOUR_EV_ALLOC },
+        { "FLOW_DEALLOC",  JOUR_EV_DEALLOC },
+        { "FLOW_PEER",     JOUR_EV_PEER },
+        { "EV_OUT",        JOUR_EV_OUT },
+        { "IN_READ",       JOUR_IN_READ },
+        { "IN_WRITE",      JOUR_IN_WRITE },
+        { "EAGAIN",        EAGAIN },
+        { "EWOKEN",        EJOUR_WOKEN },
+        { "EFLOWDOWN",     EFLOWDOWN },
+        { "EMSGSIZE",      EMSGSIZE },
+        { "ETIMEDOUT",     ETIMEDOUT },
+        { "EINTR",         EINTR },
+        { "ENOTSUP",       ENOTSUP },
+};
+
+#define N_CONSTS (sizeof(consts) / sizeof(consts[0]))
+
+const char * jour_strerror(int code)
+{
+        size_t i;
+
+        for (i = 0; i < N_ERRS; ++i)
+                if (errnames[i].code == code)
+                        return errnames[i].text;
+
+        return strerror(code);
+}
+
+static jstring errorName(JNIEnv * env,
+                         jclass   cls,
+                         jint     code)
+{
+        size_t i;
+
+        (void) cls;
+
+        for (i = 0; i < N_ERRS; ++i)
+                if (errnames[i].code == code)
+                        return (*env)->NewStringUTF(env, errnames[i].name);
+
+        return NULL;
+}
+
+static jstring errorText(JNIEnv * env,
+                         jclass   cls,
+                         jint     code)
+{
+        (void) cls;
+
+        return (*env)->NewStringUTF(env, jour_strerror(code));
+}
+
+static jint constant(JNIEnv * env,
+                     jclass   cls,
+                     jstring  jname)
+{
+        const char * name;
+        size_t       i;
+        jint         val = -1;
+
+        (void) cls;
+
+        name = (*env)->GetStringUTFChars(env, jname, NULL);
+        if (name == NULL)
+                return -1;
+
+        for (i = 0; i < N_CONSTS; ++i) {
+                if (strcmp(consts[i].name, name) == 0) {
+                        val = consts[i].value;
+                        break;
+                }
+        }
+
+        (*env)->ReleaseStringUTFChars(env, jname, name);
+
+        if (i == N_CONSTS) {
+                jclass ex = (*env)->FindClass(env,
+                        "java/lang/IllegalArgumentException");
+                if (ex != NULL)
+                        (*env)->ThrowNew(env, ex, "no such native constant");
+        }
+
+        return val;
+}
+
+static const JNINativeMethod methods[] = {
+        { "errorName", "(I)Ljava/lang/String;",  (void *) errorName },
+        { "errorText", "(I)Ljava/lang/String;",  (void *) errorText },
+        { "constant",  "(Ljava/lang/String;)I", (void *) constant },
+};
+
+int jour_errors_init(JNIEnv * env)
+{
+        return jour_register(env, "io/jouroboros/internal/Native", methods,
+                             sizeof(methods) / sizeof(methods[0]));
+}

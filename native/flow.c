@@ -1,0 +1,548 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Flows: the JNI entry points of io.jouroboros.internal.Native for
+ * allocation, join, read, write and fccntl, on top of the layer table.
+ *
+ * The fccntl state (flags, timeouts, FRCT flags) and the partial-read rule
+ * live here, once for every layer: a layer reads whole SDUs; what does not
+ * fit the caller's buffer stays queued in the flow, never dropped.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "jour.h"
+#include "ouroboros_abi.h"
+
+#define TIMEO_NONE INT64_MAX /* Java's "no timeout" in fccntl calls */
+
+static pthread_key_t scratch_key;
+
+static void scratch_free(void * p)
+{
+        free(p);
+}
+
+/* Per-thread overflow buffer of the layer's largest SDU. */
+static uint8_t * scratch(void)
+{
+        uint8_t * p = pthread_getspecific(scratch_key);
+
+        if (p == NULL) {
+                p = malloc(jour_layer()->max_sdu);
+                if (p != NULL && pthread_setspecific(scratch_key, p) != 0) {
+                        free(p);
+                        p = NULL;
+                }
+        }
+
+        return p;
+}
+
+struct jflow * jflow_new(void * lf)
+{
+        struct jflow * f = calloc(1, sizeof(*f));
+
+        if (f == NULL)
+                return NULL;
+
+        if (pthread_mutex_init(&f->lock, NULL) != 0) {
+                free(f);
+                return NULL;
+        }
+
+        f->layer    = jour_layer();
+        f->lf       = lf;
+        f->flags    = FLOWFDEFAULT;
+        f->rcvtimeo = -1;
+        f->sndtimeo = -1;
+
+        return f;
+}
+
+static void jflow_destroy(struct jflow * f)
+{
+        if (f->lf != NULL)
+                f->layer->flow_dealloc(f->lf);
+
+        free(f->rest);
+        pthread_mutex_destroy(&f->lock);
+        free(f);
+}
+
+int jflow_handle(struct jflow * f)
+{
+        int h = jour_handle_new(JOUR_FLOW, f);
+
+        if (h < 0) {
+                /* The layer flow goes too: nobody else can reach it. */
+                jflow_destroy(f);
+        }
+
+        return h;
+}
+
+struct jflow * jflow_get(int h)
+{
+        return jour_handle_get(h, JOUR_FLOW);
+}
+
+static int get_flags(struct jflow * f)
+{
+        return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------------ */
+
+static jint flowOpen(JNIEnv * env,
+                     jclass   cls)
+{
+        struct jflow * f;
+
+        (void) env;
+        (void) cls;
+
+        f = jflow_new(NULL);
+        if (f == NULL)
+                return -ENOMEM;
+
+        return jflow_handle(f);
+}
+
+/* Publishes a layer flow, or wakes it at once if close came first. */
+static int publish(struct jflow * f,
+                   void *         lf)
+{
+        int closing;
+
+        pthread_mutex_lock(&f->lock);
+        f->lf   = lf;
+        closing = f->closing;
+        if (closing)
+                f->layer->flow_wake(lf);
+        pthread_mutex_unlock(&f->lock);
+
+        return closing ? -EJOUR_WOKEN : 0;
+}
+
+static jint flowAllocStart(JNIEnv *   env,
+                           jclass     cls,
+                           jint       h,
+                           jbyteArray jname,
+                           jlongArray jqos)
+{
+        struct jflow *  f = jflow_get(h);
+        struct jour_qos qs;
+        char            name[JOUR_NAME_MAX + 1];
+        size_t          len;
+        void *          lf = NULL;
+        int             ret;
+
+        (void) cls;
+
+        if (f == NULL)
+                return -EBADF;
+
+        if (f->lf != NULL)
+                return -EINVAL;
+
+        if (jour_get_name(env, jname, name, &len) < 0 ||
+            jour_qos_from_java(env, jqos, &qs) < 0)
+                return -EINVAL;
+
+        if (f->closing)
+                return -EJOUR_WOKEN;
+
+        ret = f->layer->flow_alloc_start(name, len, &qs, &lf);
+        if (ret < 0)
+                return ret;
+
+        f->qos = qs;
+
+        return publish(f, lf);
+}
+
+static jint flowAllocFinish(JNIEnv *   env,
+                            jclass     cls,
+                            jint       h,
+                            jlong      timeo,
+                            jlongArray jqos)
+{
+        struct jflow *  f = jflow_get(h);
+        struct jour_qos qs;
+        int             ret;
+
+        (void) cls;
+
+        if (f == NULL || f->lf == NULL)
+                return -EBADF;
+
+        ret = f->layer->flow_alloc_finish(f->lf, &qs, timeo);
+        if (ret < 0)
+                return (f->closing && ret != -EAGAIN) ? -EJOUR_WOKEN : ret;
+
+        f->qos = qs;
+
+        return jour_qos_to_java(env, &qs, jqos);
+}
+
+static jint flowJoin(JNIEnv *   env,
+                     jclass     cls,
+                     jint       h,
+                     jbyteArray jname)
+{
+        struct jflow * f = jflow_get(h);
+        char           name[JOUR_NAME_MAX + 1];
+        size_t         len;
+        void *         lf = NULL;
+        int            ret;
+
+        (void) cls;
+
+        if (f == NULL)
+                return -EBADF;
+
+        if (f->lf != NULL || jour_get_name(env, jname, name, &len) < 0)
+                return -EINVAL;
+
+        if (f->closing)
+                return -EJOUR_WOKEN;
+
+        ret = f->layer->flow_join(name, len, &lf);
+        if (ret < 0)
+                return ret;
+
+        return publish(f, lf);
+}
+
+/*
+ * Ouroboros's read rule: an SDU larger than the buffer fills it and the
+ * rest stays queued (or, with FLOWFRNOPART, the read fails with EMSGSIZE
+ * and the whole SDU stays queued); a read that exactly fills the buffer
+ * with the end of an SDU is followed by one read of 0 that marks the end.
+ */
+static ssize_t read_rest(struct jflow * f,
+                         uint8_t *      buf,
+                         size_t         count,
+                         int            partrd)
+{
+        size_t n = f->rest_len - f->rest_off;
+
+        if (n > count) {
+                if (!partrd)
+                        return -EMSGSIZE;
+                memcpy(buf, f->rest + f->rest_off, count);
+                f->rest_off += count;
+                return (ssize_t) count;
+        }
+
+        memcpy(buf, f->rest + f->rest_off, n);
+        free(f->rest);
+        f->rest     = NULL;
+        f->rest_off = 0;
+        f->rest_len = 0;
+        f->part_end = partrd && n == count;
+
+        return (ssize_t) n;
+}
+
+static int keep_rest(struct jflow *  f,
+                     const uint8_t * head,
+                     size_t          nhead,
+                     const uint8_t * tail,
+                     size_t          ntail)
+{
+        f->rest = malloc(nhead + ntail);
+        if (f->rest == NULL)
+                return -ENOMEM;
+
+        memcpy(f->rest, head, nhead);
+        memcpy(f->rest + nhead, tail, ntail);
+        f->rest_off = 0;
+        f->rest_len = nhead + ntail;
+
+        return 0;
+}
+
+static ssize_t jflow_read(struct jflow * f,
+                          uint8_t *      buf,
+                          size_t         count)
+{
+        struct iovec iov[2];
+        uint8_t *    over;
+        int          flags = get_flags(f);
+        int          partrd = !(flags & FLOWFRNOPART);
+        ssize_t      n;
+        int          ret;
+
+        if ((flags & FLOWFACCMODE) == FLOWFWRONLY)
+                return -EPERM;
+
+        if (f->part_end) {
+                f->part_end = 0;
+                return 0;
+        }
+
+        if (f->rest != NULL)
+                return read_rest(f, buf, count, partrd);
+
+        over = scratch();
+        if (over == NULL)
+                return -ENOMEM;
+
+        iov[0].iov_base = buf;
+        iov[0].iov_len  = count;
+        iov[1].iov_base = over;
+        iov[1].iov_len  = f->layer->max_sdu;
+
+        n = f->layer->flow_read(f->lf, iov, 2,
+                                (flags & FLOWFRNOBLOCK) ? 0 : f->rcvtimeo);
+        if (n < 0)
+                return (f->closing && n != -EAGAIN) ? -EJOUR_WOKEN : n;
+
+        if ((size_t) n <= count) {
+                f->part_end = partrd && (size_t) n == count;
+                return n;
+        }
+
+        if (!partrd) {
+                ret = keep_rest(f, buf, count, over, (size_t) n - count);
+                return ret < 0 ? ret : -EMSGSIZE;
+        }
+
+        ret = keep_rest(f, NULL, 0, over, (size_t) n - count);
+
+        return ret < 0 ? ret : (ssize_t) count;
+}
+
+/* The bytes [pos, pos + len) of a direct buffer; NULL if not direct. */
+static uint8_t * buffer_at(JNIEnv * env,
+                           jobject  buf,
+                           jint     pos,
+                           jint     len)
+{
+        uint8_t * base;
+        jlong     cap;
+
+        base = (*env)->GetDirectBufferAddress(env, buf);
+        cap  = (*env)->GetDirectBufferCapacity(env, buf);
+        if (base == NULL || pos < 0 || len < 0 || (jlong) pos + len > cap)
+                return NULL;
+
+        return base + pos;
+}
+
+static jint flowRead(JNIEnv * env,
+                     jclass   cls,
+                     jint     h,
+                     jobject  buf,
+                     jint     pos,
+                     jint     len)
+{
+        struct jflow * f = jflow_get(h);
+        uint8_t *      p = buffer_at(env, buf, pos, len);
+
+        (void) cls;
+
+        if (f == NULL || f->lf == NULL)
+                return -ENOTALLOC;
+
+        if (p == NULL)
+                return -EINVAL;
+
+        return (jint) jflow_read(f, p, (size_t) len);
+}
+
+static jint flowWrite(JNIEnv * env,
+                      jclass   cls,
+                      jint     h,
+                      jobject  buf,
+                      jint     pos,
+                      jint     len)
+{
+        struct jflow * f = jflow_get(h);
+        uint8_t *      p = buffer_at(env, buf, pos, len);
+        int            flags;
+        ssize_t        n;
+
+        (void) cls;
+
+        if (f == NULL || f->lf == NULL)
+                return -ENOTALLOC;
+
+        if (p == NULL)
+                return -EINVAL;
+
+        flags = get_flags(f);
+
+        if ((flags & FLOWFACCMODE) == FLOWFRDONLY)
+                return -EPERM;
+
+        if (flags & FLOWFDOWN)
+                return -EFLOWDOWN;
+
+        if ((size_t) len > f->layer->max_sdu)
+                return -EMSGSIZE;
+
+        n = f->layer->flow_write(f->lf, p, (size_t) len,
+                                 (flags & FLOWFWNOBLOCK) ? 0 : f->sndtimeo);
+        if (n < 0 && f->closing && n != -EAGAIN)
+                return -EJOUR_WOKEN;
+
+        return (jint) n;
+}
+
+#define FLAGS_KNOWN (FLOWFACCMODE | FLOWFDOWN | FLOWFRNOBLOCK | \
+                     FLOWFWNOBLOCK | FLOWFRNOPART | FLOWFWNOPART)
+#define FRCT_KNOWN  (FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER)
+
+static jlong flowCntl(JNIEnv * env,
+                      jclass   cls,
+                      jint     h,
+                      jint     cmd,
+                      jlong    arg)
+{
+        struct jflow * f = jflow_get(h);
+        int            flags;
+
+        (void) env;
+        (void) cls;
+
+        if (f == NULL || f->lf == NULL)
+                return -ENOTALLOC;
+
+        switch (cmd) {
+        case FLOWSRCVTIMEO:
+        case FLOWSSNDTIMEO:
+                if (arg < 0)
+                        return -EINVAL;
+                if (cmd == FLOWSRCVTIMEO)
+                        f->rcvtimeo = arg == TIMEO_NONE ? -1 : arg;
+                else
+                        f->sndtimeo = arg == TIMEO_NONE ? -1 : arg;
+                return 0;
+        case FLOWGRCVTIMEO:
+                return f->rcvtimeo < 0 ? TIMEO_NONE : f->rcvtimeo;
+        case FLOWGSNDTIMEO:
+                return f->sndtimeo < 0 ? TIMEO_NONE : f->sndtimeo;
+        case FLOWSFLAGS:
+                if ((arg & ~(jlong) FLAGS_KNOWN) != 0 ||
+                    (arg & FLOWFACCMODE) == FLOWFINVALID)
+                        return -EINVAL;
+                __atomic_store_n(&f->flags, (int) arg, __ATOMIC_RELAXED);
+                return 0;
+        case FLOWGFLAGS:
+                flags = get_flags(f);
+                if (f->layer->flow_is_down(f->lf))
+                        flags |= FLOWFDOWN;
+                return flags;
+        case FLOWGRXQLEN:
+                return f->layer->flow_queue_len(f->lf, 1) +
+                        (f->rest != NULL ? 1 : 0);
+        case FLOWGTXQLEN:
+                return f->layer->flow_queue_len(f->lf, 0);
+        case FRCTSFLAGS:
+                if ((arg & ~(jlong) FRCT_KNOWN) != 0)
+                        return -EINVAL;
+                f->frct = (int) arg;
+                return 0;
+        case FRCTGFLAGS:
+                return f->frct;
+        default:
+                return -EINVAL;
+        }
+}
+
+static jint flowQos(JNIEnv *   env,
+                    jclass     cls,
+                    jint       h,
+                    jlongArray out)
+{
+        struct jflow * f = jflow_get(h);
+
+        (void) cls;
+
+        if (f == NULL || f->lf == NULL)
+                return -ENOTALLOC;
+
+        return jour_qos_to_java(env, &f->qos, out);
+}
+
+static void flowWake(JNIEnv * env,
+                     jclass   cls,
+                     jint     h)
+{
+        struct jflow * f = jflow_get(h);
+
+        (void) env;
+        (void) cls;
+
+        if (f == NULL)
+                return;
+
+        pthread_mutex_lock(&f->lock);
+        f->closing = 1;
+        if (f->lf != NULL)
+                f->layer->flow_wake(f->lf);
+        pthread_mutex_unlock(&f->lock);
+}
+
+static void flowFree(JNIEnv * env,
+                     jclass   cls,
+                     jint     h)
+{
+        struct jflow * f = jflow_get(h);
+
+        (void) env;
+        (void) cls;
+
+        if (f == NULL)
+                return;
+
+        jour_handle_free(h);
+        jflow_destroy(f);
+}
+
+static jint maxSdu(JNIEnv * env,
+                   jclass   cls)
+{
+        (void) env;
+        (void) cls;
+
+        return (jint) jour_layer()->max_sdu;
+}
+
+static const JNINativeMethod methods[] = {
+        { "flowOpen",        "()I",           (void *) flowOpen },
+        { "flowAllocStart",  "(I[B[J)I",      (void *) flowAllocStart },
+        { "flowAllocFinish", "(IJ[J)I",       (void *) flowAllocFinish },
+        { "flowJoin",        "(I[B)I",        (void *) flowJoin },
+        { "flowRead",        "(ILjava/nio/ByteBuffer;II)I",
+          (void *) flowRead },
+        { "flowWrite",       "(ILjava/nio/ByteBuffer;II)I",
+          (void *) flowWrite },
+        { "flowCntl",        "(IIJ)J",        (void *) flowCntl },
+        { "flowQos",         "(I[J)I",        (void *) flowQos },
+        { "flowWake",        "(I)V",          (void *) flowWake },
+        { "flowFree",        "(I)V",          (void *) flowFree },
+        { "maxSdu",          "()I",           (void *) maxSdu },
+};
+
+int jour_flow_init(JNIEnv * env)
+{
+        if (pthread_key_create(&scratch_key, scratch_free) != 0)
+                return -1;
+
+        return jour_register(env, "io/jouroboros/internal/Native", methods,
+                             sizeof(methods) / sizeof(methods[0]));
+}
+
+void jour_flow_fini(void)
+{
+        (void) pthread_key_delete(scratch_key);
+}

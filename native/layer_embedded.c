@@ -1,0 +1,1511 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The embedded layer: Ouroboros flow semantics between the processes of one
+ * user on one machine, with no daemon.
+ *
+ * Control plane: a bound name is a SOCK_SEQPACKET listener in the
+ * rendezvous directory (rendezvous.c); allocation is connect + the
+ * versioned handshake of handshake.h, which also hands over a sealed memfd
+ * with the queue counters of the flow. Data plane: the connected
+ * SEQPACKET socket, one message per SDU, so boundaries are kept by the
+ * kernel and peer death is an immediate end of file. Broadcast layers are
+ * folders of SOCK_DGRAM member sockets.
+ *
+ * Everything blocks in poll()/epoll_wait() on non-blocking sockets, so a
+ * timeout is a poll argument and close() from another thread is a
+ * shutdown() (flows) or an eventfd (accepting sides) that wakes the poll.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "errors.h"
+#include "handshake.h"
+#include "layer.h"
+#include "rendezvous.h"
+
+#define E_MAX_SDU      65536
+#define E_SNDBUF       (4 * (E_MAX_SDU + 4096))
+#define E_MAX_PENDING  128
+#define E_MAX_SERVERS  1024  /* listeners tried per allocation */
+
+/* epoll tags of an accepting side */
+enum etag_kind {
+        TAG_WAKE = 1,
+        TAG_LISTENER,
+        TAG_PENDING
+};
+
+struct etag {
+        int kind;
+};
+
+/* One (process, name) binding: a listener shared by all who bind it. */
+struct ebind {
+        struct etag    tag;
+        struct ebind * next;
+        char           name[256];
+        size_t         len;
+        int            fd;
+        int            dirfd;
+        char           file[32];
+        int            refs;
+};
+
+static struct ebind *   binds;
+static pthread_mutex_t  bind_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct eflow {
+        int              fd;
+        int              bcast;
+        atomic_int       closing;
+        atomic_int       down;
+        struct hs_shm *  shm;   /* NULL for broadcast members */
+        int              tx;    /* our direction in shm       */
+        /* broadcast */
+        int              bdir;
+        char             self[48];
+};
+
+struct epending {
+        struct etag    tag;
+        int            fd;
+        int64_t        deadline;
+        struct ebind * b;
+        struct epending * next;
+};
+
+struct esrv {
+        int               epfd;
+        int               wakefd;
+        struct etag       wake_tag;
+        atomic_int        closing;
+        struct ebind *    names[64];
+        int               n_names;
+        struct epending * pending;
+        int               n_pending;
+};
+
+struct efset {
+        int         epfd;
+        int         wakefd;
+};
+
+/* ---------------------------------------------------------------- */
+
+static int e_init(const char * cfg)
+{
+        return rdv_init(cfg);
+}
+
+static void e_fini(void)
+{
+        rdv_fini();
+}
+
+static int sock_new(int type)
+{
+        int fd;
+        int sz = E_SNDBUF;
+
+        fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+
+        /* Best effort: the default already holds the largest SDU. */
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+
+        return fd;
+}
+
+static int wait_fd(int     fd,
+                   short   ev,
+                   int64_t deadline)
+{
+        struct pollfd p = { .fd = fd, .events = ev, .revents = 0 };
+        int64_t       rem;
+        int           n;
+
+        rem = jour_remaining(deadline);
+        if (rem == 0)
+                return -ETIMEDOUT;
+
+        n = poll(&p, 1, jour_poll_ms(rem));
+        if (n < 0 && errno != EINTR)
+                return -errno;
+
+        return 0;
+}
+
+/* ------------------------------------------------------------ flows */
+
+static struct eflow * eflow_new(int fd)
+{
+        struct eflow * f = calloc(1, sizeof(*f));
+
+        if (f == NULL)
+                return NULL;
+
+        f->fd   = fd;
+        f->bdir = -1;
+        atomic_init(&f->closing, 0);
+        atomic_init(&f->down, 0);
+
+        return f;
+}
+
+static void e_flow_dealloc(void * lf)
+{
+        struct eflow * f = lf;
+
+        if (f == NULL)
+                return;
+
+        if (f->shm != NULL)
+                munmap(f->shm, HS_SHM_SIZE);
+
+        if (f->bcast && f->bdir >= 0)
+                (void) unlinkat(f->bdir, f->self, 0);
+
+        if (f->bdir >= 0)
+                close(f->bdir);
+
+        if (f->fd >= 0)
+                close(f->fd);
+
+        free(f);
+}
+
+static void e_flow_wake(void * lf)
+{
+        struct eflow * f = lf;
+
+        atomic_store(&f->closing, 1);
+
+        /* Wakes every poll on it: reads see end of file, writes EPIPE. */
+        (void) shutdown(f->fd, SHUT_RDWR);
+}
+
+static int shm_create(struct hs_shm ** out)
+{
+        void * p;
+        int    fd;
+
+        fd = memfd_create("jouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+
+        if (ftruncate(fd, HS_SHM_SIZE) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+                  F_SEAL_SEAL) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+
+        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+
+        *out = p;
+
+        return fd;
+}
+
+/* A peer's memfd is mapped only if it can never shrink under us (SIGBUS). */
+static int shm_map_peer(int fd, struct hs_shm ** out)
+{
+        struct stat st;
+        int         seals;
+        void *      p;
+
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            st.st_size < HS_SHM_SIZE)
+                return -EJOUR_PROTO;
+
+        seals = fcntl(fd, F_GET_SEALS);
+        if (seals < 0 || !(seals & F_SEAL_SHRINK))
+                return -EJOUR_PROTO;
+
+        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+
+        *out = p;
+
+        return 0;
+}
+
+static int connect_any(int          dirfd,
+                       int *        out)
+{
+        struct sockaddr_un sa;
+        struct dirent *    de;
+        DIR *              d;
+        char (*files)[32]  = NULL;
+        ino_t *            inos = NULL;
+        size_t             n = 0;
+        int                dup_fd;
+        int                ret = -ENAME;
+        int                busy = 0;
+
+        dup_fd = dup(dirfd);
+        if (dup_fd < 0)
+                return -errno;
+
+        d = fdopendir(dup_fd);
+        if (d == NULL) {
+                close(dup_fd);
+                return -errno;
+        }
+
+        files = malloc(E_MAX_SERVERS * sizeof(*files));
+        inos  = malloc(E_MAX_SERVERS * sizeof(*inos));
+        if (files == NULL || inos == NULL) {
+                ret = -ENOMEM;
+                goto out;
+        }
+
+        while ((de = readdir(d)) != NULL && n < E_MAX_SERVERS) {
+                size_t l = strlen(de->d_name);
+                if (l < 3 || l >= sizeof(files[0]) ||
+                    strcmp(de->d_name + l - 2, ".s") != 0)
+                        continue;
+                strcpy(files[n], de->d_name);
+                inos[n] = de->d_ino;
+                ++n;
+        }
+
+        if (n == 0)
+                goto out;
+
+        /* Several processes bound to one name share the load: draw one. */
+        while (n > 0) {
+                size_t j   = (size_t) (rdv_random() % n);
+                int    len = rdv_addr(dirfd, files[j], &sa);
+                int    fd  = -1;
+
+                if (len >= 0) {
+                        fd = sock_new(SOCK_SEQPACKET);
+                        if (fd < 0) {
+                                ret = fd;
+                                goto out;
+                        }
+
+                        if (connect(fd, (struct sockaddr *) &sa, len) == 0) {
+                                *out = fd;
+                                ret  = 0;
+                                goto out;
+                        }
+
+                        if (errno == ECONNREFUSED)
+                                rdv_unlink_stale(dirfd, files[j], inos[j]);
+                        else if (errno == EAGAIN)
+                                busy = 1;
+
+                        close(fd);
+                }
+
+                --n;
+                memcpy(files[j], files[n], sizeof(files[0]));
+                inos[j] = inos[n];
+        }
+
+        ret = busy ? -EIPCP : -ENAME;
+ out:
+        free(files);
+        free(inos);
+        closedir(d);
+
+        return ret;
+}
+
+static int send_with_fd(int          fd,
+                        const void * buf,
+                        size_t       len,
+                        int          pass)
+{
+        union {
+                char           buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct iovec    iov = { .iov_base = (void *) buf, .iov_len = len };
+        struct msghdr   m;
+        struct cmsghdr * c;
+        ssize_t         n;
+
+        memset(&m, 0, sizeof(m));
+        m.msg_iov    = &iov;
+        m.msg_iovlen = 1;
+
+        if (pass >= 0) {
+                memset(&u, 0, sizeof(u));
+                m.msg_control    = u.buf;
+                m.msg_controllen = sizeof(u.buf);
+                c = CMSG_FIRSTHDR(&m);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type  = SCM_RIGHTS;
+                c->cmsg_len   = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &pass, sizeof(int));
+        }
+
+        do {
+                n = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+
+        if (n < 0)
+                return -errno;
+
+        return (size_t) n == len ? 0 : -EIO;
+}
+
+static int e_flow_alloc_start(const char *            name,
+                              size_t                  len,
+                              const struct jour_qos * qs,
+                              void **                 lf)
+{
+        uint8_t        req[HS_REQ_MAX];
+        struct eflow * f;
+        int            dirfd;
+        int            fd = -1;
+        int            mfd;
+        int            ret;
+
+        dirfd = rdv_open_dir(RDV_NAME_DIR, name, len, 0);
+        if (dirfd < 0)
+                return dirfd;
+
+        ret = connect_any(dirfd, &fd);
+        close(dirfd);
+        if (ret < 0)
+                return ret;
+
+        f = eflow_new(fd);
+        if (f == NULL) {
+                close(fd);
+                return -ENOMEM;
+        }
+
+        mfd = shm_create(&f->shm);
+        if (mfd < 0) {
+                e_flow_dealloc(f);
+                return mfd;
+        }
+
+        f->tx = 0;
+
+        ret = send_with_fd(fd, req, hs_req_encode(req, name, len, qs), mfd);
+        close(mfd);
+        if (ret < 0) {
+                e_flow_dealloc(f);
+                return -EIPCP;
+        }
+
+        *lf = f;
+
+        return 0;
+}
+
+static int e_flow_alloc_finish(void *            lf,
+                               struct jour_qos * qs,
+                               int64_t           timeo)
+{
+        struct eflow * f = lf;
+        uint8_t        rep[HS_REPLY_LEN + 1];
+        int64_t        deadline = jour_deadline(timeo);
+        ssize_t        n;
+        int            ret;
+
+        for (;;) {
+                n = recv(f->fd, rep, sizeof(rep), MSG_DONTWAIT);
+                if (n > 0)
+                        break;
+                if (n == 0)
+                        return atomic_load(&f->closing) ?
+                                -EJOUR_WOKEN : -EIPCP;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EAGAIN)
+                        return errno == ECONNRESET ? -EIPCP : -errno;
+                if (timeo == 0)
+                        return -EAGAIN;
+                ret = wait_fd(f->fd, POLLIN, deadline);
+                if (ret < 0)
+                        return ret;
+        }
+
+        return hs_reply_decode(rep, (size_t) n, qs);
+}
+
+static ssize_t e_flow_read(void *         lf,
+                           struct iovec * iov,
+                           int            iovcnt,
+                           int64_t        timeo)
+{
+        struct eflow * f = lf;
+        struct iovec   v[4];
+        struct msghdr  m;
+        uint8_t        hdr;
+        int64_t        deadline = jour_deadline(timeo);
+        ssize_t        n;
+        int            i;
+        int            ret;
+
+        if (iovcnt > 3)
+                return -EINVAL;
+
+        v[0].iov_base = &hdr;
+        v[0].iov_len  = 1;
+        for (i = 0; i < iovcnt; ++i)
+                v[i + 1] = iov[i];
+
+        for (;;) {
+                memset(&m, 0, sizeof(m));
+                m.msg_iov    = v;
+                m.msg_iovlen = (size_t) iovcnt + 1;
+
+                n = recvmsg(f->fd, &m, MSG_DONTWAIT);
+                if (n > 0) {
+                        if (hdr != MSG_DATA || (m.msg_flags & MSG_TRUNC)) {
+                                if (f->bcast)
+                                        continue; /* drop a stray datagram */
+                                atomic_store(&f->down, 1);
+                                return -EJOUR_PROTO;
+                        }
+                        if (f->shm != NULL)
+                                __atomic_fetch_add(&f->shm->dir[1 - f->tx].rcvd,
+                                                   1, __ATOMIC_RELEASE);
+                        return n - 1;
+                }
+
+                if (n == 0) {
+                        atomic_store(&f->down, 1);
+                        return -EFLOWDOWN;
+                }
+
+                if (errno == EINTR)
+                        continue;
+
+                if (errno != EAGAIN) {
+                        if (errno == ECONNRESET || errno == ENOTCONN) {
+                                atomic_store(&f->down, 1);
+                                return -EFLOWDOWN;
+                        }
+                        return -errno;
+                }
+
+                if (timeo == 0)
+                        return -EAGAIN;
+
+                ret = wait_fd(f->fd, POLLIN, deadline);
+                if (ret < 0)
+                        return ret;
+        }
+}
+
+static ssize_t flow_send(struct eflow * f,
+                         const void *   buf,
+                         size_t         len,
+                         int64_t        timeo)
+{
+        uint8_t        hdr = MSG_DATA;
+        struct iovec   v[2];
+        struct msghdr  m;
+        int64_t        deadline = jour_deadline(timeo);
+        uint64_t *     sent = NULL;
+        ssize_t        n;
+        int            ret;
+
+        v[0].iov_base = &hdr;
+        v[0].iov_len  = 1;
+        v[1].iov_base = (void *) buf;
+        v[1].iov_len  = len;
+
+        memset(&m, 0, sizeof(m));
+        m.msg_iov    = v;
+        m.msg_iovlen = 2;
+
+        if (f->shm != NULL)
+                sent = &f->shm->dir[f->tx].sent;
+
+        for (;;) {
+                /* Count first, so the reader never sees more read than sent. */
+                if (sent != NULL)
+                        __atomic_fetch_add(sent, 1, __ATOMIC_RELEASE);
+
+                n = sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n >= 0)
+                        return (ssize_t) len;
+
+                if (sent != NULL)
+                        __atomic_fetch_sub(sent, 1, __ATOMIC_RELEASE);
+
+                if (errno == EINTR)
+                        continue;
+
+                if (errno == EPIPE || errno == ECONNRESET ||
+                    errno == ENOTCONN) {
+                        atomic_store(&f->down, 1);
+                        return -EFLOWDOWN;
+                }
+
+                if (errno != EAGAIN)
+                        return -errno;
+
+                if (timeo == 0)
+                        return -EAGAIN;
+
+                ret = wait_fd(f->fd, POLLOUT, deadline);
+                if (ret < 0)
+                        return ret;
+        }
+}
+
+/* Broadcast: one datagram to every other member of the layer's folder. */
+static ssize_t bcast_send(struct eflow * f,
+                          const void *   buf,
+                          size_t         len,
+                          int64_t        timeo)
+{
+        uint8_t            hdr = MSG_DATA;
+        struct iovec       v[2];
+        struct msghdr      m;
+        struct sockaddr_un sa;
+        struct dirent *    de;
+        DIR *              d;
+        int64_t            deadline = jour_deadline(timeo);
+        int                dup_fd;
+        ssize_t            ret = (ssize_t) len;
+
+        v[0].iov_base = &hdr;
+        v[0].iov_len  = 1;
+        v[1].iov_base = (void *) buf;
+        v[1].iov_len  = len;
+
+        dup_fd = dup(f->bdir);
+        if (dup_fd < 0)
+                return -errno;
+
+        d = fdopendir(dup_fd);
+        if (d == NULL) {
+                close(dup_fd);
+                return -errno;
+        }
+
+        while ((de = readdir(d)) != NULL) {
+                size_t l = strlen(de->d_name);
+                int    salen;
+
+                if (l < 3 || strcmp(de->d_name + l - 2, ".m") != 0 ||
+                    strcmp(de->d_name, f->self) == 0)
+                        continue;
+
+                salen = rdv_addr(f->bdir, de->d_name, &sa);
+                if (salen < 0)
+                        continue;
+
+                memset(&m, 0, sizeof(m));
+                m.msg_name    = &sa;
+                m.msg_namelen = (socklen_t) salen;
+                m.msg_iov     = v;
+                m.msg_iovlen  = 2;
+
+                for (;;) {
+                        if (sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL)
+                            >= 0)
+                                break;
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == ECONNREFUSED) {
+                                rdv_unlink_stale(f->bdir, de->d_name,
+                                                 de->d_ino);
+                                break;
+                        }
+                        if (errno != EAGAIN || timeo == 0)
+                                break; /* best effort, like the IPCP */
+                        if (atomic_load(&f->closing)) {
+                                ret = -EFLOWDOWN;
+                                goto out;
+                        }
+                        if (jour_remaining(deadline) == 0) {
+                                ret = -ETIMEDOUT;
+                                goto out;
+                        }
+                        /* A member's queue is full; it has no wake-up. */
+                        (void) poll(NULL, 0, 1);
+                }
+        }
+ out:
+        closedir(d);
+
+        return ret;
+}
+
+static ssize_t e_flow_write(void *       lf,
+                            const void * buf,
+                            size_t       len,
+                            int64_t      timeo)
+{
+        struct eflow * f = lf;
+
+        if (len > E_MAX_SDU)
+                return -EMSGSIZE;
+
+        if (atomic_load(&f->closing))
+                return -EFLOWDOWN;
+
+        return f->bcast ? bcast_send(f, buf, len, timeo) :
+                flow_send(f, buf, len, timeo);
+}
+
+static int e_flow_queue_len(void * lf,
+                            int    rx)
+{
+        struct eflow * f = lf;
+        struct hs_dir * d;
+        uint64_t       s;
+        uint64_t       r;
+
+        if (f->shm == NULL)
+                return -ENOTSUP;
+
+        d = &f->shm->dir[rx ? 1 - f->tx : f->tx];
+        r = __atomic_load_n(&d->rcvd, __ATOMIC_ACQUIRE);
+        s = __atomic_load_n(&d->sent, __ATOMIC_ACQUIRE);
+
+        /* The peer can scribble on the page: never trust it beyond range. */
+        if (s < r)
+                return 0;
+
+        return s - r > 0x7fffffff ? 0x7fffffff : (int) (s - r);
+}
+
+static int e_flow_fd(void * lf)
+{
+        return ((struct eflow *) lf)->fd;
+}
+
+static int e_flow_is_down(void * lf)
+{
+        struct eflow * f = lf;
+        struct pollfd  p = { .fd = f->fd, .events = POLLRDHUP, .revents = 0 };
+
+        if (atomic_load(&f->down))
+                return 1;
+
+        if (f->bcast)
+                return 0;
+
+        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP |
+                                                  POLLERR)))
+                return 1;
+
+        return 0;
+}
+
+static int e_flow_join(const char * layer,
+                       size_t       len,
+                       void **      lf)
+{
+        struct sockaddr_un sa;
+        struct eflow *     f;
+        static atomic_uint seq;
+        int                dirfd;
+        int                fd;
+        int                salen;
+
+        dirfd = rdv_open_dir(RDV_BCAST_DIR, layer, len, 1);
+        if (dirfd < 0)
+                return dirfd;
+
+        fd = sock_new(SOCK_DGRAM);
+        if (fd < 0) {
+                close(dirfd);
+                return fd;
+        }
+
+        f = eflow_new(fd);
+        if (f == NULL) {
+                close(fd);
+                close(dirfd);
+                return -ENOMEM;
+        }
+
+        f->bcast = 1;
+        f->bdir  = dirfd;
+        snprintf(f->self, sizeof(f->self), "%d-%u.m", (int) getpid(),
+                 atomic_fetch_add(&seq, 1));
+
+        /* A file of a dead process with our pid would block the bind. */
+        (void) unlinkat(dirfd, f->self, 0);
+
+        salen = rdv_addr(dirfd, f->self, &sa);
+        if (salen < 0 || bind(fd, (struct sockaddr *) &sa, salen) < 0) {
+                int e = salen < 0 ? -salen : errno;
+                f->self[0] = '\0';
+                e_flow_dealloc(f);
+                return -e;
+        }
+
+        *lf = f;
+
+        return 0;
+}
+
+/* ------------------------------------------------- process bindings */
+
+static struct ebind * bind_find(const char * name,
+                                size_t       len)
+{
+        struct ebind * b;
+
+        for (b = binds; b != NULL; b = b->next)
+                if (b->len == len && memcmp(b->name, name, len) == 0)
+                        return b;
+
+        return NULL;
+}
+
+static int listener_new(struct ebind * b)
+{
+        struct sockaddr_un sa;
+        char               tmp[48];
+        int                salen;
+        int                fd;
+        int                tries;
+
+        for (tries = 0; tries < 3; ++tries) {
+                b->dirfd = rdv_open_dir(RDV_NAME_DIR, b->name, b->len, 1);
+                if (b->dirfd < 0)
+                        return b->dirfd;
+
+                fd = sock_new(SOCK_SEQPACKET);
+                if (fd < 0) {
+                        close(b->dirfd);
+                        return fd;
+                }
+
+                snprintf(b->file, sizeof(b->file), "%d.s", (int) getpid());
+                snprintf(tmp, sizeof(tmp), ".%d-%llx.t", (int) getpid(),
+                         (unsigned long long) rdv_random());
+
+                salen = rdv_addr(b->dirfd, tmp, &sa);
+                if (salen < 0) {
+                        close(fd);
+                        close(b->dirfd);
+                        return salen;
+                }
+
+                /*
+                 * Bind under a temporary name and rename once listening,
+                 * so a client never takes a live server for a stale one.
+                 */
+                if (bind(fd, (struct sockaddr *) &sa, salen) == 0 &&
+                    listen(fd, SOMAXCONN) == 0 &&
+                    renameat(b->dirfd, tmp, b->dirfd, b->file) == 0) {
+                        b->fd = fd;
+                        return 0;
+                }
+
+                {
+                        int e = errno;
+                        (void) unlinkat(b->dirfd, tmp, 0);
+                        close(fd);
+                        close(b->dirfd);
+                        /* The folder was removed by a last unbind: again. */
+                        if (e != ENOENT)
+                                return -e;
+                }
+        }
+
+        return -ENOENT;
+}
+
+static struct ebind * bind_get(const char * name,
+                               size_t       len,
+                               int *        err)
+{
+        struct ebind * b;
+        int            ret;
+
+        pthread_mutex_lock(&bind_lock);
+
+        b = bind_find(name, len);
+        if (b != NULL) {
+                ++b->refs;
+                pthread_mutex_unlock(&bind_lock);
+                return b;
+        }
+
+        b = calloc(1, sizeof(*b));
+        if (b == NULL) {
+                pthread_mutex_unlock(&bind_lock);
+                *err = -ENOMEM;
+                return NULL;
+        }
+
+        b->tag.kind = TAG_LISTENER;
+        memcpy(b->name, name, len);
+        b->len  = len;
+        b->refs = 1;
+
+        ret = listener_new(b);
+        if (ret < 0) {
+                free(b);
+                pthread_mutex_unlock(&bind_lock);
+                *err = ret;
+                return NULL;
+        }
+
+        b->next = binds;
+        binds   = b;
+
+        pthread_mutex_unlock(&bind_lock);
+
+        return b;
+}
+
+static void bind_put(struct ebind * b)
+{
+        struct ebind ** p;
+
+        pthread_mutex_lock(&bind_lock);
+
+        if (--b->refs > 0) {
+                pthread_mutex_unlock(&bind_lock);
+                return;
+        }
+
+        for (p = &binds; *p != NULL; p = &(*p)->next) {
+                if (*p == b) {
+                        *p = b->next;
+                        break;
+                }
+        }
+
+        (void) unlinkat(b->dirfd, b->file, 0);
+        close(b->fd);
+        close(b->dirfd);
+        free(b);
+
+        pthread_mutex_unlock(&bind_lock);
+}
+
+static int e_proc_bind(const char * name,
+                       size_t       len)
+{
+        int err = 0;
+
+        return bind_get(name, len, &err) == NULL ? err : 0;
+}
+
+static int e_proc_unbind(const char * name,
+                         size_t       len)
+{
+        struct ebind * b;
+
+        pthread_mutex_lock(&bind_lock);
+        b = bind_find(name, len);
+        pthread_mutex_unlock(&bind_lock);
+
+        if (b == NULL)
+                return -ENAME;
+
+        bind_put(b);
+
+        return 0;
+}
+
+/* ---------------------------------------------------- accepting side */
+
+static int e_srv_create(void ** srv)
+{
+        struct esrv *      s;
+        struct epoll_event ev;
+
+        s = calloc(1, sizeof(*s));
+        if (s == NULL)
+                return -ENOMEM;
+
+        s->epfd   = epoll_create1(EPOLL_CLOEXEC);
+        s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (s->epfd < 0 || s->wakefd < 0) {
+                int e = errno;
+                if (s->epfd >= 0)
+                        close(s->epfd);
+                if (s->wakefd >= 0)
+                        close(s->wakefd);
+                free(s);
+                return -e;
+        }
+
+        s->wake_tag.kind = TAG_WAKE;
+        atomic_init(&s->closing, 0);
+
+        ev.events   = EPOLLIN;
+        ev.data.ptr = &s->wake_tag;
+        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &ev) < 0) {
+                int e = errno;
+                close(s->epfd);
+                close(s->wakefd);
+                free(s);
+                return -e;
+        }
+
+        *srv = s;
+
+        return 0;
+}
+
+static int e_srv_bind(void *       srv,
+                      const char * name,
+                      size_t       len)
+{
+        struct esrv *      s = srv;
+        struct ebind *     b;
+        struct epoll_event ev;
+        int                err = 0;
+        int                i;
+
+        for (i = 0; i < s->n_names; ++i)
+                if (s->names[i]->len == len &&
+                    memcmp(s->names[i]->name, name, len) == 0)
+                        return 0;
+
+        if (s->n_names == (int) (sizeof(s->names) / sizeof(s->names[0])))
+                return -ENOSPC;
+
+        b = bind_get(name, len, &err);
+        if (b == NULL)
+                return err;
+
+        ev.events   = EPOLLIN;
+        ev.data.ptr = &b->tag;
+        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, b->fd, &ev) < 0) {
+                err = -errno;
+                bind_put(b);
+                return err;
+        }
+
+        s->names[s->n_names++] = b;
+
+        return 0;
+}
+
+static void pending_drop(struct esrv *     s,
+                         struct epending * p)
+{
+        struct epending ** pp;
+
+        for (pp = &s->pending; *pp != NULL; pp = &(*pp)->next) {
+                if (*pp == p) {
+                        *pp = p->next;
+                        break;
+                }
+        }
+
+        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+        if (p->fd >= 0)
+                close(p->fd);
+        --s->n_pending;
+        free(p);
+}
+
+static void pending_add(struct esrv *  s,
+                        struct ebind * b,
+                        int            fd)
+{
+        struct epending *  p;
+        struct epoll_event ev;
+
+        /*
+         * Too many half-open handshakes: refuse the newcomer (dropping an
+         * older one here could free a tag the caller is still iterating).
+         * The silent ones expire after HS_TIMEOUT_NS.
+         */
+        if (s->n_pending >= E_MAX_PENDING) {
+                close(fd);
+                return;
+        }
+
+        p = calloc(1, sizeof(*p));
+        if (p == NULL) {
+                close(fd);
+                return;
+        }
+
+        p->tag.kind = TAG_PENDING;
+        p->fd       = fd;
+        p->b        = b;
+        p->deadline = jour_now_ns() + HS_TIMEOUT_NS;
+
+        ev.events   = EPOLLIN | EPOLLRDHUP;
+        ev.data.ptr = &p->tag;
+        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                close(fd);
+                free(p);
+                return;
+        }
+
+        p->next    = s->pending;
+        s->pending = p;
+        ++s->n_pending;
+}
+
+static void refuse(int fd,
+                   int code)
+{
+        uint8_t rep[HS_REPLY_LEN];
+
+        (void) send_with_fd(fd, rep, hs_reply_encode(rep, code, NULL), -1);
+}
+
+/*
+ * Reads a pending connection's request. Returns 1 with a new flow, 0 when
+ * it must wait for more, -1 when the connection was refused and dropped.
+ */
+static int pending_serve(struct esrv *     s,
+                         struct epending * p,
+                         struct jour_qos * qs,
+                         void **           lf)
+{
+        union {
+                char           buf[CMSG_SPACE(4 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        uint8_t          req[HS_REQ_MAX + 1];
+        uint8_t          rep[HS_REPLY_LEN];
+        struct iovec     iov = { .iov_base = req, .iov_len = sizeof(req) };
+        struct msghdr    m;
+        struct cmsghdr * c;
+        struct eflow *   f;
+        const char *     name;
+        size_t           len;
+        int              fds[4];
+        int              n_fds = 0;
+        ssize_t          n;
+        int              code;
+        int              i;
+
+        memset(&m, 0, sizeof(m));
+        m.msg_iov        = &iov;
+        m.msg_iovlen     = 1;
+        m.msg_control    = u.buf;
+        m.msg_controllen = sizeof(u.buf);
+
+        n = recvmsg(p->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+
+        for (c = CMSG_FIRSTHDR(&m); n > 0 && c != NULL;
+             c = CMSG_NXTHDR(&m, c)) {
+                size_t k;
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                while (k-- > 0 && n_fds < 4) {
+                        memcpy(&fds[n_fds], CMSG_DATA(c) + k * sizeof(int),
+                               sizeof(int));
+                        ++n_fds;
+                }
+        }
+
+        if (n <= 0) {
+                code = -1;
+                goto drop;
+        }
+
+        code = (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ? EPROTO :
+                hs_req_decode(req, (size_t) n, &name, &len, qs);
+        if (code == 0 && (len != p->b->len ||
+                          memcmp(name, p->b->name, len) != 0))
+                code = ENAME;
+        if (code == 0 && n_fds != 1)
+                code = EPROTO;
+        if (code != 0)
+                goto drop;
+
+        f = eflow_new(p->fd);
+        if (f == NULL) {
+                code = ENOMEM;
+                goto drop;
+        }
+
+        if (shm_map_peer(fds[0], &f->shm) < 0) {
+                f->fd = -1;
+                e_flow_dealloc(f);
+                code = EPROTO;
+                goto drop;
+        }
+
+        f->tx = 1;
+
+        if (send_with_fd(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
+                f->fd = -1;
+                e_flow_dealloc(f);
+                code = -1;
+                goto drop;
+        }
+
+        close(fds[0]);
+        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+        p->fd = -1;
+        pending_drop(s, p);
+
+        *lf = f;
+
+        return 1;
+ drop:
+        for (i = 0; i < n_fds; ++i)
+                close(fds[i]);
+        if (code > 0)
+                refuse(p->fd, code);
+        pending_drop(s, p);
+
+        return -1;
+}
+
+static void accept_all(struct esrv *  s,
+                       struct ebind * b)
+{
+        int fd;
+
+        while ((fd = accept4(b->fd, NULL, NULL,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+                pending_add(s, b, fd);
+}
+
+static int64_t expire_pending(struct esrv * s)
+{
+        struct epending * p = s->pending;
+        int64_t           now = jour_now_ns();
+        int64_t           next = -1;
+
+        while (p != NULL) {
+                struct epending * nx = p->next;
+                if (p->deadline <= now)
+                        pending_drop(s, p);
+                else if (next < 0 || p->deadline < next)
+                        next = p->deadline;
+                p = nx;
+        }
+
+        return next;
+}
+
+static int e_srv_accept(void *            srv,
+                        struct jour_qos * qs,
+                        int64_t           timeo,
+                        void **           lf)
+{
+        struct esrv *      s = srv;
+        struct epoll_event ev[16];
+        int64_t            deadline = jour_deadline(timeo);
+        int64_t            next;
+        int64_t            rem;
+        int                n;
+        int                i;
+
+        if (s->n_names == 0)
+                return -ENAME;
+
+        for (;;) {
+                if (atomic_load(&s->closing))
+                        return -EJOUR_WOKEN;
+
+                next = expire_pending(s);
+                rem  = jour_remaining(deadline);
+                if (next >= 0) {
+                        int64_t r2 = next - jour_now_ns();
+                        if (r2 < 0)
+                                r2 = 0;
+                        if (rem < 0 || r2 < rem)
+                                rem = r2;
+                }
+
+                n = epoll_wait(s->epfd, ev, 16, timeo == 0 ? 0 :
+                               jour_poll_ms(rem));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+
+                for (i = 0; i < n; ++i) {
+                        struct etag * t = ev[i].data.ptr;
+                        if (t->kind == TAG_WAKE)
+                                return -EJOUR_WOKEN;
+                        if (t->kind == TAG_LISTENER)
+                                accept_all(s, (struct ebind *) t);
+                }
+
+                for (i = 0; i < n; ++i) {
+                        struct etag * t = ev[i].data.ptr;
+                        if (t->kind != TAG_PENDING)
+                                continue;
+                        if (pending_serve(s, (struct epending *) t, qs, lf)
+                            == 1)
+                                return 0;
+                }
+
+                /* Served pendings may have freed tags of later events. */
+                if (n > 0)
+                        continue;
+
+                if (timeo == 0)
+                        return -EAGAIN;
+
+                if (jour_remaining(deadline) == 0)
+                        return -ETIMEDOUT;
+        }
+}
+
+static void e_srv_wake(void * srv)
+{
+        struct esrv * s = srv;
+        uint64_t      one = 1;
+
+        atomic_store(&s->closing, 1);
+
+        if (write(s->wakefd, &one, sizeof(one)) < 0) {
+                /* Counter full means it is already signalled. */
+        }
+}
+
+static void e_srv_destroy(void * srv)
+{
+        struct esrv * s = srv;
+        int           i;
+
+        while (s->pending != NULL)
+                pending_drop(s, s->pending);
+
+        for (i = 0; i < s->n_names; ++i) {
+                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->names[i]->fd,
+                                 NULL);
+                bind_put(s->names[i]);
+        }
+
+        close(s->epfd);
+        close(s->wakefd);
+        free(s);
+}
+
+static int e_srv_fd(void * srv)
+{
+        return ((struct esrv *) srv)->epfd;
+}
+
+/* --------------------------------------------------------- flow sets */
+
+#define FSET_WAKE_TAG UINT64_MAX
+
+static int e_fset_create(void ** fs)
+{
+        struct efset *     s;
+        struct epoll_event ev;
+
+        s = calloc(1, sizeof(*s));
+        if (s == NULL)
+                return -ENOMEM;
+
+        s->epfd   = epoll_create1(EPOLL_CLOEXEC);
+        s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+        ev.events   = EPOLLIN;
+        ev.data.u64 = FSET_WAKE_TAG;
+
+        if (s->epfd < 0 || s->wakefd < 0 ||
+            epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &ev) < 0) {
+                int e = errno;
+                if (s->epfd >= 0)
+                        close(s->epfd);
+                if (s->wakefd >= 0)
+                        close(s->wakefd);
+                free(s);
+                return -e;
+        }
+
+        *fs = s;
+
+        return 0;
+}
+
+static void e_fset_destroy(void * fs)
+{
+        struct efset * s = fs;
+
+        close(s->epfd);
+        close(s->wakefd);
+        free(s);
+}
+
+static int obj_fd(void * obj,
+                  int    is_srv)
+{
+        return is_srv ? e_srv_fd(obj) : e_flow_fd(obj);
+}
+
+static int fset_ctl(void *   fs,
+                    int      op,
+                    void *   obj,
+                    int      is_srv,
+                    uint64_t tag,
+                    int      interest)
+{
+        struct efset *     s = fs;
+        struct epoll_event ev;
+
+        ev.events = EPOLLRDHUP;
+        if (interest & JOUR_IN_READ)
+                ev.events |= EPOLLIN;
+        if (interest & JOUR_IN_WRITE)
+                ev.events |= EPOLLOUT;
+        ev.data.u64 = tag;
+
+        if (epoll_ctl(s->epfd, op, obj_fd(obj, is_srv), &ev) < 0)
+                return -errno;
+
+        return 0;
+}
+
+static int e_fset_add(void *   fs,
+                      void *   obj,
+                      int      is_srv,
+                      uint64_t tag,
+                      int      interest)
+{
+        return fset_ctl(fs, EPOLL_CTL_ADD, obj, is_srv, tag, interest);
+}
+
+static int e_fset_mod(void *   fs,
+                      void *   obj,
+                      int      is_srv,
+                      uint64_t tag,
+                      int      interest)
+{
+        return fset_ctl(fs, EPOLL_CTL_MOD, obj, is_srv, tag, interest);
+}
+
+static int e_fset_del(void * fs,
+                      void * obj,
+                      int    is_srv)
+{
+        struct efset * s = fs;
+
+        if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, obj_fd(obj, is_srv), NULL) < 0)
+                return -errno;
+
+        return 0;
+}
+
+static int e_fset_wait(void *              fs,
+                       struct jour_event * out,
+                       int                 max,
+                       int64_t             timeo)
+{
+        struct efset *     s = fs;
+        struct epoll_event ev[256];
+        int                n;
+        int                i;
+        int                k = 0;
+
+        if (max > 256)
+                max = 256;
+
+        n = epoll_wait(s->epfd, ev, max, timeo == 0 ? 0 : jour_poll_ms(timeo));
+        if (n < 0)
+                return errno == EINTR ? -EINTR : -errno;
+
+        for (i = 0; i < n; ++i) {
+                uint32_t e = ev[i].events;
+                uint32_t r = 0;
+
+                if (ev[i].data.u64 == FSET_WAKE_TAG) {
+                        uint64_t v;
+                        if (read(s->wakefd, &v, sizeof(v)) < 0) {
+                                /* Already drained by another waiter. */
+                        }
+                        continue;
+                }
+
+                if (e & EPOLLIN)
+                        r |= JOUR_EV_PKT;
+                if (e & EPOLLOUT)
+                        r |= JOUR_EV_OUT;
+                if (e & (EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+                        r |= JOUR_EV_DOWN;
+
+                out[k].tag    = ev[i].data.u64;
+                out[k].events = r;
+                ++k;
+        }
+
+        return k;
+}
+
+static void e_fset_wake(void * fs,
+                        int    set)
+{
+        struct efset * s = fs;
+        uint64_t       v = 1;
+
+        if (set) {
+                if (write(s->wakefd, &v, sizeof(v)) < 0) {
+                        /* Counter full: it is signalled already. */
+                }
+        } else if (read(s->wakefd, &v, sizeof(v)) < 0) {
+                /* Nothing to drain. */
+        }
+}
+
+const struct jour_layer jour_layer_embedded = {
+        .name              = "embedded",
+        .max_sdu           = E_MAX_SDU,
+        .init              = e_init,
+        .fini              = e_fini,
+        .flow_alloc_start  = e_flow_alloc_start,
+        .flow_alloc_finish = e_flow_alloc_finish,
+        .flow_join         = e_flow_join,
+        .flow_wake         = e_flow_wake,
+        .flow_dealloc      = e_flow_dealloc,
+        .flow_read         = e_flow_read,
+        .flow_write        = e_flow_write,
+        .flow_queue_len    = e_flow_queue_len,
+        .flow_fd           = e_flow_fd,
+        .flow_is_down      = e_flow_is_down,
+        .srv_create        = e_srv_create,
+        .srv_bind          = e_srv_bind,
+        .srv_accept        = e_srv_accept,
+        .srv_wake          = e_srv_wake,
+        .srv_destroy       = e_srv_destroy,
+        .srv_fd            = e_srv_fd,
+        .fset_create       = e_fset_create,
+        .fset_destroy      = e_fset_destroy,
+        .fset_add          = e_fset_add,
+        .fset_mod          = e_fset_mod,
+        .fset_del          = e_fset_del,
+        .fset_wait         = e_fset_wait,
+        .fset_wake         = e_fset_wake,
+        .proc_bind         = e_proc_bind,
+        .proc_unbind       = e_proc_unbind,
+};

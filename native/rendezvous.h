@@ -1,0 +1,51 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The embedded layer's per-user rendezvous directory.
+ *
+ * Layout: <root>/n-<hash>/<pid>.s      one SOCK_SEQPACKET listener per
+ *                                       (process, bound name)
+ *         <root>/b-<hash>/<pid>-<n>.m  one SOCK_DGRAM socket per
+ *                                       broadcast member
+ * Names are hashed (128 bits, hex), never used as paths. Sockets are reached
+ * through /proc/self/fd/<dirfd>/<file>, so sun_path stays short whatever
+ * the root, and no path component is resolved twice.
+ */
+#ifndef JOUR_RENDEZVOUS_H
+#define JOUR_RENDEZVOUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define RDV_NAME_DIR  'n'
+#define RDV_BCAST_DIR 'b'
+
+int  rdv_init(const char * cfg);
+void rdv_fini(void);
+
+/* The root's path, for diagnostics. */
+const char * rdv_root(void);
+
+/* Opens (and with create, makes) the directory of a name; returns a fd. */
+int rdv_open_dir(char         kind,
+                 const char * name,
+                 size_t       len,
+                 int          create);
+
+/* Fills a sockaddr for <dirfd>/<file>; returns its length or -errno. */
+int rdv_addr(int                  dirfd,
+             const char *         file,
+             struct sockaddr_un * sa);
+
+/* Removes a socket file left by a dead process, if it is still that one. */
+void rdv_unlink_stale(int          dirfd,
+                      const char * file,
+                      ino_t        ino);
+
+uint64_t rdv_random(void);
+
+#endif /* JOUR_RENDEZVOUS_H */

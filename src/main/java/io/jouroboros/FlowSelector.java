@@ -1,0 +1,473 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import io.jouroboros.internal.Errors;
+import io.jouroboros.internal.Native;
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.IllegalSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.spi.AbstractSelectableChannel;
+import java.nio.channels.spi.AbstractSelector;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.AbstractSet;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The selector of flow channels, after the JDK's {@code SelectorImpl} and
+ * {@code EPollSelectorImpl}: level-triggered; ready sets OR-ed into keys that
+ * are already selected; {@code select} counts the keys whose ready set
+ * changed; interest changes are queued and applied inside select; cancelled
+ * keys are deregistered at the next select; one wake-up source with a
+ * coalescing flag. Native readiness comes from the layer's flow set, in one
+ * batch per wait, so the cost of a select follows the ready flows, not the
+ * registered ones.
+ */
+final class FlowSelector extends AbstractSelector {
+    private static final int BATCH = 256;
+
+    private final int fset;
+    private final Set<SelectionKey> keys = ConcurrentHashMap.newKeySet();
+    private final Set<SelectionKey> publicKeys = Collections.unmodifiableSet(keys);
+    private final Set<SelectionKey> selectedKeys = new HashSet<>();
+    private final Set<SelectionKey> publicSelectedKeys = new Ungrowable(selectedKeys);
+
+    private final long[] tags = new long[BATCH];
+    private final int[] events = new int[BATCH];
+    // guarded by this (the select lock)
+    private final List<FlowKey> slots = new ArrayList<>();
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private final Set<FlowKey> unarmed = new HashSet<>();
+    private boolean inSelect;
+
+    private final Object updateLock = new Object();
+    private final ArrayDeque<FlowKey> updateKeys = new ArrayDeque<>();
+    // Keys whose channels buffer input the native set cannot see.
+    private final Set<FlowKey> buffered = ConcurrentHashMap.newKeySet();
+
+    private final Object interruptLock = new Object();
+    private boolean interruptTriggered;
+
+    FlowSelector(SelectorProvider provider) throws IOException {
+        super(provider);
+        int h = Native.fsetOpen();
+        if (h < 0) {
+            throw Errors.exception(h, "open a selector");
+        }
+        fset = h;
+    }
+
+    private void ensureOpen() {
+        if (!isOpen()) {
+            throw new ClosedSelectorException();
+        }
+    }
+
+    @Override
+    public Set<SelectionKey> keys() {
+        ensureOpen();
+        return publicKeys;
+    }
+
+    @Override
+    public Set<SelectionKey> selectedKeys() {
+        ensureOpen();
+        return publicSelectedKeys;
+    }
+
+    @Override
+    protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
+        if (!(ch instanceof SelChannel)) {
+            throw new IllegalSelectorException();
+        }
+        FlowKey k = new FlowKey(ch, this);
+        if (att != null) {
+            k.attach(att);
+        }
+        keys.add(k);
+        ((SelChannel) ch).addKey(k);
+        try {
+            k.interestOps(ops);
+        } catch (ClosedSelectorException e) {
+            keys.remove(k);
+            k.cancel();
+            throw e;
+        }
+        return k;
+    }
+
+    /** Queues an interest change; applied by the next select. */
+    void setEventOps(FlowKey k) {
+        synchronized (updateLock) {
+            ensureOpen();
+            updateKeys.addLast(k);
+        }
+    }
+
+    /** A channel buffers input for this key: the next select reports it. */
+    void markBuffered(FlowKey k) {
+        buffered.add(k);
+    }
+
+    // ------------------------------------------------------------ select
+
+    @Override
+    public int selectNow() throws IOException {
+        return lockAndDoSelect(null, 0);
+    }
+
+    @Override
+    public int select(long timeout) throws IOException {
+        if (timeout < 0) {
+            throw new IllegalArgumentException("negative timeout");
+        }
+        return lockAndDoSelect(null, timeout == 0 ? -1 : timeout);
+    }
+
+    @Override
+    public int select() throws IOException {
+        return lockAndDoSelect(null, -1);
+    }
+
+    @Override
+    public int select(Consumer<SelectionKey> action, long timeout) throws IOException {
+        if (timeout < 0) {
+            throw new IllegalArgumentException("negative timeout");
+        }
+        return lockAndDoSelect(java.util.Objects.requireNonNull(action), timeout == 0 ? -1 : timeout);
+    }
+
+    @Override
+    public int select(Consumer<SelectionKey> action) throws IOException {
+        return lockAndDoSelect(java.util.Objects.requireNonNull(action), -1);
+    }
+
+    @Override
+    public int selectNow(Consumer<SelectionKey> action) throws IOException {
+        return lockAndDoSelect(java.util.Objects.requireNonNull(action), 0);
+    }
+
+    private int lockAndDoSelect(Consumer<SelectionKey> action, long timeoutMillis) throws IOException {
+        synchronized (this) {
+            ensureOpen();
+            if (inSelect) {
+                throw new IllegalStateException("select in progress");
+            }
+            inSelect = true;
+            try {
+                synchronized (publicSelectedKeys) {
+                    return doSelect(action, timeoutMillis);
+                }
+            } finally {
+                inSelect = false;
+            }
+        }
+    }
+
+    private int doSelect(Consumer<SelectionKey> action, long timeoutMillis) throws IOException {
+        processUpdateQueue();
+        processDeregisterQueue();
+        armPending();
+        int pre = bufferedReady(action);
+        long timeout = pre > 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
+        long deadline = timeout > 0 ? System.nanoTime() + timeout : 0;
+        int n;
+        boolean blocking = timeout != 0;
+        try {
+            if (blocking) {
+                begin();
+            }
+            while (true) {
+                n = Native.fsetWait(fset, timeout, tags, events);
+                if (n != -Errors.EINTR) {
+                    break;
+                }
+                if (timeout > 0) {
+                    timeout = Math.max(0, deadline - System.nanoTime());
+                }
+            }
+        } finally {
+            if (blocking) {
+                end();
+            }
+        }
+        if (n < 0) {
+            throw Errors.exception(n, "select");
+        }
+        clearInterrupt();
+        processDeregisterQueue();
+        return pre + processEvents(n, action);
+    }
+
+    private void processUpdateQueue() {
+        synchronized (updateLock) {
+            FlowKey k;
+            while ((k = updateKeys.pollFirst()) != null) {
+                if (k.isValid()) {
+                    update(k);
+                }
+            }
+        }
+    }
+
+    /** Brings the native registration of a key in line with its interest. */
+    private void update(FlowKey k) {
+        SelChannel ch = k.sel();
+        int interest = ch.nativeInterest(k.nioInterestOps());
+        if (k.slot < 0) {
+            Integer free = freeSlots.pollFirst();
+            if (free != null) {
+                k.slot = free;
+                slots.set(free, k);
+            } else {
+                k.slot = slots.size();
+                slots.add(k);
+            }
+        }
+        if (k.armed && interest == k.registeredInterest) {
+            return;
+        }
+        int h = ch.registeredHandle();
+        int r = h < 0 ? -1 : Native.fsetCtl(fset, k.armed ? 1 : 0, h, ch.isServer(), k.slot, interest);
+        if (r == 0) {
+            k.armed = true;
+            k.registeredInterest = interest;
+            unarmed.remove(k);
+        } else {
+            // Not allocated yet (or closing): try again at each select.
+            unarmed.add(k);
+        }
+    }
+
+    private void armPending() {
+        if (unarmed.isEmpty()) {
+            return;
+        }
+        for (FlowKey k : new ArrayList<>(unarmed)) {
+            if (k.isValid()) {
+                update(k);
+            } else {
+                unarmed.remove(k);
+            }
+        }
+    }
+
+    private void processDeregisterQueue() {
+        Set<SelectionKey> cks = cancelledKeys();
+        synchronized (cks) {
+            if (cks.isEmpty()) {
+                return;
+            }
+            Iterator<SelectionKey> i = cks.iterator();
+            while (i.hasNext()) {
+                FlowKey k = (FlowKey) i.next();
+                i.remove();
+                implDereg(k);
+            }
+        }
+    }
+
+    private void implDereg(FlowKey k) {
+        SelChannel ch = k.sel();
+        if (k.armed) {
+            int h = ch.registeredHandle();
+            if (h >= 0) {
+                Native.fsetCtl(fset, 2, h, ch.isServer(), k.slot, 0);
+            }
+            k.armed = false;
+        }
+        if (k.slot >= 0) {
+            slots.set(k.slot, null);
+            freeSlots.addLast(k.slot);
+            k.slot = -1;
+        }
+        unarmed.remove(k);
+        buffered.remove(k);
+        keys.remove(k);
+        selectedKeys.remove(k);
+        ch.removeKey(k);
+        deregister(k);
+        SelectableChannel sc = k.channel();
+        if (!sc.isOpen() && !sc.isRegistered()) {
+            ch.kill();
+        }
+    }
+
+    private int bufferedReady(Consumer<SelectionKey> action) {
+        if (buffered.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        for (Iterator<FlowKey> i = buffered.iterator(); i.hasNext();) {
+            FlowKey k = i.next();
+            if (!k.isValid() || !k.sel().hasBufferedInput()) {
+                i.remove();
+                continue;
+            }
+            if ((k.nioInterestOps() & SelectionKey.OP_READ) != 0) {
+                n += processReady(k, SelectionKey.OP_READ, action);
+            }
+        }
+        return n;
+    }
+
+    private int processEvents(int n, Consumer<SelectionKey> action) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            int slot = (int) tags[i];
+            FlowKey k = slot >= 0 && slot < slots.size() ? slots.get(slot) : null;
+            if (k == null || !k.isValid()) {
+                continue;
+            }
+            int interest = k.nioInterestOps();
+            int ready = k.sel().translateReadyOps(events[i], interest);
+            count += processReady(k, ready, action);
+        }
+        return count;
+    }
+
+    /** {@code SelectorImpl.processReadyEvents}: OR into selected keys. */
+    private int processReady(FlowKey k, int rOps, Consumer<SelectionKey> action) {
+        int interest = k.nioInterestOps();
+        if (action != null) {
+            k.readyOps(rOps & interest);
+            if ((rOps & interest) != 0) {
+                action.accept(k);
+                ensureOpen();
+                return 1;
+            }
+            return 0;
+        }
+        if (selectedKeys.contains(k)) {
+            int old = k.nioReadyOps();
+            int now = old | (rOps & interest);
+            if (now != old) {
+                k.readyOps(now);
+                return 1;
+            }
+            return 0;
+        }
+        k.readyOps(rOps & interest);
+        if ((rOps & interest) != 0) {
+            selectedKeys.add(k);
+            return 1;
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------ wakeup
+
+    @Override
+    public FlowSelector wakeup() {
+        synchronized (interruptLock) {
+            if (!interruptTriggered && isOpen()) {
+                Native.fsetWake(fset, true);
+                interruptTriggered = true;
+            }
+        }
+        return this;
+    }
+
+    private void clearInterrupt() {
+        synchronized (interruptLock) {
+            if (interruptTriggered) {
+                Native.fsetWake(fset, false);
+                interruptTriggered = false;
+            }
+        }
+    }
+
+    @Override
+    protected void implCloseSelector() throws IOException {
+        wakeup();
+        synchronized (this) {
+            synchronized (publicSelectedKeys) {
+                synchronized (updateLock) {
+                    updateKeys.clear();
+                }
+                for (SelectionKey k : new ArrayList<>(keys)) {
+                    implDereg((FlowKey) k);
+                }
+                Set<SelectionKey> cks = cancelledKeys();
+                synchronized (cks) {
+                    cks.clear();
+                }
+            }
+            synchronized (interruptLock) {
+                Native.fsetFree(fset);
+                interruptTriggered = true; // no more wake-ups on a freed set
+            }
+        }
+    }
+
+    /** The selected-key set: removal allowed, addition not (as in the JDK). */
+    private static final class Ungrowable extends AbstractSet<SelectionKey> {
+        private final Set<SelectionKey> s;
+
+        Ungrowable(Set<SelectionKey> s) {
+            this.s = s;
+        }
+
+        @Override
+        public int size() {
+            return s.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return s.isEmpty();
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            return s.contains(o);
+        }
+
+        @Override
+        public Object[] toArray() {
+            return s.toArray();
+        }
+
+        @Override
+        public <T> T[] toArray(T[] a) {
+            return s.toArray(a);
+        }
+
+        @Override
+        public Iterator<SelectionKey> iterator() {
+            return s.iterator();
+        }
+
+        @Override
+        public boolean remove(Object o) {
+            return s.remove(o);
+        }
+
+        @Override
+        public void clear() {
+            s.clear();
+        }
+
+        @Override
+        public boolean add(SelectionKey o) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean addAll(java.util.Collection<? extends SelectionKey> coll) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

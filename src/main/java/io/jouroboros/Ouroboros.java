@@ -1,0 +1,118 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import io.jouroboros.internal.Errors;
+import io.jouroboros.internal.LayerRuntime;
+import io.jouroboros.internal.Names;
+import io.jouroboros.internal.Native;
+import io.jouroboros.internal.NativeLibrary;
+
+/**
+ * The process's view of Ouroboros: which layer runs, the largest SDU, and
+ * binding this process to names.
+ *
+ * <p>The layer is chosen once, on first use, from the system property
+ * {@code jouroboros.layer} or the environment variable
+ * {@code JOUROBOROS_LAYER}: {@code auto} (default), {@code system} or
+ * {@code embedded}. {@code auto} takes the system layer when an IRMd
+ * answers, the embedded layer otherwise; in this version the system layer
+ * is not available, so {@code auto} is the embedded layer and
+ * {@code system} throws {@link LayerUnavailableException}.
+ */
+public final class Ouroboros {
+    private static volatile int maxSdu = -1;
+
+    private Ouroboros() {
+    }
+
+    /**
+     * The layer this process runs on, choosing it on first call.
+     *
+     * @return the layer
+     * @throws LayerUnavailableException if the chosen layer cannot run
+     */
+    public static Layer layer() throws LayerUnavailableException {
+        return LayerRuntime.ensure().equals("system") ? Layer.SYSTEM : Layer.EMBEDDED;
+    }
+
+    /**
+     * The largest SDU the layer carries, in bytes (64 KiB on the embedded
+     * layer). Larger message-view writes throw {@link MessageTooLargeException};
+     * the stream view splits.
+     *
+     * @return bytes
+     * @throws LayerUnavailableException if the layer cannot run
+     */
+    public static int maxSdu() throws LayerUnavailableException {
+        int m = maxSdu;
+        if (m < 0) {
+            LayerRuntime.ensure();
+            m = Native.maxSdu();
+            maxSdu = m;
+        }
+        return m;
+    }
+
+    /** For code that already holds a flow, hence a running layer. */
+    static int maxSduUnchecked() {
+        int m = maxSdu;
+        return m >= 0 ? m : (maxSdu = Native.maxSdu());
+    }
+
+    /**
+     * Binds this process to a name: allocations to the name reach this
+     * process, to be taken by a {@link FlowServerChannel} bound to it
+     * ({@code irm_bind_process(getpid(), name)} on the system layer).
+     * Bindings are counted: each bind needs its unbind.
+     *
+     * @param name 1 to 255 bytes of UTF-8
+     * @throws IllegalArgumentException if the name is bad
+     * @throws IOException if binding fails
+     */
+    public static void bindProcess(String name) throws java.io.IOException {
+        byte[] nb = Names.encode("name", name);
+        LayerRuntime.ensure();
+        int r = Native.procBind(nb, true);
+        if (r < 0) {
+            throw Errors.exception(r, "bind process to " + name);
+        }
+    }
+
+    /**
+     * Undoes one {@link #bindProcess(String)}.
+     *
+     * @param name the name
+     * @throws UnknownNameException if this process is not bound to it
+     * @throws IOException if unbinding fails
+     */
+    public static void unbindProcess(String name) throws java.io.IOException {
+        byte[] nb = Names.encode("name", name);
+        LayerRuntime.ensure();
+        int r = Native.procBind(nb, false);
+        if (r < 0) {
+            throw Errors.exception(r, "unbind process from " + name);
+        }
+    }
+
+    /**
+     * Where the native library was loaded from, or {@code null}.
+     *
+     * @return a description of the source
+     */
+    public static String nativeLibrary() {
+        return NativeLibrary.loadedFrom();
+    }
+
+    /**
+     * What the running layer is attached to: the rendezvous directory of the
+     * embedded layer.
+     *
+     * @return the description, or {@code null} if no layer runs yet
+     */
+    public static String layerInfo() {
+        return LayerRuntime.info();
+    }
+}

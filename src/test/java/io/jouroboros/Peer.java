@@ -1,0 +1,123 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The other end of the cross-process tests, run in a second JVM by
+ * {@link PeerProcess}. It says what it does on stdout, one line per fact.
+ */
+public final class Peer {
+    private Peer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "echo-server":
+                echoServer(args[1], false, null);
+                break;
+            case "message-echo-server":
+                echoServer(args[1], true, null);
+                break;
+            case "tag-server":
+                echoServer(args[1], false, args[2]);
+                break;
+            case "hold-server":
+                holdServer(args[1]);
+                break;
+            case "bind-and-wait":
+                Ouroboros.bindProcess(args[1]);
+                System.out.println("READY");
+                Thread.sleep(Long.MAX_VALUE);
+                break;
+            case "broadcast":
+                broadcast(args[1], args[2], Integer.parseInt(args[3]));
+                break;
+            case "layer":
+                try {
+                    System.out.println("LAYER " + Ouroboros.layer());
+                } catch (LayerUnavailableException e) {
+                    System.out.println("UNAVAILABLE " + e.errorName() + " " + e.getMessage());
+                }
+                break;
+            default:
+                throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /** Accepts flows forever; each one echoes (or sends a tag) on its own thread. */
+    private static void echoServer(String name, boolean messages, String tag) throws IOException {
+        FlowServerChannel server = FlowServerChannel.open().bind(name);
+        System.out.println("READY");
+        while (true) {
+            Flow f = server.accept();
+            QoSSpec q = f.qos();
+            System.out.println("ACCEPTED " + q);
+            Thread t = new Thread(() -> serve(f, messages, tag));
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void serve(Flow f, boolean messages, String tag) {
+        try (f) {
+            if (tag != null) {
+                f.write(ByteBuffer.wrap(tag.getBytes(StandardCharsets.UTF_8)));
+            }
+            ByteBuffer b = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
+            while (true) {
+                b.clear();
+                int n = messages ? f.readMessage(b) : f.read(b);
+                if (n < 0) {
+                    break;
+                }
+                b.flip();
+                if (messages) {
+                    f.writeMessage(b);
+                } else {
+                    f.write(b);
+                }
+            }
+            System.out.println("CLOSED");
+        } catch (IOException e) {
+            System.out.println("ERROR " + e);
+        }
+    }
+
+    /** Accepts one flow, sends 10 SDUs, then waits to be killed. */
+    private static void holdServer(String name) throws Exception {
+        FlowServerChannel server = FlowServerChannel.open().bind(name);
+        System.out.println("READY");
+        Flow f = server.accept();
+        for (int i = 0; i < 10; i++) {
+            f.write(ByteBuffer.wrap(("sdu " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        System.out.println("SENT");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /** Joins, says READY, waits for "go" SDU count, then writes its id count times and reads. */
+    private static void broadcast(String layer, String id, int expect) throws Exception {
+        try (Flow f = Flow.join(layer)) {
+            System.out.println("READY");
+            f.receiveTimeout(Duration.ofSeconds(30));
+            ByteBuffer b = ByteBuffer.allocate(Ouroboros.maxSdu());
+            // Wait for the test to say go, then announce ourselves.
+            b.clear();
+            f.readMessage(b);
+            f.writeMessage(ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
+            for (int i = 0; i < expect; i++) {
+                b.clear();
+                int n = f.readMessage(b);
+                b.flip();
+                System.out.println("GOT " + StandardCharsets.UTF_8.decode(b));
+            }
+        }
+    }
+}
