@@ -81,6 +81,8 @@ static const struct jour_const consts[] = {
         { "FLOWGFLAGS",    FLOWGFLAGS },
         { "FLOWGRXQLEN",   FLOWGRXQLEN },
         { "FLOWGTXQLEN",   FLOWGTXQLEN },
+        { "JOURGRXTOTAL",  JOURGRXTOTAL },
+        { "IN_EDGE",       JOUR_IN_EDGE },
         { "FRCTSFLAGS",    FRCTSFLAGS },
         { "FRCTGFLAGS",    FRCTGFLAGS },
         { "FLOW_PKT",      JOUR_EV_PKT },

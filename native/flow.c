@@ -446,6 +446,8 @@ static jlong flowCntl(JNIEnv * env,
                         (f->rest != NULL ? 1 : 0);
         case FLOWGTXQLEN:
                 return f->layer->flow_queue_len(f->lf, 0);
+        case JOURGRXTOTAL:
+                return f->layer->flow_arrived(f->lf);
         case FRCTSFLAGS:
                 if ((arg & ~(jlong) FRCT_KNOWN) != 0)
                         return -EINVAL;

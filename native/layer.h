@@ -49,6 +49,7 @@ struct jour_qos {
 /* Interest bits for fset_add/fset_mod. */
 #define JOUR_IN_READ     1
 #define JOUR_IN_WRITE    2
+#define JOUR_IN_EDGE     4  /* report each arrival once (fevent style) */
 
 struct jour_event {
         uint64_t tag;
@@ -87,6 +88,8 @@ struct jour_layer {
                                   int    rx);
         int     (*flow_fd)(void * lf);
         int     (*flow_is_down)(void * lf);
+        /* SDUs that ever arrived for reading; -ENOTSUP if not counted. */
+        int64_t (*flow_arrived)(void * lf);
 
         /* The accepting side: a set of names this process answers for. */
         int     (*srv_create)(void ** srv);

@@ -699,6 +699,19 @@ static int e_flow_queue_len(void * lf,
         return s - r > 0x7fffffff ? 0x7fffffff : (int) (s - r);
 }
 
+static int64_t e_flow_arrived(void * lf)
+{
+        struct eflow * f = lf;
+        uint64_t       s;
+
+        if (f->shm == NULL)
+                return -ENOTSUP;
+
+        s = __atomic_load_n(&f->shm->dir[1 - f->tx].sent, __ATOMIC_ACQUIRE);
+
+        return (int64_t) (s & INT64_MAX);
+}
+
 static int e_flow_fd(void * lf)
 {
         return ((struct eflow *) lf)->fd;
@@ -1380,6 +1393,8 @@ static int fset_ctl(void *   fs,
                 ev.events |= EPOLLIN;
         if (interest & JOUR_IN_WRITE)
                 ev.events |= EPOLLOUT;
+        if (interest & JOUR_IN_EDGE)
+                ev.events |= EPOLLET;
         ev.data.u64 = tag;
 
         if (epoll_ctl(s->epfd, op, obj_fd(obj, is_srv), &ev) < 0)
@@ -1493,6 +1508,7 @@ const struct jour_layer jour_layer_embedded = {
         .flow_queue_len    = e_flow_queue_len,
         .flow_fd           = e_flow_fd,
         .flow_is_down      = e_flow_is_down,
+        .flow_arrived      = e_flow_arrived,
         .srv_create        = e_srv_create,
         .srv_bind          = e_srv_bind,
         .srv_accept        = e_srv_accept,

@@ -43,6 +43,9 @@
 #define FRCTSFLAGS    00001000
 #define FRCTGFLAGS    00002000
 
+/* Ours, beside the fccntl commands: SDUs arrived so far (for fevent). */
+#define JOURGRXTOTAL  0x10000
+
 /* Default peer timeout of the QoS presets, ms. */
 #define OURO_DEFAULT_PEER_TIMEOUT 120000
 

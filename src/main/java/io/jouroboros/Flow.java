@@ -977,6 +977,15 @@ public final class Flow extends AbstractSelectableChannel
         keys.remove(key);
     }
 
+    /** The native handle, held until {@link #releaseHandle()}. */
+    int acquireHandle() throws ClosedChannelException {
+        return ref.acquire();
+    }
+
+    void releaseHandle() {
+        ref.release();
+    }
+
     @Override
     public boolean hasBufferedInput() {
         return buffered;

@@ -20,6 +20,8 @@ public final class Consts {
     public static final int IN_READ = Native.constant("IN_READ");
     /** Interest in writing. */
     public static final int IN_WRITE = Native.constant("IN_WRITE");
+    /** Report each arrival once, as Ouroboros's {@code fevent} does. */
+    public static final int IN_EDGE = Native.constant("IN_EDGE");
 
     private Consts() {
     }

@@ -1,0 +1,293 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import io.jouroboros.internal.Consts;
+import io.jouroboros.internal.Errors;
+import io.jouroboros.internal.LayerRuntime;
+import io.jouroboros.internal.Native;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A set of flows to wait on for events, without a selector: Ouroboros's
+ * {@code fset_t} with {@code fevent}, pyOuroboros's {@code FlowSet}.
+ * Events are edge-like, as in Ouroboros: a wait reports each SDU that
+ * arrived since the previous wait as one {@link FlowEventType#PACKET} event
+ * (whether or not it was read), and a flow whose peer is gone once as
+ * {@link FlowEventType#DOWN}. For readiness that holds until the data is
+ * read, use a {@link java.nio.channels.Selector} from
+ * {@link FlowSelectorProvider}.
+ *
+ * <p>Thread-safe; close it (try-with-resources) when done. Closing a member
+ * flow removes it.
+ */
+public final class FlowSet implements AutoCloseable {
+    private final int handle;
+    // guarded by this
+    private final Map<Flow, Member> members = new HashMap<>();
+    private final List<Member> slots = new ArrayList<>();
+    private final ArrayList<Integer> free = new ArrayList<>();
+    private boolean closed;
+    // Only the waiting thread touches these.
+    private final long[] tags = new long[256];
+    private final int[] evs = new int[256];
+    private final Object waitLock = new Object();
+
+    private static final class Member {
+        final Flow flow;
+        final int slot;
+        long seen;
+
+        Member(Flow flow, int slot, long seen) {
+            this.flow = flow;
+            this.slot = slot;
+            this.seen = seen;
+        }
+    }
+
+    /**
+     * An empty set.
+     *
+     * @throws IOException if the layer cannot run
+     */
+    public FlowSet() throws IOException {
+        LayerRuntime.ensure();
+        int h = Native.fsetOpen();
+        if (h < 0) {
+            throw Errors.exception(h, "create a flow set");
+        }
+        handle = h;
+    }
+
+    /**
+     * A set of the given flows.
+     *
+     * @param flows connected flows
+     * @throws IOException if one cannot be added (the set is closed then)
+     */
+    public FlowSet(Flow... flows) throws IOException {
+        this(List.of(flows));
+    }
+
+    /**
+     * A set of the given flows.
+     *
+     * @param flows connected flows
+     * @throws IOException if one cannot be added (the set is closed then)
+     */
+    public FlowSet(Collection<Flow> flows) throws IOException {
+        this();
+        try {
+            for (Flow f : flows) {
+                add(f);
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static long arrived(int h) {
+        long n = Native.flowCntl(h, Native.constant("JOURGRXTOTAL"), 0);
+        return n < 0 ? -1 : n;
+    }
+
+    /**
+     * Adds a flow ({@code fset_add}); adding a member again does nothing.
+     *
+     * @param flow a connected flow
+     * @throws ClosedChannelException if the flow is closed
+     * @throws java.nio.channels.NotYetConnectedException if it is not connected
+     * @throws IOException if the layer refuses
+     */
+    public synchronized void add(Flow flow) throws IOException {
+        Objects.requireNonNull(flow, "flow");
+        ensureOpen();
+        if (members.containsKey(flow)) {
+            return;
+        }
+        if (!flow.isConnected()) {
+            if (!flow.isOpen()) {
+                throw new ClosedChannelException();
+            }
+            throw new java.nio.channels.NotYetConnectedException();
+        }
+        int h = flow.acquireHandle();
+        try {
+            int slot = free.isEmpty() ? slots.size() : free.remove(free.size() - 1);
+            Member m = new Member(flow, slot, arrived(h));
+            int r = Native.fsetCtl(handle, 0, h, false, slot, Consts.IN_READ | Consts.IN_EDGE);
+            if (r < 0) {
+                free.add(slot);
+                throw Errors.exception(r, "add a flow to a flow set");
+            }
+            if (slot == slots.size()) {
+                slots.add(m);
+            } else {
+                slots.set(slot, m);
+            }
+            members.put(flow, m);
+        } finally {
+            flow.releaseHandle();
+        }
+    }
+
+    /**
+     * Removes a flow ({@code fset_del}); removing a non-member does nothing.
+     *
+     * @param flow the flow
+     */
+    public synchronized void remove(Flow flow) {
+        Member m = members.remove(flow);
+        if (m == null) {
+            return;
+        }
+        slots.set(m.slot, null);
+        free.add(m.slot);
+        if (closed) {
+            return;
+        }
+        try {
+            int h = flow.acquireHandle();
+            try {
+                Native.fsetCtl(handle, 2, h, false, m.slot, 0);
+            } finally {
+                flow.releaseHandle();
+            }
+        } catch (ClosedChannelException e) {
+            // A closed flow left the native set when its descriptor closed.
+        }
+    }
+
+    /** Removes every flow ({@code fset_zero}). */
+    public synchronized void zero() {
+        for (Flow f : new ArrayList<>(members.keySet())) {
+            remove(f);
+        }
+    }
+
+    /**
+     * @param flow a flow
+     * @return whether it is a member ({@code fset_has})
+     */
+    public synchronized boolean contains(Flow flow) {
+        return members.containsKey(flow);
+    }
+
+    /** @return the number of members */
+    public synchronized int size() {
+        return members.size();
+    }
+
+    /**
+     * Waits for events on the members and puts them in {@code queue},
+     * replacing what it held ({@code fevent}).
+     *
+     * @param queue the queue to fill
+     * @param timeout how long to wait; {@code null} = until an event comes
+     * @return the number of events, 0 if the time ran out
+     * @throws IOException if waiting fails or the set is closed
+     */
+    public int wait(FlowEventQueue queue, Duration timeout) throws IOException {
+        Objects.requireNonNull(queue, "queue");
+        if (timeout != null && timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout: " + timeout);
+        }
+        long deadline = timeout == null ? -1 : System.nanoTime() + saturatedNanos(timeout);
+        queue.clear();
+        synchronized (waitLock) {
+            while (true) {
+                synchronized (this) {
+                    ensureOpen();
+                }
+                long left = deadline < 0 ? -1 : Math.max(0, deadline - System.nanoTime());
+                int n = Native.fsetWait(handle, left, tags, evs);
+                if (n == -Errors.EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw Errors.exception(n, "wait on a flow set");
+                }
+                synchronized (this) {
+                    for (int i = 0; i < n; i++) {
+                        translate((int) tags[i], evs[i], queue);
+                    }
+                }
+                if (!queue.isEmpty() || left == 0) {
+                    return queue.size();
+                }
+            }
+        }
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    private void translate(int slot, int ev, FlowEventQueue queue) {
+        Member m = slot >= 0 && slot < slots.size() ? slots.get(slot) : null;
+        if (m == null || !m.flow.isOpen()) {
+            return;
+        }
+        if ((ev & Consts.EV_PKT) != 0) {
+            long packets = 1;
+            try {
+                int h = m.flow.acquireHandle();
+                try {
+                    long now = arrived(h);
+                    if (now >= 0 && m.seen >= 0) {
+                        packets = now - m.seen;
+                    }
+                    m.seen = now;
+                } finally {
+                    m.flow.releaseHandle();
+                }
+            } catch (ClosedChannelException e) {
+                return;
+            }
+            for (long k = 0; k < packets; k++) {
+                queue.add(new FlowEvent(m.flow, FlowEventType.PACKET));
+            }
+        }
+        if ((ev & Consts.EV_DOWN) != 0) {
+            queue.add(new FlowEvent(m.flow, FlowEventType.DOWN));
+        }
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /** Destroys the set ({@code fset_destroy}); the flows stay open. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            members.clear();
+            slots.clear();
+        }
+        Native.fsetWake(handle, true);
+        synchronized (waitLock) {
+            Native.fsetFree(handle);
+        }
+    }
+}
