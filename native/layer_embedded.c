@@ -1197,14 +1197,19 @@ static int pending_serve(struct esrv *     s,
         return -1;
 }
 
-static void accept_all(struct esrv *  s,
-                       struct ebind * b)
+static int accept_all(struct esrv *  s,
+                      struct ebind * b)
 {
         int fd;
+        int n = 0;
 
         while ((fd = accept4(b->fd, NULL, NULL,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+                             SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
                 pending_add(s, b, fd);
+                ++n;
+        }
+
+        return n;
 }
 
 static int64_t expire_pending(struct esrv * s)
@@ -1232,14 +1237,25 @@ static int e_srv_accept(void *            srv,
 {
         struct esrv *      s = srv;
         struct epoll_event ev[16];
-        int64_t            deadline = jour_deadline(timeo);
+        int64_t            deadline;
         int64_t            next;
         int64_t            rem;
+        int                fresh = 0;
         int                n;
         int                i;
 
         if (s->n_names == 0)
                 return -ENAME;
+
+        /*
+         * A client connects, then sends its request: a listener can be
+         * readable an instant before the request is. A non-blocking accept
+         * that took new connections gives their requests this grace, so
+         * OP_ACCEPT readiness is followed by a flow, as with sockets.
+         */
+        if (timeo == 0)
+                timeo = -2;
+        deadline = jour_deadline(timeo == -2 ? 0 : timeo);
 
         for (;;) {
                 if (atomic_load(&s->closing))
@@ -1255,8 +1271,10 @@ static int e_srv_accept(void *            srv,
                                 rem = r2;
                 }
 
-                n = epoll_wait(s->epfd, ev, 16, timeo == 0 ? 0 :
-                               jour_poll_ms(rem));
+                if (timeo == -2)
+                        rem = fresh > 0 ? 20 * 1000 * 1000 : 0;
+
+                n = epoll_wait(s->epfd, ev, 16, jour_poll_ms(rem));
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -1268,7 +1286,7 @@ static int e_srv_accept(void *            srv,
                         if (t->kind == TAG_WAKE)
                                 return -EJOUR_WOKEN;
                         if (t->kind == TAG_LISTENER)
-                                accept_all(s, (struct ebind *) t);
+                                fresh += accept_all(s, (struct ebind *) t);
                 }
 
                 for (i = 0; i < n; ++i) {
@@ -1284,8 +1302,12 @@ static int e_srv_accept(void *            srv,
                 if (n > 0)
                         continue;
 
-                if (timeo == 0)
-                        return -EAGAIN;
+                if (timeo == -2) {
+                        if (fresh == 0)
+                                return -EAGAIN;
+                        fresh = 0; /* one grace only */
+                        continue;
+                }
 
                 if (jour_remaining(deadline) == 0)
                         return -ETIMEDOUT;

@@ -1,0 +1,442 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import static java.nio.channels.SelectionKey.OP_ACCEPT;
+import static java.nio.channels.SelectionKey.OP_CONNECT;
+import static java.nio.channels.SelectionKey.OP_READ;
+import static java.nio.channels.SelectionKey.OP_WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.IllegalSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The selector contract, written once and run against our provider and
+ * against the JDK's default provider with Unix-domain sockets: both must
+ * give the same answers.
+ */
+class SelectorContractTest {
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+
+    static Stream<Transport> transports() {
+        return Stream.of(Transport.FLOWS, Transport.JDK_UNIX);
+    }
+
+    /**
+     * A connected pair: [client, accepted]. The accept runs on its own
+     * thread: a flow allocation, as in Ouroboros, completes only when the
+     * server accepts it, where a socket connect completes in the backlog.
+     */
+    private static SelectableChannel[] pair(Transport t, SelectableChannel server) throws Exception {
+        AtomicReference<SelectableChannel> accepted = new AtomicReference<>();
+        Thread acceptor = new Thread(() -> {
+            try {
+                accepted.set(t.accept(server));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        acceptor.start();
+        SelectableChannel c = t.connect(server);
+        acceptor.join();
+        return new SelectableChannel[] {c, accepted.get()};
+    }
+
+    private static void closeAll(Object... things) throws Exception {
+        for (Object o : things) {
+            if (o instanceof AutoCloseable) {
+                ((AutoCloseable) o).close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void wakeupBeforeSelectReturnsAtOnceAndCoalesces(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Selector sel = t.provider().openSelector()) {
+                sel.wakeup();
+                sel.wakeup();
+                sel.wakeup();
+                assertEquals(0, sel.select());
+                // Many wakeups gave one early return: the next select waits.
+                long t0 = System.nanoTime();
+                assertEquals(0, sel.select(300));
+                assertTrue(System.nanoTime() - t0 >= 250_000_000L, "select(300) returned early");
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void wakeupFromAnotherThreadEndsBlockedSelect(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Selector sel = t.provider().openSelector()) {
+                CountDownLatch entered = new CountDownLatch(1);
+                AtomicReference<Long> woke = new AtomicReference<>();
+                Thread th = new Thread(() -> {
+                    try {
+                        entered.countDown();
+                        sel.select(0); // 0 blocks
+                        woke.set(System.nanoTime());
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                th.start();
+                entered.await();
+                Thread.sleep(200);
+                assertTrue(th.isAlive(), "select(0) must block");
+                long t0 = System.nanoTime();
+                sel.wakeup();
+                th.join();
+                System.out.printf("%s: wakeup to return %.2f ms%n", t, (woke.get() - t0) / 1e6);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void levelTriggeredReadAndSelectedKeysStay(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                p[1].configureBlocking(false);
+                SelectionKey k = p[1].register(sel, OP_READ);
+                assertEquals(0, sel.selectNow());
+                Transport.write(p[0], new byte[] {1, 2, 3});
+                assertEquals(1, sel.select(5000));
+                assertTrue(sel.selectedKeys().contains(k));
+                assertEquals(OP_READ, k.readyOps());
+                // Still ready, already selected, ready set unchanged: counts 0.
+                assertEquals(0, sel.selectNow());
+                assertTrue(sel.selectedKeys().contains(k));
+                sel.selectedKeys().clear();
+                // Level-triggered: not read, so selected again.
+                assertEquals(1, sel.selectNow());
+                ByteBuffer b = ByteBuffer.allocate(16);
+                assertEquals(3, Transport.io(p[1]).read(b));
+                assertEquals(0, Transport.io(p[1]).read(b.clear()));
+                sel.selectedKeys().clear();
+                assertEquals(0, sel.selectNow());
+                assertThrows(UnsupportedOperationException.class, () -> sel.selectedKeys().add(k));
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void readyOpsAreOredIntoSelectedKeys(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                p[1].configureBlocking(false);
+                SelectionKey k = p[1].register(sel, OP_WRITE);
+                assertEquals(1, sel.selectNow());
+                assertEquals(OP_WRITE, k.readyOps());
+                k.interestOps(OP_READ | OP_WRITE);
+                Transport.write(p[0], new byte[] {9});
+                Thread.sleep(50);
+                assertEquals(1, sel.selectNow(), "ready set grew: counted");
+                assertEquals(OP_READ | OP_WRITE, k.readyOps());
+                assertEquals(0, sel.selectNow(), "nothing changed: not counted");
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void selectWithActionSetsReadyOps(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                p[1].configureBlocking(false);
+                SelectionKey k = p[1].register(sel, OP_READ);
+                Transport.write(p[0], new byte[] {1});
+                List<SelectionKey> seen = new ArrayList<>();
+                assertEquals(1, sel.select(seen::add, 5000));
+                assertEquals(List.of(k), seen);
+                assertEquals(OP_READ, k.readyOps());
+                assertTrue(sel.selectedKeys().isEmpty(), "the action form leaves the selected set alone");
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void acceptReadiness(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            try (Selector sel = t.provider().openSelector()) {
+                server.configureBlocking(false);
+                SelectionKey k = server.register(sel, OP_ACCEPT);
+                assertEquals(0, sel.selectNow());
+                assertEquals(null, t.accept(server), "non-blocking accept with nothing waiting");
+                AtomicReference<SelectableChannel> c = new AtomicReference<>();
+                Thread connector = new Thread(() -> {
+                    try {
+                        c.set(t.connect(server));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                connector.start();
+                assertEquals(1, sel.select(5000));
+                assertEquals(OP_ACCEPT, k.readyOps());
+                SelectableChannel a = t.accept(server);
+                assertNotNull(a);
+                connector.join();
+                sel.selectedKeys().clear();
+                assertEquals(0, sel.selectNow());
+                closeAll(a, c.get());
+            } finally {
+                closeAll(server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void cancelAndCloseDuringBlockedSelect(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                p[0].configureBlocking(false);
+                p[1].configureBlocking(false);
+                SelectionKey k0 = p[0].register(sel, OP_READ);
+                SelectionKey k1 = p[1].register(sel, OP_READ);
+                Thread th = new Thread(() -> {
+                    try {
+                        sel.select();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                th.start();
+                Thread.sleep(100);
+                k0.cancel();
+                p[1].close();
+                assertFalse(k0.isValid());
+                assertFalse(k1.isValid());
+                sel.wakeup();
+                th.join();
+                sel.selectNow();
+                assertFalse(sel.keys().contains(k0), "cancelled key deregistered");
+                assertFalse(sel.keys().contains(k1), "closed channel's key deregistered");
+                assertFalse(p[0].isRegistered());
+                assertFalse(p[1].isRegistered());
+                assertTrue(p[0].isOpen(), "cancel does not close the channel");
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void registerDuringSelectFromAnotherThread(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                AtomicInteger rounds = new AtomicInteger();
+                AtomicReference<SelectionKey> got = new AtomicReference<>();
+                Thread th = new Thread(() -> {
+                    try {
+                        while (got.get() == null) {
+                            sel.select();
+                            rounds.incrementAndGet();
+                            for (SelectionKey k : sel.selectedKeys()) {
+                                got.set(k);
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                th.start();
+                Thread.sleep(100);
+                p[1].configureBlocking(false);
+                // Registration does not wait for the blocked select.
+                SelectionKey k = p[1].register(sel, OP_READ);
+                Transport.write(p[0], new byte[] {7});
+                sel.wakeup();
+                th.join();
+                assertEquals(k, got.get());
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void hangUpMakesKeyReadyAndPendingDataStaysReadable(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                p[1].configureBlocking(false);
+                SelectionKey k = p[1].register(sel, OP_READ);
+                Transport.write(p[0], new byte[] {1, 2, 3, 4});
+                p[0].close();
+                assertEquals(1, sel.select(5000));
+                assertEquals(OP_READ, k.readyOps());
+                ByteBuffer b = ByteBuffer.allocate(16);
+                assertEquals(4, Transport.io(p[1]).read(b), "pending data stays readable");
+                assertEquals(-1, Transport.io(p[1]).read(b));
+                assertTrue(k.isValid(), "the selector never closes the user's channel");
+                assertTrue(p[1].isOpen());
+            } finally {
+                closeAll(p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void writeReadinessReturnsAfterPeerDrains(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                p[0].configureBlocking(false);
+                SelectionKey k = p[0].register(sel, OP_WRITE);
+                ByteBuffer chunk = ByteBuffer.allocate(1024);
+                long sent = 0;
+                while (true) {
+                    chunk.clear();
+                    int n = Transport.io(p[0]).write(chunk);
+                    if (n == 0) {
+                        break;
+                    }
+                    sent += n;
+                }
+                sel.selectedKeys().clear();
+                assertEquals(0, sel.select(200), "full queue: not writable");
+                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                long read = 0;
+                while (read < sent) {
+                    b.clear();
+                    read += Transport.io(p[1]).read(b);
+                }
+                assertEquals(1, sel.select(5000));
+                assertEquals(OP_WRITE, k.readyOps());
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void nonBlockingConnectWithOpConnect(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel c = t.open();
+            try (Selector sel = t.provider().openSelector()) {
+                c.configureBlocking(false);
+                boolean done = t.startConnect(c, server);
+                SelectionKey k = c.register(sel, OP_CONNECT);
+                if (!done) {
+                    // Our flows answer once the server accepts: do it now.
+                    Thread acceptor = new Thread(() -> {
+                        try {
+                            t.accept(server).close();
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    });
+                    acceptor.start();
+                    assertEquals(1, sel.select(5000));
+                    assertEquals(OP_CONNECT, k.readyOps());
+                    assertTrue(t.finishConnect(c));
+                    acceptor.join();
+                }
+                assertTrue(t.finishConnect(c));
+                assertThrows(IllegalArgumentException.class, () -> k.interestOps(OP_ACCEPT));
+            } finally {
+                closeAll(c, server);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void foreignChannelsAndBadOps(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            Transport other = t == Transport.FLOWS ? Transport.JDK_UNIX : Transport.FLOWS;
+            SelectableChannel foreign = other.open();
+            SelectableChannel mine = t.open();
+            try (Selector sel = t.provider().openSelector()) {
+                foreign.configureBlocking(false);
+                assertThrows(IllegalSelectorException.class, () -> foreign.register(sel, OP_READ));
+                mine.configureBlocking(false);
+                assertThrows(IllegalArgumentException.class, () -> mine.register(sel, OP_ACCEPT));
+            } finally {
+                closeAll(foreign, mine);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void closedSelectorDeregistersEverything(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            Selector sel = t.provider().openSelector();
+            p[1].configureBlocking(false);
+            SelectionKey k = p[1].register(sel, OP_READ);
+            sel.close();
+            assertFalse(k.isValid());
+            assertFalse(p[1].isRegistered());
+            assertThrows(ClosedSelectorException.class, sel::selectNow);
+            sel.wakeup(); // does nothing, throws nothing
+            assertTrue(p[1].isOpen());
+            closeAll(p[0], p[1], server);
+        });
+    }
+
+    @Test
+    void flowsRejectJdkSocketFactories() {
+        FlowSelectorProvider p = FlowSelectorProvider.provider();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, p::openSocketChannel);
+        assertTrue(e.getMessage().contains("default provider"), e.getMessage());
+        assertThrows(UnsupportedOperationException.class, p::openServerSocketChannel);
+        assertThrows(UnsupportedOperationException.class, p::openPipe);
+        assertThrows(UnsupportedOperationException.class, p::openDatagramChannel);
+    }
+}
