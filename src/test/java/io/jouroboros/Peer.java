@@ -39,6 +39,9 @@ public final class Peer {
             case "broadcast":
                 broadcast(args[1], args[2], Integer.parseInt(args[3]));
                 break;
+            case "many-clients":
+                manyClients(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+                break;
             case "layer":
                 try {
                     System.out.println("LAYER " + Ouroboros.layer());
@@ -88,6 +91,39 @@ public final class Peer {
         } catch (IOException e) {
             System.out.println("ERROR " + e);
         }
+    }
+
+    /**
+     * Opens count flows to name, then for each round writes one numbered SDU
+     * on every flow and reads every echo, checking each comes back once, in
+     * order, on its own flow.
+     */
+    private static void manyClients(String name, int count, int rounds) throws IOException {
+        Flow[] flows = new Flow[count];
+        for (int i = 0; i < count; i++) {
+            flows[i] = Flow.open(name);
+            flows[i].receiveTimeout(Duration.ofSeconds(30));
+        }
+        System.out.println("CONNECTED " + count);
+        ByteBuffer in = ByteBuffer.allocate(256);
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < count; i++) {
+                flows[i].writeMessage(ByteBuffer.wrap(("flow " + i + " round " + r).getBytes(StandardCharsets.UTF_8)));
+            }
+            for (int i = 0; i < count; i++) {
+                in.clear();
+                int n = flows[i].readMessage(in);
+                String got = new String(in.array(), 0, Math.max(n, 0), StandardCharsets.UTF_8);
+                if (!got.equals("flow " + i + " round " + r)) {
+                    System.out.println("FAIL flow " + i + " round " + r + " got '" + got + "'");
+                    return;
+                }
+            }
+        }
+        for (Flow f : flows) {
+            f.close();
+        }
+        System.out.println("OK " + count * rounds);
     }
 
     /** Accepts one flow, sends 10 SDUs, then waits to be killed. */

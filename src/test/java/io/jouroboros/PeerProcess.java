@@ -98,6 +98,11 @@ final class PeerProcess implements AutoCloseable {
         }
     }
 
+    /** The last line {@link #expect} took. */
+    String lastLine() {
+        return seen.isEmpty() ? null : seen.get(seen.size() - 1);
+    }
+
     long pid() {
         return process.pid();
     }
