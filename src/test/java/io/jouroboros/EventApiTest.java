@@ -1,0 +1,96 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The seed's event API: FlowSet, FlowEventQueue, FlowEvent, FlowEventType. */
+class EventApiTest {
+    private static final String NAME = "events-" + ProcessHandle.current().pid();
+
+    private static Map<FlowEventType, Integer> collect(FlowSet set, FlowEventQueue fq, Flow f, int packets,
+            boolean down) throws Exception {
+        Map<FlowEventType, Integer> counts = new HashMap<>();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (counts.getOrDefault(FlowEventType.PACKET, 0) < packets
+                || (down && !counts.containsKey(FlowEventType.DOWN))) {
+            assertTrue(System.nanoTime() < deadline, "events so far: " + counts);
+            set.wait(fq, Duration.ofMillis(500));
+            for (FlowEvent e; (e = fq.next()) != null;) {
+                if (e.flow() == f) {
+                    counts.merge(e.type(), 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    @Test
+    void packetEventPerSduAndDownWhenPeerDies() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (PeerProcess peer = PeerProcess.start("message-echo-server", NAME)) {
+                peer.expect("READY");
+                Flow a = Flow.open(NAME);
+                Flow b = Flow.open(NAME);
+                FlowEventQueue fq = new FlowEventQueue();
+                try (a; b; FlowSet set = new FlowSet(a, b)) {
+                    assertTrue(set.contains(a) && set.contains(b));
+                    assertEquals(0, set.wait(fq, Duration.ofMillis(100)), "nothing yet");
+                    assertNull(fq.next());
+                    for (int i = 0; i < 7; i++) {
+                        a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                    }
+                    b.writeMessage(ByteBuffer.wrap(new byte[] {42}));
+                    Map<FlowEventType, Integer> ca = collect(set, fq, a, 7, false);
+                    assertEquals(7, ca.get(FlowEventType.PACKET), "one packet event per SDU: " + ca);
+                    // Nothing new arrived: edge-like, no events even though unread.
+                    assertEquals(0, set.wait(fq, Duration.ofMillis(200)));
+                    assertEquals(7, a.rxQueueLength());
+                    ByteBuffer buf = ByteBuffer.allocate(8);
+                    for (int i = 0; i < 7; i++) {
+                        buf.clear();
+                        assertEquals(1, a.readMessage(buf));
+                        assertEquals(i, buf.get(0));
+                    }
+                    peer.kill();
+                    Map<FlowEventType, Integer> cb = collect(set, fq, b, 0, true);
+                    assertEquals(1, cb.get(FlowEventType.DOWN), "one down event: " + cb);
+                    assertEquals(1, b.readMessage(buf.clear()), "queued data survives the peer");
+                    assertEquals(-1, b.readMessage(buf.clear()));
+
+                    set.remove(a);
+                    assertFalse(set.contains(a));
+                    set.zero();
+                    assertEquals(0, set.size());
+                }
+                FlowSet closed = new FlowSet();
+                closed.close();
+                assertThrows(ClosedChannelException.class, () -> closed.wait(new FlowEventQueue(), Duration.ZERO));
+            }
+        });
+    }
+
+    @Test
+    void eventTypeValuesAreOuroboros() {
+        assertEquals(1, FlowEventType.PACKET.value());
+        assertEquals(2, FlowEventType.DOWN.value());
+        assertEquals(4, FlowEventType.UP.value());
+        assertEquals(8, FlowEventType.ALLOC.value());
+        assertEquals(16, FlowEventType.DEALLOC.value());
+        assertEquals(32, FlowEventType.PEER_TIMEOUT.value());
+    }
+}
