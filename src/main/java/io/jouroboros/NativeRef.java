@@ -4,6 +4,7 @@
  */
 package io.jouroboros;
 
+import java.lang.ref.Cleaner;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.spi.AbstractSelectableChannel;
 import java.util.function.IntConsumer;
@@ -14,15 +15,20 @@ import java.util.function.IntConsumer;
  * for the length of one native call; close wakes those threads at once
  * ({@link #close()}), but the handle is freed only when the last of them has
  * left and no selector holds the channel ({@link #tryFree()}), so no native
- * object is ever freed, or its handle reused, under a live call.
+ * object is ever freed, or its handle reused, under a live call. A channel
+ * dropped without close is freed by a {@link Cleaner}: unreachable, it can
+ * be in no call and no selector.
  */
 final class NativeRef {
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final AbstractSelectableChannel channel;
     private final IntConsumer wake;
     private final IntConsumer free;
 
     // guarded by this
     private int handle = -1;
+    private Cleaner.Cleanable cleanable;
     private int users;
     private boolean closing;
 
@@ -34,6 +40,8 @@ final class NativeRef {
 
     synchronized void set(int h) {
         handle = h;
+        IntConsumer f = free;
+        cleanable = CLEANER.register(channel, () -> f.accept(h));
     }
 
     /** The handle even while closing: only for a selector that holds the channel registered. */
@@ -81,14 +89,15 @@ final class NativeRef {
 
     /** Frees the handle if it is closing, unused and unregistered. */
     void tryFree() {
-        int h;
+        Cleaner.Cleanable c;
         synchronized (this) {
             if (!closing || users > 0 || handle < 0 || channel.isRegistered()) {
                 return;
             }
-            h = handle;
             handle = -1;
+            c = cleanable;
+            cleanable = null;
         }
-        free.accept(h);
+        c.clean(); // frees the handle, once
     }
 }
