@@ -82,6 +82,7 @@ static const struct jour_const consts[] = {
         { "FLOWGRXQLEN",   FLOWGRXQLEN },
         { "FLOWGTXQLEN",   FLOWGTXQLEN },
         { "JOURGRXTOTAL",  JOURGRXTOTAL },
+        { "JOURGMAXSDU",   JOURGMAXSDU },
         { "IN_EDGE",       JOUR_IN_EDGE },
         { "FRCTSFLAGS",    FRCTSFLAGS },
         { "FRCTGFLAGS",    FRCTGFLAGS },
@@ -101,6 +102,7 @@ static const struct jour_const consts[] = {
         { "ETIMEDOUT",     ETIMEDOUT },
         { "EINTR",         EINTR },
         { "ENOTSUP",       ENOTSUP },
+        { "EIRMD",         EIRMD },
 };
 
 #define N_CONSTS (sizeof(consts) / sizeof(consts[0]))

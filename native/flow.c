@@ -386,7 +386,7 @@ static jint flowWrite(JNIEnv * env,
         if (flags & FLOWFDOWN)
                 return -EFLOWDOWN;
 
-        if ((size_t) len > f->layer->max_sdu)
+        if ((size_t) len > f->layer->flow_max_sdu(f->lf))
                 return -EMSGSIZE;
 
         n = f->layer->flow_write(f->lf, p, (size_t) len,
@@ -448,6 +448,8 @@ static jlong flowCntl(JNIEnv * env,
                 return f->layer->flow_queue_len(f->lf, 0);
         case JOURGRXTOTAL:
                 return f->layer->flow_arrived(f->lf);
+        case JOURGMAXSDU:
+                return (jlong) f->layer->flow_max_sdu(f->lf);
         case FRCTSFLAGS:
                 if ((arg & ~(jlong) FRCT_KNOWN) != 0)
                         return -EINVAL;

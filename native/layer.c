@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jour.h"
+#include "ouroboros_abi.h"
 
 static const struct jour_layer * running;
 static pthread_mutex_t           select_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -35,11 +36,11 @@ int jour_layer_select(const char * which,
         if (strcmp(which, "embedded") == 0)
                 l = &jour_layer_embedded;
         else if (strcmp(which, "system") == 0)
-                ret = -ENOTSUP; /* the system layer is not built yet */
+                l = &jour_layer_system;
 
         if (l == NULL) {
                 pthread_mutex_unlock(&select_lock);
-                return strcmp(which, "system") == 0 ? -ENOTSUP : -EINVAL;
+                return -EINVAL;
         }
 
         ret = l->init(cfg);
@@ -83,6 +84,29 @@ static jint layerSelect(JNIEnv * env,
         return ret;
 }
 
+static jboolean irmdAlive(JNIEnv * env,
+                          jclass   cls,
+                          jstring  jpath)
+{
+        const char * path = NULL;
+        int          alive;
+
+        (void) cls;
+
+        if (jpath != NULL) {
+                path = (*env)->GetStringUTFChars(env, jpath, NULL);
+                if (path == NULL)
+                        return JNI_FALSE;
+        }
+
+        alive = jour_irmd_alive(path);
+
+        if (path != NULL)
+                (*env)->ReleaseStringUTFChars(env, jpath, path);
+
+        return alive ? JNI_TRUE : JNI_FALSE;
+}
+
 static jstring layerInfo(JNIEnv * env,
                          jclass   cls)
 {
@@ -94,13 +118,15 @@ static jstring layerInfo(JNIEnv * env,
                 return NULL;
 
         return (*env)->NewStringUTF(env, running == &jour_layer_embedded ?
-                                    rdv_root() : running->name);
+                                    rdv_root() : "Ouroboros " OURO_VERSION
+                                    " (" OURO_LIB_DEV ")");
 }
 
 static const JNINativeMethod methods[] = {
         { "layerSelect", "(Ljava/lang/String;Ljava/lang/String;)I",
           (void *) layerSelect },
         { "layerInfo",   "()Ljava/lang/String;", (void *) layerInfo },
+        { "irmdAlive",   "(Ljava/lang/String;)Z", (void *) irmdAlive },
 };
 
 int jour_layer_init(JNIEnv * env)

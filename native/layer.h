@@ -88,6 +88,8 @@ struct jour_layer {
                                   int    rx);
         int     (*flow_fd)(void * lf);
         int     (*flow_is_down)(void * lf);
+        /* The largest SDU of this flow (a broadcast MTU may be smaller). */
+        size_t  (*flow_max_sdu)(void * lf);
         /* SDUs that ever arrived for reading; -ENOTSUP if not counted. */
         int64_t (*flow_arrived)(void * lf);
 
@@ -139,6 +141,10 @@ struct jour_layer {
 };
 
 extern const struct jour_layer jour_layer_embedded;
+extern struct jour_layer       jour_layer_system;
+
+/* Whether an IRMd answers on its socket (NULL: the default path). */
+int jour_irmd_alive(const char * path);
 
 /* The running layer, set once by jour_layer_select(). */
 const struct jour_layer * jour_layer(void);

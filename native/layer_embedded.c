@@ -505,8 +505,18 @@ static ssize_t e_flow_read(void *         lf,
                 if (errno == EINTR)
                         continue;
 
+                /*
+                 * A peer that closes with our data unread in its queue
+                 * leaves ECONNRESET, reported once, before what it sent:
+                 * read on, the data and then the end of file follow.
+                 */
+                if (errno == ECONNRESET) {
+                        atomic_store(&f->down, 1);
+                        continue;
+                }
+
                 if (errno != EAGAIN) {
-                        if (errno == ECONNRESET || errno == ENOTCONN) {
+                        if (errno == ENOTCONN) {
                                 atomic_store(&f->down, 1);
                                 return -EFLOWDOWN;
                         }
@@ -710,6 +720,13 @@ static int64_t e_flow_arrived(void * lf)
         s = __atomic_load_n(&f->shm->dir[1 - f->tx].sent, __ATOMIC_ACQUIRE);
 
         return (int64_t) (s & INT64_MAX);
+}
+
+static size_t e_flow_max_sdu(void * lf)
+{
+        (void) lf;
+
+        return E_MAX_SDU;
 }
 
 static int e_flow_fd(void * lf)
@@ -1531,6 +1548,7 @@ const struct jour_layer jour_layer_embedded = {
         .flow_fd           = e_flow_fd,
         .flow_is_down      = e_flow_is_down,
         .flow_arrived      = e_flow_arrived,
+        .flow_max_sdu      = e_flow_max_sdu,
         .srv_create        = e_srv_create,
         .srv_bind          = e_srv_bind,
         .srv_accept        = e_srv_accept,

@@ -45,6 +45,8 @@
 
 /* Ours, beside the fccntl commands: SDUs arrived so far (for fevent). */
 #define JOURGRXTOTAL  0x10000
+/* Ours: the largest SDU of this flow. */
+#define JOURGMAXSDU   0x10001
 
 /* Default peer timeout of the QoS presets, ms. */
 #define OURO_DEFAULT_PEER_TIMEOUT 120000
@@ -60,5 +62,48 @@ typedef struct {
         uint32_t max_gap;
         uint32_t timeout;
 } ouro_qosspec_t;
+
+/* fqueue event types (enum fqtype). */
+#define OURO_FLOW_PKT     (1 << 0)
+#define OURO_FLOW_DOWN    (1 << 1)
+#define OURO_FLOW_UP      (1 << 2)
+#define OURO_FLOW_ALLOC   (1 << 3)
+#define OURO_FLOW_DEALLOC (1 << 4)
+#define OURO_FLOW_PEER    (1 << 5)
+
+/* The IRMd's socket, and the libraries of the supported version. */
+#define OURO_IRM_SOCKET   "/var/run/ouroboros/irm.sock"
+#define OURO_LIB_DEV      "libouroboros-dev.so.0.23"
+#define OURO_LIB_IRM      "libouroboros-irm.so.0.23"
+#define OURO_VERSION      "0.23"
+
+/* Largest SDU: 1 MiB pool blocks for root and the ouroboros group, 256 KiB
+ * blocks for others, less the packet buffer's head, headspace and tail. */
+#define OURO_MAX_SDU_PRIV 1048260
+#define OURO_MAX_SDU_USER 261828
+/* The broadcast IPCP's MTU: longer SDUs are cut short, silently. */
+#define OURO_BCAST_MTU    1400
+
+/* Function signatures of libouroboros-dev and -irm. */
+struct timespec;
+typedef int     (*ouro_flow_alloc_t)(const char *, ouro_qosspec_t *,
+                                     const struct timespec *);
+typedef int     (*ouro_flow_accept_t)(ouro_qosspec_t *,
+                                      const struct timespec *);
+typedef int     (*ouro_flow_join_t)(const char *, const struct timespec *);
+typedef int     (*ouro_flow_dealloc_t)(int);
+typedef long    (*ouro_flow_write_t)(int, const void *, unsigned long);
+typedef long    (*ouro_flow_read_t)(int, void *, unsigned long);
+typedef int     (*ouro_fccntl_t)(int, int, ...);
+typedef void *  (*ouro_fset_create_t)(void);
+typedef void    (*ouro_fset_destroy_t)(void *);
+typedef void *  (*ouro_fqueue_create_t)(void);
+typedef void    (*ouro_fqueue_destroy_t)(void *);
+typedef int     (*ouro_fset_add_t)(void *, int);
+typedef void    (*ouro_fset_del_t)(void *, int);
+typedef int     (*ouro_fqueue_next_t)(void *);
+typedef int     (*ouro_fqueue_type_t)(void *);
+typedef long    (*ouro_fevent_t)(void *, void *, const struct timespec *);
+typedef int     (*ouro_irm_bind_process_t)(int, const char *);
 
 #endif /* JOUR_OUROBOROS_ABI_H */

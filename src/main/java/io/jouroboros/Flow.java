@@ -71,7 +71,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link NotYetConnectedException}.
  */
 public final class Flow extends AbstractSelectableChannel
-        implements ByteChannel, ScatteringByteChannel, GatheringByteChannel, SelChannel {
+        implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
 
     private static final int UNCONNECTED = 0;
     private static final int PENDING = 1;
@@ -94,6 +94,7 @@ public final class Flow extends AbstractSelectableChannel
     private QoSSpec qos;
     private Duration connectTimeout;
     private long connectDeadline;
+    private volatile int maxSdu = -1;
 
     Flow(SelectorProvider provider) {
         super(provider);
@@ -122,6 +123,10 @@ public final class Flow extends AbstractSelectableChannel
     /**
      * Allocates a flow to a name with the {@linkplain QoSSpec#raw() raw} QoS,
      * waiting as long as it takes (the seed's {@code flow_alloc("name")}).
+     * As in Ouroboros, the allocation completes when the peer accepts it: on
+     * the embedded layer, when a thread of the peer calls
+     * {@link FlowServerChannel#accept()} (so never open and accept in one
+     * thread).
      *
      * @param name the destination name, 1 to 255 bytes of UTF-8
      * @return the connected flow
@@ -559,7 +564,7 @@ public final class Flow extends AbstractSelectableChannel
 
     /**
      * Writes bytes: the stream view. Each SDU carries at most
-     * {@link Ouroboros#maxSdu()} bytes; in blocking mode the whole buffer is
+     * {@link #maxSdu()} bytes; in blocking mode the whole buffer is
      * sent, as several SDUs if need be, each waiting up to
      * {@link #sendTimeout()}; in non-blocking mode it sends what the flow
      * takes now and returns that count (0 if nothing).
@@ -580,7 +585,7 @@ public final class Flow extends AbstractSelectableChannel
     /**
      * Writes the buffer as exactly one SDU: the message view.
      *
-     * @param src the SDU, at most {@link Ouroboros#maxSdu()} bytes; an empty
+     * @param src the SDU, at most {@link #maxSdu()} bytes; an empty
      *            buffer sends nothing
      * @return bytes written: all of them, or 0 in non-blocking mode when the
      *         flow cannot take the SDU now
@@ -589,7 +594,7 @@ public final class Flow extends AbstractSelectableChannel
      */
     public int writeMessage(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        int max = Ouroboros.maxSdu();
+        int max = maxSdu();
         if (src.remaining() > max) {
             throw Errors.exception(-Errors.EMSGSIZE,
                     "write an SDU of " + src.remaining() + " bytes (largest: " + max + ")");
@@ -599,7 +604,7 @@ public final class Flow extends AbstractSelectableChannel
 
     /**
      * Gathering write in the stream view: the bytes of the buffers in order,
-     * cut into SDUs of at most {@link Ouroboros#maxSdu()} bytes.
+     * cut into SDUs of at most {@link #maxSdu()} bytes.
      *
      * @see #write(ByteBuffer)
      */
@@ -620,7 +625,7 @@ public final class Flow extends AbstractSelectableChannel
             int h = acquireConnected();
             try {
                 boolean blocking = isBlocking();
-                int max = Ouroboros.maxSdu();
+                int max = maxSdu();
                 long total = 0;
                 while (true) {
                     int r = runBlocking(blocking, () -> writeNative(h, srcs, offset, length, max));
@@ -838,6 +843,22 @@ public final class Flow extends AbstractSelectableChannel
         return this;
     }
 
+    /**
+     * The largest SDU this flow carries: {@link Ouroboros#maxSdu()}, or less
+     * on a broadcast layer of the system layer (its IPCP's MTU).
+     *
+     * @return bytes
+     * @throws IOException if the flow is closed or not connected
+     */
+    public int maxSdu() throws IOException {
+        int m = maxSdu;
+        if (m < 0) {
+            m = (int) cntl("get the largest SDU", "JOURGMAXSDU", 0);
+            maxSdu = m;
+        }
+        return m;
+    }
+
     // ------------------------------------------------------------- state
 
     /**
@@ -919,26 +940,22 @@ public final class Flow extends AbstractSelectableChannel
     }
 
     /** Called by the selector once this channel is deregistered. */
-    @Override
-    public void kill() {
+    void kill() {
         ref.tryFree();
     }
 
-    @Override
-    public int registeredHandle() {
+    int registeredHandle() {
         synchronized (stateLock) {
             // A flow that is not yet allocated has nothing to watch.
             return state == UNCONNECTED ? -1 : ref.peek();
         }
     }
 
-    @Override
-    public boolean isServer() {
+    boolean isServer() {
         return false;
     }
 
-    @Override
-    public int translateReadyOps(int events, int interestOps) {
+    int translateReadyOps(int events, int interestOps) {
         if ((events & Consts.EV_DOWN) != 0) {
             return interestOps;
         }
@@ -952,8 +969,7 @@ public final class Flow extends AbstractSelectableChannel
         return ops;
     }
 
-    @Override
-    public int nativeInterest(int ops) {
+    int nativeInterest(int ops) {
         int in = 0;
         if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_CONNECT)) != 0) {
             in |= Consts.IN_READ;
@@ -964,16 +980,14 @@ public final class Flow extends AbstractSelectableChannel
         return in;
     }
 
-    @Override
-    public void addKey(FlowKey key) {
+    void addKey(FlowKey key) {
         keys.add(key);
         if (buffered) {
             ((FlowSelector) key.selector()).markBuffered(key);
         }
     }
 
-    @Override
-    public void removeKey(FlowKey key) {
+    void removeKey(FlowKey key) {
         keys.remove(key);
     }
 
@@ -986,10 +1000,52 @@ public final class Flow extends AbstractSelectableChannel
         ref.release();
     }
 
-    @Override
-    public boolean hasBufferedInput() {
+    boolean hasBufferedInput() {
         return buffered;
     }
+
+    /** What the selector sees of this channel; not public API. */
+    final SelChannel sel = new SelChannel() {
+        @Override
+        public int registeredHandle() {
+            return Flow.this.registeredHandle();
+        }
+
+        @Override
+        public boolean isServer() {
+            return Flow.this.isServer();
+        }
+
+        @Override
+        public void kill() {
+            Flow.this.kill();
+        }
+
+        @Override
+        public int translateReadyOps(int events, int interestOps) {
+            return Flow.this.translateReadyOps(events, interestOps);
+        }
+
+        @Override
+        public int nativeInterest(int interestOps) {
+            return Flow.this.nativeInterest(interestOps);
+        }
+
+        @Override
+        public void addKey(FlowKey key) {
+            Flow.this.addKey(key);
+        }
+
+        @Override
+        public void removeKey(FlowKey key) {
+            Flow.this.removeKey(key);
+        }
+
+        @Override
+        public boolean hasBufferedInput() {
+            return Flow.this.hasBufferedInput();
+        }
+    };
 
     @Override
     public String toString() {

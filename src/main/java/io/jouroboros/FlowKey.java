@@ -15,6 +15,7 @@ import java.nio.channels.spi.AbstractSelectionKey;
  */
 final class FlowKey extends AbstractSelectionKey {
     private final SelectableChannel channel;
+    private final SelChannel sel;
     private final FlowSelector selector;
 
     private volatile int interestOps;
@@ -27,11 +28,12 @@ final class FlowKey extends AbstractSelectionKey {
 
     FlowKey(SelectableChannel channel, FlowSelector selector) {
         this.channel = channel;
+        this.sel = channel instanceof Flow ? ((Flow) channel).sel : ((FlowServerChannel) channel).sel;
         this.selector = selector;
     }
 
     SelChannel sel() {
-        return (SelChannel) channel;
+        return sel;
     }
 
     @Override

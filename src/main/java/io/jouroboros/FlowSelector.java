@@ -89,7 +89,7 @@ final class FlowSelector extends AbstractSelector {
 
     @Override
     protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
-        if (!(ch instanceof SelChannel)) {
+        if (!(ch instanceof Flow) && !(ch instanceof FlowServerChannel)) {
             throw new IllegalSelectorException();
         }
         FlowKey k = new FlowKey(ch, this);
@@ -97,7 +97,7 @@ final class FlowSelector extends AbstractSelector {
             k.attach(att);
         }
         keys.add(k);
-        ((SelChannel) ch).addKey(k);
+        k.sel().addKey(k);
         try {
             k.interestOps(ops);
         } catch (ClosedSelectorException e) {

@@ -39,7 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link AsynchronousCloseException}) and by interrupt
  * ({@link java.nio.channels.ClosedByInterruptException}).
  */
-public final class FlowServerChannel extends AbstractSelectableChannel implements SelChannel {
+public final class FlowServerChannel extends AbstractSelectableChannel {
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final NativeRef ref = new NativeRef(this, Native::serverWake, Native::serverFree);
     private final List<String> names = new ArrayList<>();
@@ -204,45 +204,80 @@ public final class FlowServerChannel extends AbstractSelectableChannel implement
         ref.close();
     }
 
-    @Override
-    public void kill() {
+    void kill() {
         ref.tryFree();
     }
 
-    @Override
-    public int registeredHandle() {
+    int registeredHandle() {
         return ref.peek();
     }
 
-    @Override
-    public boolean isServer() {
+    boolean isServer() {
         return true;
     }
 
-    @Override
-    public int translateReadyOps(int events, int interestOps) {
+    int translateReadyOps(int events, int interestOps) {
         return (events & (Consts.EV_PKT | Consts.EV_DOWN)) != 0 ? interestOps & SelectionKey.OP_ACCEPT : 0;
     }
 
-    @Override
-    public int nativeInterest(int ops) {
+    int nativeInterest(int ops) {
         return (ops & SelectionKey.OP_ACCEPT) != 0 ? Consts.IN_READ : 0;
     }
 
-    @Override
-    public void addKey(FlowKey key) {
+    void addKey(FlowKey key) {
         // Accepting sides buffer nothing the native set cannot see.
     }
 
-    @Override
-    public void removeKey(FlowKey key) {
+    void removeKey(FlowKey key) {
         // See addKey.
     }
 
-    @Override
-    public boolean hasBufferedInput() {
+    boolean hasBufferedInput() {
         return false;
     }
+
+    /** What the selector sees of this channel; not public API. */
+    final SelChannel sel = new SelChannel() {
+        @Override
+        public int registeredHandle() {
+            return FlowServerChannel.this.registeredHandle();
+        }
+
+        @Override
+        public boolean isServer() {
+            return FlowServerChannel.this.isServer();
+        }
+
+        @Override
+        public void kill() {
+            FlowServerChannel.this.kill();
+        }
+
+        @Override
+        public int translateReadyOps(int events, int interestOps) {
+            return FlowServerChannel.this.translateReadyOps(events, interestOps);
+        }
+
+        @Override
+        public int nativeInterest(int interestOps) {
+            return FlowServerChannel.this.nativeInterest(interestOps);
+        }
+
+        @Override
+        public void addKey(FlowKey key) {
+            FlowServerChannel.this.addKey(key);
+        }
+
+        @Override
+        public void removeKey(FlowKey key) {
+            FlowServerChannel.this.removeKey(key);
+        }
+
+        @Override
+        public boolean hasBufferedInput() {
+            return FlowServerChannel.this.hasBufferedInput();
+        }
+    };
 
     @Override
     public String toString() {

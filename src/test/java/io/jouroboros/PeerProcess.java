@@ -62,9 +62,12 @@ final class PeerProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
-        String dir = System.getProperty("jouroboros.embedded.dir");
-        if (dir != null) {
-            cmd.add("-Djouroboros.embedded.dir=" + dir);
+        // The peer runs where this JVM runs: same layer, same rendezvous.
+        for (String p : new String[] {"jouroboros.embedded.dir", "jouroboros.layer", "jouroboros.irm.socket"}) {
+            String v = System.getProperty(p);
+            if (v != null) {
+                cmd.add("-D" + p + "=" + v);
+            }
         }
         cmd.addAll(jvmOptions);
         cmd.add(Peer.class.getName());

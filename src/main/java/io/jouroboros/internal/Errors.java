@@ -35,6 +35,8 @@ public final class Errors {
     public static final int EINTR = Native.constant("EINTR");
     /** Timed out. */
     public static final int ETIMEDOUT = Native.constant("ETIMEDOUT");
+    /** The IRMd does not answer. */
+    public static final int EIRMD = Native.constant("EIRMD");
     /** Not supported. */
     static final int ENOTSUP = Native.constant("ENOTSUP");
 

@@ -10,7 +10,10 @@ import java.util.Locale;
 /**
  * Loads the native library and chooses the layer, once per process, on
  * first use. Choice: system property {@code jouroboros.layer}, else the
- * environment variable {@code JOUROBOROS_LAYER}, else {@code auto}. The
+ * environment variable {@code JOUROBOROS_LAYER}, else {@code auto}, which
+ * takes the system layer when an IRMd answers on its socket
+ * ({@code jouroboros.irm.socket} / {@code JOUROBOROS_IRM_SOCKET}, default
+ * {@code /var/run/ouroboros/irm.sock}) and the embedded layer otherwise. The
  * embedded layer's rendezvous directory comes from
  * {@code jouroboros.embedded.dir} / {@code JOUROBOROS_EMBEDDED_DIR}, else the
  * native default ({@code $XDG_RUNTIME_DIR/jouroboros} or
@@ -18,6 +21,7 @@ import java.util.Locale;
  */
 public final class LayerRuntime {
     private static String layer;
+    private static String note;
     private static LayerUnavailableException failure;
 
     private LayerRuntime() {
@@ -49,20 +53,30 @@ public final class LayerRuntime {
             NativeLibrary.load();
         } catch (UnsatisfiedLinkError e) {
             failure = new LayerUnavailableException(0, "ENATIVE", e.getMessage()
-                    + " (see the suppressed causes; run io.jouroboros.Selftest for a report)");
+                    + " (see the suppressed causes; the Selftest example prints a report)");
             failure.initCause(e);
             throw copy(failure);
         }
         String want = setting("jouroboros.layer", "JOUROBOROS_LAYER", "auto").toLowerCase(Locale.ROOT);
+        String socket = setting("jouroboros.irm.socket", "JOUROBOROS_IRM_SOCKET", null);
         switch (want) {
+            case "system":
+                startSystem(socket);
+                return layer;
             case "auto":
+                if (Native.irmdAlive(socket)) {
+                    try {
+                        startSystem(socket);
+                        return layer;
+                    } catch (LayerUnavailableException e) {
+                        // An IRMd without a usable library: stay local, say why.
+                        note = "auto: the system layer could not start (" + e.getMessage() + ")";
+                        failure = null;
+                    }
+                }
+                break;
             case "embedded":
                 break;
-            case "system":
-                failure = new LayerUnavailableException(Errors.ENOTSUP, "ENOTSUP",
-                        "jouroboros.layer=system: the system layer (a real Ouroboros IRMd) is not"
-                                + " supported by this build; use 'embedded' or 'auto'");
-                throw copy(failure);
             default:
                 failure = new LayerUnavailableException(0, "EINVAL",
                         "jouroboros.layer=" + want + ": unknown layer; use auto, system or embedded");
@@ -81,9 +95,46 @@ public final class LayerRuntime {
         return layer;
     }
 
-    /** The rendezvous directory of the embedded layer, once it runs. */
-    public static String info() {
-        return layer == null ? null : Native.layerInfo();
+    private static void startSystem(String socket) throws LayerUnavailableException {
+        String where = socket != null ? socket : "/var/run/ouroboros/irm.sock";
+        if (!Native.irmdAlive(socket)) {
+            failure = new LayerUnavailableException(Errors.EIRMD, "EIRMD", "jouroboros.layer=system: no IRMd"
+                    + " answers on " + where + "; start the Ouroboros IRMd, or use the embedded layer");
+            throw copy(failure);
+        }
+        int ret = Native.layerSelect("system", socket);
+        if (ret < 0) {
+            String name = Errors.name(-ret);
+            String why = name.equals("ENOENT")
+                    ? "libouroboros-dev.so.0.23 / libouroboros-irm.so.0.23 not found: install Ouroboros 0.23"
+                    : name.equals("EVERSION")
+                            ? "the Ouroboros library lacks functions of version 0.23"
+                            : Native.errorText(-ret);
+            failure = new LayerUnavailableException(-ret, name, "system layer: " + why + " (" + name + ")");
+            throw copy(failure);
+        }
+        layer = "system";
+    }
+
+    /**
+     * Whether an IRMd answers on its socket (a native seqpacket connect, no
+     * Ouroboros library involved).
+     *
+     * @param socket the socket path, {@code null} for the default
+     * @return whether it answers
+     */
+    public static boolean irmdAlive(String socket) {
+        NativeLibrary.load();
+        return Native.irmdAlive(socket);
+    }
+
+    /** What the running layer is attached to (and why auto chose it), once it runs. */
+    public static synchronized String info() {
+        if (layer == null) {
+            return null;
+        }
+        String i = Native.layerInfo();
+        return note == null ? i : i + "; " + note;
     }
 
     private static LayerUnavailableException copy(LayerUnavailableException e) {

@@ -29,6 +29,9 @@ public final class Native {
 
     static native String layerInfo();
 
+    /** Whether an IRMd answers on the socket (null: the default path); a native seqpacket connect. */
+    static native boolean irmdAlive(String socketPath);
+
     // flow.c
     public static native int flowOpen();
 

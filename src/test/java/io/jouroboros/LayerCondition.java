@@ -1,0 +1,31 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import io.jouroboros.internal.LayerRuntime;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Skips every test, with the reason, when the run asks for the system layer
+ * ({@code -Djouroboros.layer=system}, as Surefire's {@code system-layer}
+ * execution does) and no IRMd answers. Registered for every test through
+ * {@code META-INF/services}.
+ */
+public final class LayerCondition implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (!"system".equals(System.getProperty("jouroboros.layer"))) {
+            return ConditionEvaluationResult.enabled("not a system-layer run");
+        }
+        String socket = System.getProperty("jouroboros.irm.socket");
+        if (!LayerRuntime.irmdAlive(socket)) {
+            return ConditionEvaluationResult.disabled("system layer: no Ouroboros IRMd answers on "
+                    + (socket != null ? socket : "/var/run/ouroboros/irm.sock") + "; start one to run these tests");
+        }
+        return ConditionEvaluationResult.enabled("an IRMd answers");
+    }
+}
