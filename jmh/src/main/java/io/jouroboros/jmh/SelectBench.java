@@ -1,0 +1,169 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.jmh;
+
+import java.io.IOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of {@code selectNow()} (and of {@code select()}) with exactly one
+ * ready channel among {@code n} registered, for flows and, as the reference, the JDK's
+ * Unix-domain sockets. The design goal of the flow selector is that this
+ * cost follows the ready channels, not the registered ones, as epoll's does.
+ *
+ * <p>The {@code n} client ends live in a child process ({@link Clients});
+ * this JVM holds the accepted ends, all registered for {@code OP_READ} in one
+ * selector. One client wrote one byte that is never read, so one key is
+ * ready at every select (level-triggered) and the others never are.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+public class SelectBench {
+    @Param({"flows", "jdk"})
+    public String transport;
+
+    @Param({"10", "1000", "10000"})
+    public int n;
+
+    private Transport.Server server;
+    private Clients clients;
+    private final List<SelectableChannel> accepted = new ArrayList<>();
+    private Selector selector;
+
+    @Setup(Level.Trial)
+    public void setup() throws Exception {
+        requireOpenFiles(n + 200);
+        Transport t = Transport.of(transport);
+        server = t.bind();
+        clients = Clients.start(t, server.address, n);
+        // A client process that dies would leave accept() waiting forever.
+        AtomicBoolean acceptDone = new AtomicBoolean();
+        clients.process().onExit().thenRun(() -> {
+            if (!acceptDone.get()) {
+                try {
+                    server.close();
+                } catch (IOException e) {
+                    // accept() fails on its own then
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < n; i++) {
+                SelectableChannel ch = server.accept();
+                accepted.add(ch);
+                ch.configureBlocking(false);
+            }
+        } finally {
+            acceptDone.set(true);
+        }
+        clients.awaitReady();
+
+        selector = t.provider().openSelector();
+        for (SelectableChannel ch : accepted) {
+            ch.register(selector, SelectionKey.OP_READ);
+        }
+        if (selector.keys().size() != n) {
+            throw new IllegalStateException(selector.keys().size() + " keys registered, not " + n);
+        }
+        // The byte may still be on its way: wait for it once, then insist
+        // that every select sees that one key and no other.
+        if (selector.select(10_000) != 1) {
+            throw new IllegalStateException("expected 1 ready key after the write, got "
+                    + selector.selectedKeys().size());
+        }
+        for (int i = 0; i < 100; i++) {
+            selector.selectedKeys().clear();
+            int got = selector.selectNow();
+            if (got != 1 || selector.selectedKeys().size() != 1) {
+                throw new IllegalStateException("selectNow() = " + got + ", selected "
+                        + selector.selectedKeys().size() + "; expected exactly 1 of " + n);
+            }
+        }
+        selector.selectedKeys().clear();
+    }
+
+    /** One select with one ready key; JMH consumes the count (always 1). */
+    @Benchmark
+    public int selectNow() throws IOException {
+        int ready = selector.selectNow();
+        selector.selectedKeys().clear();
+        return ready;
+    }
+
+    /**
+     * The same through the blocking {@code select()}: it returns at once as
+     * a key is ready, but takes the blocking path (begin/end, interruptible).
+     */
+    @Benchmark
+    public int select() throws IOException {
+        int ready = selector.select();
+        selector.selectedKeys().clear();
+        return ready;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        if (selector != null) {
+            selector.close();
+        }
+        for (SelectableChannel ch : accepted) {
+            ch.close();
+        }
+        accepted.clear();
+        if (clients != null) {
+            clients.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /**
+     * Fails at once, and says why, if this process may not open
+     * {@code needed} descriptors (HotSpot raises the soft limit to the hard
+     * one at start-up, so the hard limit is what counts).
+     */
+    static void requireOpenFiles(long needed) throws IOException {
+        Path limits = Path.of("/proc/self/limits");
+        if (!Files.isReadable(limits)) {
+            return;
+        }
+        for (String line : Files.readAllLines(limits)) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                if (!"unlimited".equals(f[0]) && Long.parseLong(f[0]) < needed) {
+                    throw new IllegalStateException("this benchmark needs " + needed
+                            + " open files per process, the limit is " + f[0]
+                            + ": raise it (ulimit -n) before starting the benchmark");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.jmh;
+
+import io.jouroboros.Flow;
+import io.jouroboros.FlowSelectorProvider;
+import io.jouroboros.FlowServerChannel;
+import io.jouroboros.Ouroboros;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The two sides of every comparison, chosen by the benchmarks' {@code transport}
+ * parameter: {@code flows} (our provider, the embedded layer) and {@code jdk}
+ * (the JDK's default provider, Unix-domain stream sockets, the reference).
+ */
+enum Transport {
+    FLOWS {
+        @Override
+        SelectorProvider provider() {
+            return FlowSelectorProvider.provider();
+        }
+
+        @Override
+        Server bind() throws IOException {
+            // Printed into JMH's log, so a result says which layer it measured.
+            System.out.println("jOuroboros layer: " + Ouroboros.layer() + ", native library: "
+                    + Ouroboros.nativeLibrary());
+            String name = "jmh-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+            FlowServerChannel ch = FlowServerChannel.open().bind(name);
+            return new Server(name, ch) {
+                @Override
+                SelectableChannel accept() throws IOException {
+                    return ch.accept();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    ch.close();
+                }
+            };
+        }
+
+        @Override
+        SelectableChannel connect(String address) throws IOException {
+            return Flow.open(address);
+        }
+    },
+
+    JDK {
+        @Override
+        SelectorProvider provider() {
+            return SelectorProvider.provider();
+        }
+
+        @Override
+        Server bind() throws IOException {
+            Path dir = Files.createTempDirectory("jouroboros-jmh");
+            Path path = dir.resolve("s");
+            ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.bind(UnixDomainSocketAddress.of(path));
+            return new Server(path.toString(), ch) {
+                @Override
+                SelectableChannel accept() throws IOException {
+                    return ch.accept();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    try {
+                        ch.close();
+                    } finally {
+                        Files.deleteIfExists(path);
+                        Files.deleteIfExists(dir);
+                    }
+                }
+            };
+        }
+
+        @Override
+        SelectableChannel connect(String address) throws IOException {
+            return SocketChannel.open(UnixDomainSocketAddress.of(address));
+        }
+    };
+
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    /** The transport of a {@code transport} parameter value. */
+    static Transport of(String param) {
+        switch (param) {
+            case "flows":
+                return FLOWS;
+            case "jdk":
+                return JDK;
+            default:
+                throw new IllegalArgumentException("transport: flows or jdk, not " + param);
+        }
+    }
+
+    /** The provider whose selector multiplexes this transport's channels. */
+    abstract SelectorProvider provider();
+
+    /** A listening end at a fresh address, blocking. */
+    abstract Server bind() throws IOException;
+
+    /** A connected client end, blocking; returns once the server accepted. */
+    abstract SelectableChannel connect(String address) throws IOException;
+
+    /** A listening end and the address clients give to {@link #connect}. */
+    abstract static class Server implements AutoCloseable {
+        final String address;
+        final SelectableChannel channel;
+
+        Server(String address, SelectableChannel channel) {
+            this.address = address;
+            this.channel = channel;
+        }
+
+        /** The next connection, blocking; closing the server wakes it. */
+        abstract SelectableChannel accept() throws IOException;
+
+        @Override
+        public abstract void close() throws IOException;
+    }
+}
