@@ -78,6 +78,7 @@ struct eflow {
         atomic_int       down;
         struct hs_shm *  shm;   /* NULL for broadcast members */
         int              tx;    /* our direction in shm       */
+        int64_t          rcvtimeo; /* SO_RCVTIMEO now, -2 unset */
         /* broadcast */
         int              bdir;
         char             self[48];
@@ -134,6 +135,17 @@ static int sock_new(int type)
         return fd;
 }
 
+/* Data sockets block in recvmsg; every other call passes MSG_DONTWAIT. */
+static int make_blocking(int fd)
+{
+        int fl = fcntl(fd, F_GETFL);
+
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+                return -errno;
+
+        return 0;
+}
+
 static int wait_fd(int     fd,
                    short   ev,
                    int64_t deadline)
@@ -162,8 +174,9 @@ static struct eflow * eflow_new(int fd)
         if (f == NULL)
                 return NULL;
 
-        f->fd   = fd;
-        f->bdir = -1;
+        f->fd       = fd;
+        f->bdir     = -1;
+        f->rcvtimeo = -2;
         atomic_init(&f->closing, 0);
         atomic_init(&f->down, 0);
 
@@ -453,7 +466,38 @@ static int e_flow_alloc_finish(void *            lf,
                         return ret;
         }
 
-        return hs_reply_decode(rep, (size_t) n, qs);
+        ret = hs_reply_decode(rep, (size_t) n, qs);
+        if (ret < 0)
+                return ret;
+
+        return make_blocking(f->fd);
+}
+
+/* Sets SO_RCVTIMEO (ns, -1 = none) if it differs from what is set. */
+static int set_rcvtimeo(struct eflow * f,
+                        int64_t        ns)
+{
+        struct timeval tv = { 0, 0 };
+
+        if (ns == 0)
+                ns = 1000; /* 0 would mean "none": the least wait instead */
+
+        if (ns == f->rcvtimeo)
+                return 0;
+
+        if (ns > 0) {
+                tv.tv_sec  = ns / 1000000000LL;
+                tv.tv_usec = (ns % 1000000000LL) / 1000;
+                if (tv.tv_sec == 0 && tv.tv_usec == 0)
+                        tv.tv_usec = 1;
+        }
+
+        if (setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                return -errno;
+
+        f->rcvtimeo = ns;
+
+        return 0;
 }
 
 static ssize_t e_flow_read(void *         lf,
@@ -479,11 +523,24 @@ static ssize_t e_flow_read(void *         lf,
                 v[i + 1] = iov[i];
 
         for (;;) {
+                int blocking = timeo != 0 && !f->bcast;
+
                 memset(&m, 0, sizeof(m));
                 m.msg_iov    = v;
                 m.msg_iovlen = (size_t) iovcnt + 1;
 
-                n = recvmsg(f->fd, &m, MSG_DONTWAIT);
+                /*
+                 * A blocking read sleeps in recvmsg itself: one system call,
+                 * not three. close() still wakes it: shutdown() ends every
+                 * wait on the socket. A timeout is SO_RCVTIMEO.
+                 */
+                if (blocking) {
+                        ret = set_rcvtimeo(f, jour_remaining(deadline));
+                        if (ret < 0)
+                                return ret;
+                }
+
+                n = recvmsg(f->fd, &m, blocking ? 0 : MSG_DONTWAIT);
                 if (n > 0) {
                         if (hdr != MSG_DATA || (m.msg_flags & MSG_TRUNC)) {
                                 if (f->bcast)
@@ -525,6 +582,12 @@ static ssize_t e_flow_read(void *         lf,
 
                 if (timeo == 0)
                         return -EAGAIN;
+
+                if (blocking) {
+                        if (jour_remaining(deadline) == 0)
+                                return -ETIMEDOUT;
+                        continue;
+                }
 
                 ret = wait_fd(f->fd, POLLIN, deadline);
                 if (ret < 0)
@@ -1189,7 +1252,8 @@ static int pending_serve(struct esrv *     s,
 
         f->tx = 1;
 
-        if (send_with_fd(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
+        if (make_blocking(p->fd) < 0 ||
+            send_with_fd(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
                 f->fd = -1;
                 e_flow_dealloc(f);
                 code = -1;
