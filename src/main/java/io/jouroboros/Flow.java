@@ -939,58 +939,6 @@ public final class Flow extends AbstractSelectableChannel
         ref.close();
     }
 
-    /** Called by the selector once this channel is deregistered. */
-    void kill() {
-        ref.tryFree();
-    }
-
-    int registeredHandle() {
-        synchronized (stateLock) {
-            // A flow that is not yet allocated has nothing to watch.
-            return state == UNCONNECTED ? -1 : ref.peek();
-        }
-    }
-
-    boolean isServer() {
-        return false;
-    }
-
-    int translateReadyOps(int events, int interestOps) {
-        if ((events & Consts.EV_DOWN) != 0) {
-            return interestOps;
-        }
-        int ops = 0;
-        if ((events & Consts.EV_PKT) != 0) {
-            ops |= isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
-        }
-        if ((events & Consts.EV_OUT) != 0 && isConnected()) {
-            ops |= SelectionKey.OP_WRITE;
-        }
-        return ops;
-    }
-
-    int nativeInterest(int ops) {
-        int in = 0;
-        if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_CONNECT)) != 0) {
-            in |= Consts.IN_READ;
-        }
-        if ((ops & SelectionKey.OP_WRITE) != 0) {
-            in |= Consts.IN_WRITE;
-        }
-        return in;
-    }
-
-    void addKey(FlowKey key) {
-        keys.add(key);
-        if (buffered) {
-            ((FlowSelector) key.selector()).markBuffered(key);
-        }
-    }
-
-    void removeKey(FlowKey key) {
-        keys.remove(key);
-    }
-
     /** The native handle, held until {@link #releaseHandle()}. */
     int acquireHandle() throws ClosedChannelException {
         return ref.acquire();
@@ -1000,50 +948,69 @@ public final class Flow extends AbstractSelectableChannel
         ref.release();
     }
 
-    boolean hasBufferedInput() {
-        return buffered;
-    }
-
     /** What the selector sees of this channel; not public API. */
     final SelChannel sel = new SelChannel() {
         @Override
+        public void kill() {
+            ref.tryFree();
+        }
+
+        @Override
         public int registeredHandle() {
-            return Flow.this.registeredHandle();
+            synchronized (stateLock) {
+                // A flow that is not yet allocated has nothing to watch.
+                return state == UNCONNECTED ? -1 : ref.peek();
+            }
         }
 
         @Override
         public boolean isServer() {
-            return Flow.this.isServer();
-        }
-
-        @Override
-        public void kill() {
-            Flow.this.kill();
+            return false;
         }
 
         @Override
         public int translateReadyOps(int events, int interestOps) {
-            return Flow.this.translateReadyOps(events, interestOps);
+            if ((events & Consts.EV_DOWN) != 0) {
+                return interestOps;
+            }
+            int ops = 0;
+            if ((events & Consts.EV_PKT) != 0) {
+                ops |= isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
+            }
+            if ((events & Consts.EV_OUT) != 0 && isConnected()) {
+                ops |= SelectionKey.OP_WRITE;
+            }
+            return ops;
         }
 
         @Override
-        public int nativeInterest(int interestOps) {
-            return Flow.this.nativeInterest(interestOps);
+        public int nativeInterest(int ops) {
+            int in = 0;
+            if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_CONNECT)) != 0) {
+                in |= Consts.IN_READ;
+            }
+            if ((ops & SelectionKey.OP_WRITE) != 0) {
+                in |= Consts.IN_WRITE;
+            }
+            return in;
         }
 
         @Override
         public void addKey(FlowKey key) {
-            Flow.this.addKey(key);
+            keys.add(key);
+            if (buffered) {
+                ((FlowSelector) key.selector()).markBuffered(key);
+            }
         }
 
         @Override
         public void removeKey(FlowKey key) {
-            Flow.this.removeKey(key);
+            keys.remove(key);
         }
 
         @Override
         public boolean hasBufferedInput() {
-            return Flow.this.hasBufferedInput();
+            return buffered;
         }
     };
 

@@ -204,78 +204,46 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
         ref.close();
     }
 
-    void kill() {
-        ref.tryFree();
-    }
-
-    int registeredHandle() {
-        return ref.peek();
-    }
-
-    boolean isServer() {
-        return true;
-    }
-
-    int translateReadyOps(int events, int interestOps) {
-        return (events & (Consts.EV_PKT | Consts.EV_DOWN)) != 0 ? interestOps & SelectionKey.OP_ACCEPT : 0;
-    }
-
-    int nativeInterest(int ops) {
-        return (ops & SelectionKey.OP_ACCEPT) != 0 ? Consts.IN_READ : 0;
-    }
-
-    void addKey(FlowKey key) {
-        // Accepting sides buffer nothing the native set cannot see.
-    }
-
-    void removeKey(FlowKey key) {
-        // See addKey.
-    }
-
-    boolean hasBufferedInput() {
-        return false;
-    }
-
     /** What the selector sees of this channel; not public API. */
     final SelChannel sel = new SelChannel() {
         @Override
+        public void kill() {
+            ref.tryFree();
+        }
+
+        @Override
         public int registeredHandle() {
-            return FlowServerChannel.this.registeredHandle();
+            return ref.peek();
         }
 
         @Override
         public boolean isServer() {
-            return FlowServerChannel.this.isServer();
-        }
-
-        @Override
-        public void kill() {
-            FlowServerChannel.this.kill();
+            return true;
         }
 
         @Override
         public int translateReadyOps(int events, int interestOps) {
-            return FlowServerChannel.this.translateReadyOps(events, interestOps);
+            return (events & (Consts.EV_PKT | Consts.EV_DOWN)) != 0 ? interestOps & SelectionKey.OP_ACCEPT : 0;
         }
 
         @Override
-        public int nativeInterest(int interestOps) {
-            return FlowServerChannel.this.nativeInterest(interestOps);
+        public int nativeInterest(int ops) {
+            return (ops & SelectionKey.OP_ACCEPT) != 0 ? Consts.IN_READ : 0;
         }
 
         @Override
         public void addKey(FlowKey key) {
-            FlowServerChannel.this.addKey(key);
+            // Accepting sides buffer nothing the native set cannot see.
         }
 
         @Override
         public void removeKey(FlowKey key) {
-            FlowServerChannel.this.removeKey(key);
+            // See addKey.
         }
 
         @Override
         public boolean hasBufferedInput() {
-            return FlowServerChannel.this.hasBufferedInput();
+            return false;
         }
     };
 
