@@ -64,6 +64,27 @@ class SelectorContractTest {
         return new SelectableChannel[] {c, accepted.get()};
     }
 
+    @FunctionalInterface
+    private interface PairBody {
+        void run(Selector sel, SelectableChannel[] p) throws Exception;
+    }
+
+    /**
+     * Runs body with a fresh selector and a connected pair [client, accepted]
+     * of the transport, under the time limit, and closes everything after.
+     */
+    private static void withPair(Transport t, PairBody body) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            SelectableChannel server = t.server();
+            SelectableChannel[] p = pair(t, server);
+            try (Selector sel = t.provider().openSelector()) {
+                body.run(sel, p);
+            } finally {
+                closeAll(p[0], p[1], server);
+            }
+        });
+    }
+
     private static void closeAll(Object... things) throws Exception {
         for (Object o : things) {
             if (o instanceof AutoCloseable) {
@@ -120,76 +141,58 @@ class SelectorContractTest {
     @ParameterizedTest
     @MethodSource("transports")
     void levelTriggeredReadAndSelectedKeysStay(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                p[1].configureBlocking(false);
-                SelectionKey k = p[1].register(sel, OP_READ);
-                assertEquals(0, sel.selectNow());
-                Transport.write(p[0], new byte[] {1, 2, 3});
-                assertEquals(1, sel.select(5000));
-                assertTrue(sel.selectedKeys().contains(k));
-                assertEquals(OP_READ, k.readyOps());
-                // Still ready, already selected, ready set unchanged: counts 0.
-                assertEquals(0, sel.selectNow());
-                assertTrue(sel.selectedKeys().contains(k));
-                sel.selectedKeys().clear();
-                // Level-triggered: not read, so selected again.
-                assertEquals(1, sel.selectNow());
-                ByteBuffer b = ByteBuffer.allocate(16);
-                assertEquals(3, Transport.io(p[1]).read(b));
-                assertEquals(0, Transport.io(p[1]).read(b.clear()));
-                sel.selectedKeys().clear();
-                assertEquals(0, sel.selectNow());
-                assertThrows(UnsupportedOperationException.class, () -> sel.selectedKeys().add(k));
-            } finally {
-                closeAll(p[0], p[1], server);
-            }
+        withPair(t, (sel, p) -> {
+            p[1].configureBlocking(false);
+            SelectionKey k = p[1].register(sel, OP_READ);
+            assertEquals(0, sel.selectNow());
+            Transport.write(p[0], new byte[] {1, 2, 3});
+            assertEquals(1, sel.select(5000));
+            assertTrue(sel.selectedKeys().contains(k));
+            assertEquals(OP_READ, k.readyOps());
+            // Still ready, already selected, ready set unchanged: counts 0.
+            assertEquals(0, sel.selectNow());
+            assertTrue(sel.selectedKeys().contains(k));
+            sel.selectedKeys().clear();
+            // Level-triggered: not read, so selected again.
+            assertEquals(1, sel.selectNow());
+            ByteBuffer b = ByteBuffer.allocate(16);
+            assertEquals(3, Transport.io(p[1]).read(b));
+            assertEquals(0, Transport.io(p[1]).read(b.clear()));
+            sel.selectedKeys().clear();
+            assertEquals(0, sel.selectNow());
+            assertThrows(UnsupportedOperationException.class, () -> sel.selectedKeys().add(k));
         });
     }
 
     @ParameterizedTest
     @MethodSource("transports")
     void readyOpsAreOredIntoSelectedKeys(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                p[1].configureBlocking(false);
-                SelectionKey k = p[1].register(sel, OP_WRITE);
-                assertEquals(1, sel.selectNow());
-                assertEquals(OP_WRITE, k.readyOps());
-                k.interestOps(OP_READ | OP_WRITE);
-                Transport.write(p[0], new byte[] {9});
-                Thread.sleep(50);
-                assertEquals(1, sel.selectNow(), "ready set grew: counted");
-                assertEquals(OP_READ | OP_WRITE, k.readyOps());
-                assertEquals(0, sel.selectNow(), "nothing changed: not counted");
-            } finally {
-                closeAll(p[0], p[1], server);
-            }
+        withPair(t, (sel, p) -> {
+            p[1].configureBlocking(false);
+            SelectionKey k = p[1].register(sel, OP_WRITE);
+            assertEquals(1, sel.selectNow());
+            assertEquals(OP_WRITE, k.readyOps());
+            k.interestOps(OP_READ | OP_WRITE);
+            Transport.write(p[0], new byte[] {9});
+            Thread.sleep(50);
+            assertEquals(1, sel.selectNow(), "ready set grew: counted");
+            assertEquals(OP_READ | OP_WRITE, k.readyOps());
+            assertEquals(0, sel.selectNow(), "nothing changed: not counted");
         });
     }
 
     @ParameterizedTest
     @MethodSource("transports")
     void selectWithActionSetsReadyOps(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                p[1].configureBlocking(false);
-                SelectionKey k = p[1].register(sel, OP_READ);
-                Transport.write(p[0], new byte[] {1});
-                List<SelectionKey> seen = new ArrayList<>();
-                assertEquals(1, sel.select(seen::add, 5000));
-                assertEquals(List.of(k), seen);
-                assertEquals(OP_READ, k.readyOps());
-                assertTrue(sel.selectedKeys().isEmpty(), "the action form leaves the selected set alone");
-            } finally {
-                closeAll(p[0], p[1], server);
-            }
+        withPair(t, (sel, p) -> {
+            p[1].configureBlocking(false);
+            SelectionKey k = p[1].register(sel, OP_READ);
+            Transport.write(p[0], new byte[] {1});
+            List<SelectionKey> seen = new ArrayList<>();
+            assertEquals(1, sel.select(seen::add, 5000));
+            assertEquals(List.of(k), seen);
+            assertEquals(OP_READ, k.readyOps());
+            assertTrue(sel.selectedKeys().isEmpty(), "the action form leaves the selected set alone");
         });
     }
 
@@ -229,134 +232,110 @@ class SelectorContractTest {
     @ParameterizedTest
     @MethodSource("transports")
     void cancelAndCloseDuringBlockedSelect(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                p[0].configureBlocking(false);
-                p[1].configureBlocking(false);
-                SelectionKey k0 = p[0].register(sel, OP_READ);
-                SelectionKey k1 = p[1].register(sel, OP_READ);
-                Thread th = new Thread(() -> {
-                    try {
-                        sel.select();
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                });
-                th.start();
-                Thread.sleep(100);
-                k0.cancel();
-                p[1].close();
-                assertFalse(k0.isValid());
-                assertFalse(k1.isValid());
-                sel.wakeup();
-                th.join();
-                sel.selectNow();
-                assertFalse(sel.keys().contains(k0), "cancelled key deregistered");
-                assertFalse(sel.keys().contains(k1), "closed channel's key deregistered");
-                assertFalse(p[0].isRegistered());
-                assertFalse(p[1].isRegistered());
-                assertTrue(p[0].isOpen(), "cancel does not close the channel");
-            } finally {
-                closeAll(p[0], p[1], server);
-            }
+        withPair(t, (sel, p) -> {
+            p[0].configureBlocking(false);
+            p[1].configureBlocking(false);
+            SelectionKey k0 = p[0].register(sel, OP_READ);
+            SelectionKey k1 = p[1].register(sel, OP_READ);
+            Thread th = new Thread(() -> {
+                try {
+                    sel.select();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            th.start();
+            Thread.sleep(100);
+            k0.cancel();
+            p[1].close();
+            assertFalse(k0.isValid());
+            assertFalse(k1.isValid());
+            sel.wakeup();
+            th.join();
+            sel.selectNow();
+            assertFalse(sel.keys().contains(k0), "cancelled key deregistered");
+            assertFalse(sel.keys().contains(k1), "closed channel's key deregistered");
+            assertFalse(p[0].isRegistered());
+            assertFalse(p[1].isRegistered());
+            assertTrue(p[0].isOpen(), "cancel does not close the channel");
         });
     }
 
     @ParameterizedTest
     @MethodSource("transports")
     void registerDuringSelectFromAnotherThread(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                AtomicInteger rounds = new AtomicInteger();
-                AtomicReference<SelectionKey> got = new AtomicReference<>();
-                Thread th = new Thread(() -> {
-                    try {
-                        while (got.get() == null) {
-                            sel.select();
-                            rounds.incrementAndGet();
-                            for (SelectionKey k : sel.selectedKeys()) {
-                                got.set(k);
-                            }
+        withPair(t, (sel, p) -> {
+            AtomicInteger rounds = new AtomicInteger();
+            AtomicReference<SelectionKey> got = new AtomicReference<>();
+            Thread th = new Thread(() -> {
+                try {
+                    while (got.get() == null) {
+                        sel.select();
+                        rounds.incrementAndGet();
+                        for (SelectionKey k : sel.selectedKeys()) {
+                            got.set(k);
                         }
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
                     }
-                });
-                th.start();
-                Thread.sleep(100);
-                p[1].configureBlocking(false);
-                // Registration does not wait for the blocked select.
-                SelectionKey k = p[1].register(sel, OP_READ);
-                Transport.write(p[0], new byte[] {7});
-                sel.wakeup();
-                th.join();
-                assertEquals(k, got.get());
-            } finally {
-                closeAll(p[0], p[1], server);
-            }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            th.start();
+            Thread.sleep(100);
+            p[1].configureBlocking(false);
+            // Registration does not wait for the blocked select.
+            SelectionKey k = p[1].register(sel, OP_READ);
+            Transport.write(p[0], new byte[] {7});
+            sel.wakeup();
+            th.join();
+            assertEquals(k, got.get());
         });
     }
 
     @ParameterizedTest
     @MethodSource("transports")
     void hangUpMakesKeyReadyAndPendingDataStaysReadable(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                p[1].configureBlocking(false);
-                SelectionKey k = p[1].register(sel, OP_READ);
-                Transport.write(p[0], new byte[] {1, 2, 3, 4});
-                p[0].close();
-                assertEquals(1, sel.select(5000));
-                assertEquals(OP_READ, k.readyOps());
-                ByteBuffer b = ByteBuffer.allocate(16);
-                assertEquals(4, Transport.io(p[1]).read(b), "pending data stays readable");
-                assertEquals(-1, Transport.io(p[1]).read(b));
-                assertTrue(k.isValid(), "the selector never closes the user's channel");
-                assertTrue(p[1].isOpen());
-            } finally {
-                closeAll(p[1], server);
-            }
+        withPair(t, (sel, p) -> {
+            p[1].configureBlocking(false);
+            SelectionKey k = p[1].register(sel, OP_READ);
+            Transport.write(p[0], new byte[] {1, 2, 3, 4});
+            p[0].close();
+            assertEquals(1, sel.select(5000));
+            assertEquals(OP_READ, k.readyOps());
+            ByteBuffer b = ByteBuffer.allocate(16);
+            assertEquals(4, Transport.io(p[1]).read(b), "pending data stays readable");
+            assertEquals(-1, Transport.io(p[1]).read(b));
+            assertTrue(k.isValid(), "the selector never closes the user's channel");
+            assertTrue(p[1].isOpen());
         });
     }
 
     @ParameterizedTest
     @MethodSource("transports")
     void writeReadinessReturnsAfterPeerDrains(Transport t) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                p[0].configureBlocking(false);
-                SelectionKey k = p[0].register(sel, OP_WRITE);
-                ByteBuffer chunk = ByteBuffer.allocate(1024);
-                long sent = 0;
-                while (true) {
-                    chunk.clear();
-                    int n = Transport.io(p[0]).write(chunk);
-                    if (n == 0) {
-                        break;
-                    }
-                    sent += n;
+        withPair(t, (sel, p) -> {
+            p[0].configureBlocking(false);
+            SelectionKey k = p[0].register(sel, OP_WRITE);
+            ByteBuffer chunk = ByteBuffer.allocate(1024);
+            long sent = 0;
+            while (true) {
+                chunk.clear();
+                int n = Transport.io(p[0]).write(chunk);
+                if (n == 0) {
+                    break;
                 }
-                sel.selectedKeys().clear();
-                assertEquals(0, sel.select(200), "full queue: not writable");
-                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-                long read = 0;
-                while (read < sent) {
-                    b.clear();
-                    read += Transport.io(p[1]).read(b);
-                }
-                assertEquals(1, sel.select(5000));
-                assertEquals(OP_WRITE, k.readyOps());
-            } finally {
-                closeAll(p[0], p[1], server);
+                sent += n;
             }
+            sel.selectedKeys().clear();
+            assertEquals(0, sel.select(200), "full queue: not writable");
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            long read = 0;
+            while (read < sent) {
+                b.clear();
+                read += Transport.io(p[1]).read(b);
+            }
+            assertEquals(1, sel.select(5000));
+            assertEquals(OP_WRITE, k.readyOps());
         });
     }
 
