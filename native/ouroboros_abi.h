@@ -77,12 +77,41 @@ typedef struct {
 #define OURO_LIB_IRM      "libouroboros-irm.so.0.23"
 #define OURO_VERSION      "0.23"
 
+/* A flow's ring buffer (SSM_RBUFF_SIZE 1024) holds at most 1023 SDUs. */
+#define OURO_RBUFF_CAP    1023
+/* Flows a process can hold (PROG_MAX_FLOWS): fds are below this. */
+#define OURO_PROG_MAX_FLOWS 4096
+
 /* Largest SDU: 1 MiB pool blocks for root and the ouroboros group, 256 KiB
  * blocks for others, less the packet buffer's head, headspace and tail. */
 #define OURO_MAX_SDU_PRIV 1048260
 #define OURO_MAX_SDU_USER 261828
 /* The broadcast IPCP's MTU: longer SDUs are cut short, silently. */
 #define OURO_BCAST_MTU    1400
+
+/* struct name_info of irm_create_name (name.h), 3332 bytes. */
+#define OURO_NAME_SIZE    255
+#define OURO_LB_RR        0
+#define OURO_LB_SPILL     1
+typedef struct {
+        char     name[OURO_NAME_SIZE + 1];
+        uint32_t pol_lb;              /* enum pol_balance */
+        char     sec[2][3][512];      /* server/client enc, key, crt paths */
+} ouro_name_info_t;
+
+/*
+ * Inside libouroboros-dev 0.23 (dev.c, x86_64): the exported data symbol
+ * "proc" holds "struct flow * flows" at this offset; flows[fd] is 224
+ * bytes with its struct flow_info at 16: id (int) @16, n_pid @20 (this
+ * process), n_1_pid @24 (the process at the other end of the ring
+ * buffers: the peer on a direct flow, the IPCP otherwise). Read only, and
+ * only trusted when n_pid is our pid and id > 0.
+ */
+#define OURO_PROC_FLOWS_OFF 32
+#define OURO_FLOW_SIZE      224
+#define OURO_FLOW_ID_OFF    16
+#define OURO_FLOW_NPID_OFF  20
+#define OURO_FLOW_N1PID_OFF 24
 
 /* Function signatures of libouroboros-dev and -irm. */
 struct timespec;
@@ -105,5 +134,6 @@ typedef int     (*ouro_fqueue_next_t)(void *);
 typedef int     (*ouro_fqueue_type_t)(void *);
 typedef long    (*ouro_fevent_t)(void *, void *, const struct timespec *);
 typedef int     (*ouro_irm_bind_process_t)(int, const char *);
+typedef int     (*ouro_irm_create_name_t)(ouro_name_info_t *);
 
 #endif /* JOUR_OUROBOROS_ABI_H */
