@@ -96,7 +96,8 @@
 #define ALLOC_TIMEO_NS  (30000 * MS) /* all tries of one allocation   */
 #define ALLOC_TRIES     4
 #define ALLOC_MAX       16          /* flow_alloc calls at once       */
-#define ALLOC_GRACE     (20 * MS)   /* non-blocking connect: fast errors */
+#define ALLOC_GRACE     (5 * MS)    /* non-blocking connect: fast errors */
+#define ALLOC_ENAME_NS  (2000 * MS) /* ...and for the ENAME of a name we know is missing */
 #define LOOP_NOSRV_NS   (2000 * MS) /* loopback flow nobody can accept */
 #define JOIN_TIMEO_S    10
 #define LINGER_NS       (30000 * MS) /* close: a peer that takes nothing */
@@ -128,6 +129,7 @@ static struct {
         ouro_irm_bind_process_t irm_bind_process;
         ouro_irm_bind_process_t irm_unbind_process;
         ouro_irm_create_name_t  irm_create_name;
+        ouro_irm_unreg_name_t   irm_unreg_name;
         uint8_t **              flows;    /* &proc.flows in the library */
         char                    socket_path[108];
         atomic_int              exiting;
@@ -1906,6 +1908,16 @@ static int s_flow_alloc_start(const char *            name,
         return 0;
 }
 
+/*
+ * Whether the IRMd knows no such name. name_unreg answers ENAME for a
+ * missing name before anything else, and EIPCP for us (we are no IPCP):
+ * a query without side effects (the IRMd logs an error line, though).
+ */
+static int name_missing(const char * name)
+{
+        return S.irm_unreg_name(name, getpid()) == -ENAME;
+}
+
 /* A loopback connect nobody can take: gives up as the IRMd would. */
 static int loop_give_up(struct sflow * f)
 {
@@ -1943,13 +1955,26 @@ static int s_flow_alloc_finish(void *            lf,
         pthread_mutex_lock(&f->lock);
         if (timeo == 0 && f->grace && f->kind == SF_OURO) {
                 /*
-                 * A non-blocking connect: unknown names fail at once, so
-                 * let that error show; a success is still reported as
-                 * pending (OP_CONNECT is ready at once then).
+                 * A non-blocking connect: a name nobody holds fails at
+                 * once, as on the embedded layer, so let that error show
+                 * (asking the IRMd whether the name exists if the answer
+                 * is slow); a success is still reported as pending
+                 * (OP_CONNECT is ready at once then).
                  */
                 f->grace = 0;
                 if (f->allocating)
                         cond_wait_ns(&f->cond, &f->lock, ALLOC_GRACE);
+                if (f->allocating) {
+                        int64_t t0 = jour_now_ns();
+                        int     missing;
+                        pthread_mutex_unlock(&f->lock);
+                        missing = name_missing(f->name);
+                        pthread_mutex_lock(&f->lock);
+                        while (missing && f->allocating &&
+                               !atomic_load(&f->closing) &&
+                               jour_now_ns() - t0 < ALLOC_ENAME_NS)
+                                cond_wait_ns(&f->cond, &f->lock, WAIT_CAP);
+                }
                 if (f->allocating || f->result >= 0) {
                         pthread_mutex_unlock(&f->lock);
                         return -EAGAIN;
@@ -3025,6 +3050,7 @@ static int s_init(const char * cfg)
         SYM(irm, irm_bind_process);
         SYM(irm, irm_unbind_process);
         SYM(irm, irm_create_name);
+        SYM(irm, irm_unreg_name);
 
         /* The flow table, to learn the process at the other end. */
         proc = dlsym(S.dev, "proc");

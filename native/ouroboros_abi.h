@@ -135,5 +135,6 @@ typedef int     (*ouro_fqueue_type_t)(void *);
 typedef long    (*ouro_fevent_t)(void *, void *, const struct timespec *);
 typedef int     (*ouro_irm_bind_process_t)(int, const char *);
 typedef int     (*ouro_irm_create_name_t)(ouro_name_info_t *);
+typedef int     (*ouro_irm_unreg_name_t)(const char *, int);
 
 #endif /* JOUR_OUROBOROS_ABI_H */
