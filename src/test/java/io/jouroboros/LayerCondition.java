@@ -21,6 +21,9 @@ public final class LayerCondition implements ExecutionCondition {
         if (!"system".equals(System.getProperty("jouroboros.layer"))) {
             return ConditionEvaluationResult.enabled("not a system-layer run");
         }
+        if (Boolean.getBoolean("jouroboros.test.skipSystemLayer")) {
+            return ConditionEvaluationResult.disabled("system layer: left out by -DskipSystemLayer");
+        }
         String socket = System.getProperty("jouroboros.irm.socket");
         if (!LayerRuntime.irmdAlive(socket)) {
             return ConditionEvaluationResult.disabled("system layer: no Ouroboros IRMd answers on "
