@@ -804,6 +804,8 @@ static void * monitor_thread(void * arg)
 {
         (void) arg;
 
+        (void) pthread_setname_np(pthread_self(), "jour-monitor");
+
         for (;;) {
                 struct epoll_event ev[16];
                 int                n;
@@ -901,6 +903,8 @@ static void * dealloc_thread(void * arg)
         int64_t        since = jour_now_ns();
         int            last = -1;
         int            leave = 0;
+
+        (void) pthread_setname_np(pthread_self(), "jour-dealloc");
 
         unwatch(f);
 
@@ -1351,6 +1355,8 @@ static void * accept_thread(void * arg)
 {
         (void) arg;
 
+        (void) pthread_setname_np(pthread_self(), "jour-accept");
+
         for (;;) {
                 struct timespec to = { 0, ACCEPT_SLICE_MS * MS };
                 ouro_qosspec_t  qs;
@@ -1744,6 +1750,8 @@ static void * alloc_thread(void * arg)
         int64_t         deadline = jour_deadline(ALLOC_TIMEO_NS);
         int             r = -EJOUR_WOKEN;
         int             tries;
+
+        (void) pthread_setname_np(pthread_self(), "jour-alloc");
 
         /* At most ALLOC_MAX flow_alloc calls at once. */
         while (sem_trywait(&S.alloc_sem) < 0) {
@@ -2665,14 +2673,13 @@ static int s_fset_add(void *   fs,
                         ret = -ENOMEM;
                         goto out;
                 }
-                if (f->kind == SF_OURO && sflow_fd(f) >= 0) {
-                        if (oset_add(s, sflow_fd(f)) < 0) {
-                                flow_drop_set(f, s);
-                                ret = -EINVAL;
-                                goto out;
-                        }
-                        in_oset = 1;
-                }
+                /*
+                 * Ouroboros puts a flow in one set at a time: in a second
+                 * one it is seen through the flags the first one's events
+                 * set (level readiness), and joins when the first lets go.
+                 */
+                if (f->kind == SF_OURO && sflow_fd(f) >= 0)
+                        in_oset = oset_add(s, sflow_fd(f)) == 0;
         }
         m = &s->m[s->n++];
         memset(m, 0, sizeof(*m));
