@@ -16,7 +16,6 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The seed's event API: FlowSet, FlowEventQueue, FlowEvent, FlowEventType. */
@@ -40,9 +39,8 @@ class EventApiTest {
         return counts;
     }
 
-    /** Embedded only: Ouroboros sees a killed peer after the QoS timeout. */
+    /** On the system layer the death is seen through the peer's pidfd (Ouroboros alone sees it after the QoS timeout). */
     @Test
-    @Tag("embedded")
     void packetEventPerSduAndDownWhenPeerDies() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             try (PeerProcess peer = PeerProcess.start("message-echo-server", NAME)) {
