@@ -23,7 +23,8 @@ JNIEXPORT jint JNI_OnLoad(JavaVM * vm,
             jour_layer_init(env) < 0 ||
             jour_flow_init(env) < 0 ||
             jour_server_init(env) < 0 ||
-            jour_fset_init(env) < 0)
+            jour_fset_init(env) < 0 ||
+            jour_irm_init(env) < 0)
                 return JNI_ERR;
 
         return JNI_VERSION_1_8;

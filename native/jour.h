@@ -43,6 +43,7 @@ int  jour_flow_init(JNIEnv * env);
 int  jour_server_init(JNIEnv * env);
 int  jour_fset_init(JNIEnv * env);
 int  jour_layer_init(JNIEnv * env);
+int  jour_irm_init(JNIEnv * env);
 void jour_flow_fini(void);
 
 /* qos <-> long[8] */

@@ -137,4 +137,243 @@ typedef int     (*ouro_irm_bind_process_t)(int, const char *);
 typedef int     (*ouro_irm_create_name_t)(ouro_name_info_t *);
 typedef int     (*ouro_irm_unreg_name_t)(const char *, int);
 
+/* ===================================================================
+ * IRM management API (irm.c): begin.
+ *
+ * The structs and enums that libouroboros-irm 0.23 reads and writes,
+ * declared in our own words with the layout gcc gives them on x86_64
+ * (measured: /opt/ouro-play/FACTS.md). The asserts below pin every size
+ * and offset we rely on, so a different ABI fails the build, not the
+ * IRMd.
+ * =================================================================== */
+
+/* enum ipcp_type: the IRMd picks IPCPs for allocation in this order. */
+#define OURO_IPCP_LOCAL      0
+#define OURO_IPCP_UNICAST    1
+#define OURO_IPCP_BROADCAST  2
+#define OURO_IPCP_ETH_LLC    3
+#define OURO_IPCP_ETH_DIX    4
+#define OURO_IPCP_UDP4       5
+#define OURO_IPCP_UDP6       6
+#define OURO_IPCP_INVALID    7
+
+/* enum pol_dir_hash */
+#define OURO_DIR_HASH_SHA3_224 0
+#define OURO_DIR_HASH_SHA3_256 1
+#define OURO_DIR_HASH_SHA3_384 2
+#define OURO_DIR_HASH_SHA3_512 3
+
+/* Unicast policies, each its own enum in Ouroboros. */
+#define OURO_ADDR_AUTH_FLAT_RANDOM 0
+#define OURO_LS_SIMPLE             0
+#define OURO_LS_LFA                1
+#define OURO_LS_ECMP               2
+#define OURO_ROUTING_LINK_STATE    0
+#define OURO_CA_NONE               0
+#define OURO_CA_MB_ECN             1
+#define OURO_DIR_DHT               0
+
+/* Bounds the unicast IPCP enforces on its DHT parameters. */
+#define OURO_DHT_ALPHA_MIN       1
+#define OURO_DHT_ALPHA_MAX       10
+#define OURO_DHT_K_MIN           1
+#define OURO_DHT_K_MAX           20
+#define OURO_DHT_T_EXPIRE_MIN    10
+#define OURO_DHT_T_EXPIRE_MAX    86400
+#define OURO_DHT_T_REFRESH_MIN   3
+#define OURO_DHT_T_REFRESH_MAX   3600
+#define OURO_DHT_T_REPLICATE_MIN 3
+#define OURO_DHT_T_REPLICATE_MAX 3600
+
+/* irm_bind_program option: start the program when a flow arrives. */
+#define OURO_BIND_AUTO       0x01
+
+/* String fields: IPCP, layer and device names hold 255 bytes plus NUL;
+ * security paths 511 plus NUL. */
+#define OURO_IPCP_NAME_SIZE  255
+#define OURO_LAYER_NAME_SIZE 255
+#define OURO_DEV_NAME_SIZE   255
+#define OURO_NAME_PATH_SIZE  511
+
+/* What irm_list_ipcps reports for an IPCP not yet bootstrapped. */
+#define OURO_LAYER_NONE      "Not enrolled."
+
+/* struct layer_info, 260 bytes. */
+typedef struct {
+        char     name[OURO_LAYER_NAME_SIZE + 1];
+        uint32_t dir_hash_algo;       /* enum pol_dir_hash */
+} ouro_layer_info_t;
+
+/* struct ls_config: the times are time_t seconds. */
+typedef struct {
+        uint32_t pol;                 /* enum pol_link_state */
+        int64_t  t_recalc;
+        int64_t  t_update;
+        int64_t  t_timeo;
+} ouro_ls_config_t;
+
+/* struct routing_config: a policy and a one-member union. */
+typedef struct {
+        uint32_t         pol;         /* enum pol_routing */
+        ouro_ls_config_t ls;
+} ouro_routing_config_t;
+
+/* struct dt_config */
+typedef struct {
+        uint8_t               addr_size;
+        uint8_t               eid_size;
+        uint8_t               max_ttl;
+        ouro_routing_config_t routing;
+} ouro_dt_config_t;
+
+/* struct dir_dht_config: times in seconds, peer an address. */
+typedef struct {
+        uint32_t alpha;
+        uint32_t k;
+        uint32_t t_expire;
+        uint32_t t_refresh;
+        uint32_t t_replicate;
+        uint64_t peer;
+} ouro_dht_config_t;
+
+/* struct dir_config: a policy and a one-member union. */
+typedef struct {
+        uint32_t          pol;        /* enum pol_dir */
+        ouro_dht_config_t dht;
+} ouro_dir_config_t;
+
+/* struct uni_config */
+typedef struct {
+        ouro_dt_config_t  dt;
+        ouro_dir_config_t dir;
+        uint32_t          addr_auth_type; /* enum pol_addr_auth  */
+        uint32_t          cong_avoid;     /* enum pol_cong_avoid */
+} ouro_uni_config_t;
+
+/* struct udp4_config: addresses as struct in_addr (network order), the
+ * port in host order. */
+typedef struct {
+        uint32_t ip_addr;
+        uint32_t dns_addr;
+        uint16_t port;
+} ouro_udp4_config_t;
+
+/* struct udp6_config: addresses as struct in6_addr (4-byte aligned). */
+typedef struct {
+        uint32_t ip_addr[4];
+        uint32_t dns_addr[4];
+        uint16_t port;
+} ouro_udp6_config_t;
+
+/* struct eth_config: ethertype is read for DIX only. */
+typedef struct {
+        char     dev[OURO_DEV_NAME_SIZE + 1];
+        uint16_t ethertype;
+} ouro_eth_config_t;
+
+/* struct ipcp_config, 528 bytes: what irm_bootstrap_ipcp sends. */
+typedef struct {
+        ouro_layer_info_t layer_info;
+        uint32_t          type;       /* enum ipcp_type */
+        union {
+                ouro_uni_config_t  unicast;
+                ouro_udp4_config_t udp4;
+                ouro_udp6_config_t udp6;
+                ouro_eth_config_t  eth;
+        } u;
+} ouro_ipcp_config_t;
+
+/* struct ipcp_list_info, 520 bytes, an array of which irm_list_ipcps
+ * mallocs. Name and layer are 255 bytes with no room for the NUL: the
+ * library strcpy's into them, so a 255-byte string is not terminated
+ * inside its field (read them with strnlen). */
+typedef struct {
+        int32_t  pid;
+        uint32_t type;                /* enum ipcp_type */
+        char     name[OURO_IPCP_NAME_SIZE];
+        char     layer[OURO_LAYER_NAME_SIZE];
+} ouro_ipcp_list_info_t;
+
+_Static_assert(sizeof(ouro_qosspec_t) == 40, "qosspec_t size");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, bandwidth) == 8, "qosspec_t");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, availability) == 16, "qosspec_t");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, loss) == 20, "qosspec_t");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, ber) == 24, "qosspec_t");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, in_order) == 28, "qosspec_t");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, max_gap) == 32, "qosspec_t");
+_Static_assert(__builtin_offsetof(ouro_qosspec_t, timeout) == 36, "qosspec_t");
+_Static_assert(sizeof(ouro_layer_info_t) == 260, "layer_info size");
+_Static_assert(__builtin_offsetof(ouro_layer_info_t, dir_hash_algo) == 256, "layer_info");
+_Static_assert(sizeof(ouro_ls_config_t) == 32, "ls_config size");
+_Static_assert(__builtin_offsetof(ouro_ls_config_t, t_recalc) == 8, "ls_config");
+_Static_assert(__builtin_offsetof(ouro_ls_config_t, t_update) == 16, "ls_config");
+_Static_assert(__builtin_offsetof(ouro_ls_config_t, t_timeo) == 24, "ls_config");
+_Static_assert(sizeof(ouro_routing_config_t) == 40, "routing_config size");
+_Static_assert(__builtin_offsetof(ouro_routing_config_t, ls) == 8, "routing_config");
+_Static_assert(sizeof(ouro_dt_config_t) == 48, "dt_config size");
+_Static_assert(__builtin_offsetof(ouro_dt_config_t, eid_size) == 1, "dt_config");
+_Static_assert(__builtin_offsetof(ouro_dt_config_t, max_ttl) == 2, "dt_config");
+_Static_assert(__builtin_offsetof(ouro_dt_config_t, routing) == 8, "dt_config");
+_Static_assert(sizeof(ouro_dht_config_t) == 32, "dir_dht_config size");
+_Static_assert(__builtin_offsetof(ouro_dht_config_t, k) == 4, "dir_dht_config");
+_Static_assert(__builtin_offsetof(ouro_dht_config_t, t_expire) == 8, "dir_dht_config");
+_Static_assert(__builtin_offsetof(ouro_dht_config_t, t_refresh) == 12, "dir_dht_config");
+_Static_assert(__builtin_offsetof(ouro_dht_config_t, t_replicate) == 16, "dir_dht_config");
+_Static_assert(__builtin_offsetof(ouro_dht_config_t, peer) == 24, "dir_dht_config");
+_Static_assert(sizeof(ouro_dir_config_t) == 40, "dir_config size");
+_Static_assert(__builtin_offsetof(ouro_dir_config_t, dht) == 8, "dir_config");
+_Static_assert(sizeof(ouro_uni_config_t) == 96, "uni_config size");
+_Static_assert(__builtin_offsetof(ouro_uni_config_t, dir) == 48, "uni_config");
+_Static_assert(__builtin_offsetof(ouro_uni_config_t, addr_auth_type) == 88, "uni_config");
+_Static_assert(__builtin_offsetof(ouro_uni_config_t, cong_avoid) == 92, "uni_config");
+_Static_assert(sizeof(ouro_udp4_config_t) == 12, "udp4_config size");
+_Static_assert(__builtin_offsetof(ouro_udp4_config_t, dns_addr) == 4, "udp4_config");
+_Static_assert(__builtin_offsetof(ouro_udp4_config_t, port) == 8, "udp4_config");
+_Static_assert(sizeof(ouro_udp6_config_t) == 36, "udp6_config size");
+_Static_assert(__builtin_offsetof(ouro_udp6_config_t, dns_addr) == 16, "udp6_config");
+_Static_assert(__builtin_offsetof(ouro_udp6_config_t, port) == 32, "udp6_config");
+_Static_assert(sizeof(ouro_eth_config_t) == 258, "eth_config size");
+_Static_assert(_Alignof(ouro_eth_config_t) == 2, "eth_config align");
+_Static_assert(__builtin_offsetof(ouro_eth_config_t, ethertype) == 256, "eth_config");
+_Static_assert(sizeof(ouro_ipcp_config_t) == 528, "ipcp_config size");
+_Static_assert(_Alignof(ouro_ipcp_config_t) == 8, "ipcp_config align");
+_Static_assert(__builtin_offsetof(ouro_ipcp_config_t, type) == 260, "ipcp_config");
+_Static_assert(__builtin_offsetof(ouro_ipcp_config_t, u) == 264, "ipcp_config");
+_Static_assert(sizeof(ouro_ipcp_list_info_t) == 520, "ipcp_list_info size");
+_Static_assert(__builtin_offsetof(ouro_ipcp_list_info_t, type) == 4, "ipcp_list_info");
+_Static_assert(__builtin_offsetof(ouro_ipcp_list_info_t, name) == 8, "ipcp_list_info");
+_Static_assert(__builtin_offsetof(ouro_ipcp_list_info_t, layer) == 263, "ipcp_list_info");
+_Static_assert(sizeof(ouro_name_info_t) == 3332, "name_info size");
+_Static_assert(_Alignof(ouro_name_info_t) == 4, "name_info align");
+_Static_assert(__builtin_offsetof(ouro_name_info_t, pol_lb) == 256, "name_info");
+_Static_assert(__builtin_offsetof(ouro_name_info_t, sec) == 260, "name_info");
+_Static_assert(sizeof(((ouro_name_info_t *) 0)->sec[0]) == 1536, "name_sec_paths");
+
+/*
+ * libouroboros-irm's functions. enum arguments travel as int, pid_t is
+ * int, ssize_t is long. NB: irm.h 0.23 declares irm_connect_ipcp and
+ * irm_disconnect_ipcp as (pid, component, dst, ...), but the library
+ * (and its irm tool, and the IRMd) take (pid, dst, component, ...):
+ * these typedefs follow the library.
+ */
+typedef int  (*ouro_irm_create_ipcp_t)(const char *, int);
+typedef int  (*ouro_irm_destroy_ipcp_t)(int);
+typedef long (*ouro_irm_list_ipcps_t)(ouro_ipcp_list_info_t **);
+typedef int  (*ouro_irm_enroll_ipcp_t)(int, const char *);
+typedef int  (*ouro_irm_bootstrap_ipcp_t)(int, const ouro_ipcp_config_t *);
+typedef int  (*ouro_irm_connect_ipcp_t)(int, const char * dst,
+                                        const char * comp, ouro_qosspec_t);
+typedef int  (*ouro_irm_disconnect_ipcp_t)(int, const char * dst,
+                                           const char * comp);
+typedef int  (*ouro_irm_bind_program_t)(const char *, const char *, uint16_t,
+                                        int, char **);
+typedef int  (*ouro_irm_unbind_program_t)(const char *, const char *);
+typedef int  (*ouro_irm_destroy_name_t)(const char *);
+typedef long (*ouro_irm_list_names_t)(ouro_name_info_t **);
+typedef int  (*ouro_irm_reg_name_t)(const char *, int);
+
+/* ===================================================================
+ * IRM management API (irm.c): end.
+ * =================================================================== */
+
 #endif /* JOUR_OUROBOROS_ABI_H */

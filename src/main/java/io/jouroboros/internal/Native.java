@@ -82,4 +82,53 @@ public final class Native {
     public static native void fsetWake(int h, boolean set);
 
     public static native void fsetFree(int h);
+
+    // irm.c: the IRM management API (libouroboros-irm, opened on first use).
+    // Each returns 0 or a count, or -code; names and paths are UTF-8 bytes.
+
+    /** 0 once libouroboros-irm is loaded, else -ENOENT (absent) or -EVERSION. */
+    public static native int irmLoad();
+
+    /** An IRM enum value or bound by its C name, such as {@code "IPCP_LOCAL"}. */
+    public static native int irmConstant(String name);
+
+    /** Creates an IPCP; 0, not its pid. */
+    public static native int irmCreateIpcp(byte[] name, int type);
+
+    /** Destroys an IPCP, only if pid > 0 and the IRMd lists it (else -EINVAL / -EIPCP). */
+    public static native int irmDestroyIpcp(int pid);
+
+    /** out[0] = int[2n] (pid, type), out[1] = byte[n][] names, out[2] = layers; returns n. */
+    public static native int irmListIpcps(Object[] out);
+
+    public static native int irmEnrollIpcp(int pid, byte[] dst);
+
+    /**
+     * nums/bytes by type: unicast 17 numbers; udp4/6 {port} and ip + dns
+     * (network order); eth {ethertype} and the device; none otherwise.
+     */
+    public static native int irmBootstrapIpcp(int pid, int type, byte[] layer, int hash, long[] nums,
+            byte[] bytes);
+
+    /** Connects (qos: long[8]) or disconnects a component of an IPCP to dst. */
+    public static native int irmConnectIpcp(int pid, byte[] component, byte[] dst, long[] qos,
+            boolean connect);
+
+    /** prog must hold a '/'. */
+    public static native int irmBindProgram(byte[] prog, byte[] name, boolean autostart, byte[][] args);
+
+    public static native int irmUnbindProgram(byte[] prog, byte[] name);
+
+    public static native int irmBindProcess(int pid, byte[] name, boolean bind);
+
+    /** paths: null, or 6 entries (server enc, key, crt, client enc, key, crt), each null for the default. */
+    public static native int irmCreateName(byte[] name, int loadBalance, byte[][] paths);
+
+    public static native int irmDestroyName(byte[] name);
+
+    /** out[0] = int[n] load-balance policies, out[1] = byte[n][] names; returns n. */
+    public static native int irmListNames(Object[] out);
+
+    /** Registers (or unregisters) a name in the IPCP with this pid. */
+    public static native int irmRegName(byte[] name, int pid, boolean reg);
 }
