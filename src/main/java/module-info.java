@@ -6,4 +6,5 @@
  */
 module io.jouroboros {
     exports io.jouroboros;
+    exports io.jouroboros.irm;
 }

@@ -1,0 +1,42 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.irm;
+
+/**
+ * Bootstraps a {@link IpcpType#BROADCAST} IPCP: a layer whose members join
+ * it ({@code Flow.join}) and receive what each other writes.
+ *
+ * @param layer the layer's name, 1 to 255 bytes of UTF-8
+ * @param hash the directory hash
+ */
+public record BroadcastConfig(String layer, DirHashAlgo hash) implements IpcpConfig {
+    /**
+     * Checks the fields.
+     *
+     * @param layer see the record
+     * @param hash see the record
+     * @throws IllegalArgumentException if the layer name is bad
+     * @throws NullPointerException if hash is null
+     */
+    public BroadcastConfig {
+        Checks.layer(layer);
+        Checks.nonNull("hash", hash);
+    }
+
+    /**
+     * A broadcast layer with the default hash, {@link DirHashAlgo#SHA3_256}.
+     *
+     * @param layer the layer's name
+     */
+    public BroadcastConfig(String layer) {
+        this(layer, DirHashAlgo.SHA3_256);
+    }
+
+    /** {@link IpcpType#BROADCAST}. */
+    @Override
+    public IpcpType type() {
+        return IpcpType.BROADCAST;
+    }
+}

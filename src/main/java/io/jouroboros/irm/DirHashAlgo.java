@@ -1,0 +1,40 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.irm;
+
+/**
+ * The hash a layer's directory uses for names ({@code enum pol_dir_hash}).
+ * Every member of a layer must use the same one.
+ */
+public enum DirHashAlgo {
+    /** SHA3-224. */
+    SHA3_224("DIR_HASH_SHA3_224"),
+    /** SHA3-256: the default of the {@code irm} tool. */
+    SHA3_256("DIR_HASH_SHA3_256"),
+    /** SHA3-384. */
+    SHA3_384("DIR_HASH_SHA3_384"),
+    /** SHA3-512. */
+    SHA3_512("DIR_HASH_SHA3_512");
+
+    private final String cName;
+
+    DirHashAlgo(String cName) {
+        this.cName = cName;
+    }
+
+    /** The Ouroboros value, from native code. */
+    int value() {
+        return IrmConsts.get(cName);
+    }
+
+    static DirHashAlgo of(int value) {
+        for (DirHashAlgo v : values()) {
+            if (v.value() == value) {
+                return v;
+            }
+        }
+        return null;
+    }
+}

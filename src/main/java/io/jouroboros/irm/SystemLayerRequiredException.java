@@ -1,0 +1,26 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.irm;
+
+/**
+ * The IRM call needs the system layer (a running Ouroboros IRMd), but this
+ * process runs on the embedded layer, which has no IPCPs, layers or
+ * program bindings. Its code is {@code ENOTSUP}.
+ */
+public class SystemLayerRequiredException extends IrmException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param code the code of {@code ENOTSUP}
+     * @param operation the call, such as {@code "Irm.createIpcp"}
+     */
+    public SystemLayerRequiredException(int code, String operation) {
+        super(code, "ENOTSUP", operation + " needs the system layer (a running Ouroboros IRMd);"
+                + " this process runs on the embedded layer, which has no IPCPs, layers or program"
+                + " bindings (choose the layer with -Djouroboros.layer=system)");
+    }
+}
