@@ -44,6 +44,8 @@
 #define E_SNDBUF       (4 * (E_MAX_SDU + 4096))
 #define E_MAX_PENDING  128
 #define E_MAX_SERVERS  1024  /* listeners tried per allocation */
+/* How long one broadcast write waits for members with full queues. */
+#define BCAST_PATIENCE_NS (50LL * 1000 * 1000)
 
 /* epoll tags of an accepting side */
 enum etag_kind {
@@ -281,7 +283,8 @@ static int connect_any(int          dirfd,
         int                ret = -ENAME;
         int                busy = 0;
 
-        dup_fd = dup(dirfd);
+        /* A fresh open file description: dup() would share its offset. */
+        dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dup_fd < 0)
                 return -errno;
 
@@ -542,7 +545,8 @@ static ssize_t e_flow_read(void *         lf,
 
                 n = recvmsg(f->fd, &m, blocking ? 0 : MSG_DONTWAIT);
                 if (n > 0) {
-                        if (hdr != MSG_DATA || (m.msg_flags & MSG_TRUNC)) {
+                        if (hdr != MSG_DATA || (m.msg_flags & MSG_TRUNC) ||
+                            (size_t) n - 1 > E_MAX_SDU) {
                                 if (f->bcast)
                                         continue; /* drop a stray datagram */
                                 atomic_store(&f->down, 1);
@@ -666,6 +670,7 @@ static ssize_t bcast_send(struct eflow * f,
         struct dirent *    de;
         DIR *              d;
         int64_t            deadline = jour_deadline(timeo);
+        int64_t            start = jour_now_ns();
         int                dup_fd;
         ssize_t            ret = (ssize_t) len;
 
@@ -674,7 +679,8 @@ static ssize_t bcast_send(struct eflow * f,
         v[1].iov_base = (void *) buf;
         v[1].iov_len  = len;
 
-        dup_fd = dup(f->bdir);
+        /* A fresh open file description: dup() would share the offset. */
+        dup_fd = openat(f->bdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dup_fd < 0)
                 return -errno;
 
@@ -719,11 +725,15 @@ static ssize_t bcast_send(struct eflow * f,
                                 ret = -EFLOWDOWN;
                                 goto out;
                         }
-                        if (jour_remaining(deadline) == 0) {
-                                ret = -ETIMEDOUT;
-                                goto out;
-                        }
-                        /* A member's queue is full; it has no wake-up. */
+                        /*
+                         * A member's queue is full and it has no wake-up:
+                         * wait a little for it, then drop its copy, as a
+                         * broadcast IPCP does, so a member that never reads
+                         * cannot stall the writers.
+                         */
+                        if (jour_remaining(deadline) == 0 ||
+                            jour_now_ns() - start > BCAST_PATIENCE_NS)
+                                break;
                         (void) poll(NULL, 0, 1);
                 }
         }

@@ -158,7 +158,11 @@ int jour_irmd_alive(const char * path)
         sa.sun_family = AF_UNIX;
         strcpy(sa.sun_path, path);
 
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        /*
+         * Non-blocking: an IRMd that hangs with a full backlog makes a
+         * blocking connect wait forever (EAGAIN here): that is no answer.
+         */
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return 0;
 
