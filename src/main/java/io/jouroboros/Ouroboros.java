@@ -17,10 +17,11 @@ import io.jouroboros.internal.NativeLibrary;
  * <p>The layer is chosen once, on first use, from the system property
  * {@code jouroboros.layer} or the environment variable
  * {@code JOUROBOROS_LAYER}: {@code auto} (default), {@code system} or
- * {@code embedded}. {@code auto} takes the system layer when an IRMd
- * answers, the embedded layer otherwise; in this version the system layer
- * is not available, so {@code auto} is the embedded layer and
- * {@code system} throws {@link LayerUnavailableException}.
+ * {@code embedded}. {@code auto} takes the system layer (the real Ouroboros,
+ * through its IRMd) when an IRMd answers on its socket, the embedded layer
+ * otherwise; {@code system} without an IRMd throws
+ * {@link LayerUnavailableException}. IPCPs, names and registrations of the
+ * system layer are managed with {@code io.jouroboros.irm.Irm}.
  */
 public final class Ouroboros {
     private static volatile int maxSdu = -1;
@@ -40,7 +41,8 @@ public final class Ouroboros {
 
     /**
      * The largest SDU the layer carries, in bytes (64 KiB on the embedded
-     * layer). Larger message-view writes throw {@link MessageTooLargeException};
+     * layer; on the system layer 1,048,260 for root and the {@code ouroboros}
+     * group, 261,828 for other users, as Ouroboros 0.23's packet pools allow). Larger message-view writes throw {@link MessageTooLargeException};
      * the stream view splits.
      *
      * @return bytes
