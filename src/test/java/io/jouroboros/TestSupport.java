@@ -1,0 +1,245 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Small helpers shared by the contract tests (not by EchoTest/Peer). */
+final class TestSupport {
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private TestSupport() {
+    }
+
+    /** A name no other test (or test run) uses. */
+    static String unique(String prefix) {
+        return prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + "-"
+                + Long.toHexString(System.nanoTime());
+    }
+
+    /** The embedded layer's rendezvous directory, as Surefire sets it. */
+    static Path rendezvousDir() {
+        String d = System.getProperty("jouroboros.embedded.dir");
+        assertNotNull(d, "jouroboros.embedded.dir is not set (run through Maven)");
+        return Path.of(d);
+    }
+
+    /** Names of the entries of a directory (empty if it does not exist). */
+    static List<String> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    /** The n-* directory holding "pid.s" of the given process, or null. */
+    static Path nameDirOf(long pid, List<String> candidates) {
+        for (String c : candidates) {
+            Path d = rendezvousDir().resolve(c);
+            if (c.startsWith("n-") && Files.exists(d.resolve(pid + ".s"))) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Open file descriptors of this JVM. */
+    static int openFds() {
+        String[] l = new File("/proc/self/fd").list();
+        return l == null ? -1 : l.length;
+    }
+
+    /** The fd count once it equals {@code want}, or the last count after {@code max}. */
+    static int fdsSettled(int want, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        int n = openFds();
+        while (n != want && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            n = openFds();
+        }
+        return n;
+    }
+
+    /** A listing of /proc/self/fd targets, for failure messages. */
+    static String fdTargets() {
+        StringBuilder sb = new StringBuilder();
+        String[] l = new File("/proc/self/fd").list();
+        if (l != null) {
+            for (String s : l) {
+                try {
+                    sb.append(s).append("->").append(Files.readSymbolicLink(Path.of("/proc/self/fd", s))).append(' ');
+                } catch (IOException e) {
+                    sb.append(s).append("->? ");
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Waits until the thread's stack shows it inside the given method (e.g. a native call). */
+    static void awaitIn(Thread t, String method, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (StackTraceElement e : t.getStackTrace()) {
+                if (e.getMethodName().equals(method)) {
+                    // Give it a moment to get from the JNI entry into poll().
+                    Thread.sleep(50);
+                    return;
+                }
+            }
+            if (!t.isAlive()) {
+                throw new AssertionError(t.getName() + " ended before it reached " + method);
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError(t.getName() + " did not reach " + method + " within " + max);
+    }
+
+    /** A client flow and the flow the server accepted for it. */
+    static final class Pair implements AutoCloseable {
+        final Flow client;
+        final Flow server;
+
+        Pair(Flow client, Flow server) {
+            this.client = client;
+            this.server = server;
+        }
+
+        @Override
+        public void close() throws IOException {
+            client.close();
+            server.close();
+        }
+    }
+
+    /** Allocates a flow to {@code name} and accepts it on {@code srv} (bound to it). */
+    static Pair connect(FlowServerChannel srv, String name) throws Exception {
+        CompletableFuture<Flow> acc = CompletableFuture.supplyAsync(() -> {
+            try {
+                return srv.accept(Duration.ofSeconds(10));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Flow c;
+        try {
+            c = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(10));
+        } catch (IOException e) {
+            acc.cancel(true);
+            throw e;
+        }
+        try {
+            return new Pair(c, acc.get(10, TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A server in this JVM: accepts flows on a thread, echoes each SDU back
+     * (message view) on a thread per flow. Errors are collected.
+     */
+    static final class EchoServer implements AutoCloseable {
+        final String name;
+        final FlowServerChannel channel;
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final AtomicInteger accepted = new AtomicInteger();
+        private final Thread acceptor;
+        private final List<Flow> flows = new CopyOnWriteArrayList<>();
+
+        EchoServer(String name) throws IOException {
+            this.name = name;
+            this.channel = FlowServerChannel.open().bind(name);
+            this.acceptor = new Thread(this::acceptLoop, "echo-accept-" + name);
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void acceptLoop() {
+            while (channel.isOpen()) {
+                Flow f;
+                try {
+                    f = channel.accept();
+                } catch (ClosedChannelException e) {
+                    return; // closed (AsynchronousCloseException too)
+                } catch (Throwable e) {
+                    errors.add(e);
+                    return;
+                }
+                accepted.incrementAndGet();
+                flows.add(f);
+                Thread t = new Thread(() -> serve(f), "echo-" + name);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+
+        private void serve(Flow f) {
+            try (f) {
+                ByteBuffer b = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
+                while (true) {
+                    b.clear();
+                    int n = f.readMessage(b);
+                    if (n < 0) {
+                        break;
+                    }
+                    b.flip();
+                    f.writeMessage(b);
+                }
+            } catch (ClosedChannelException e) {
+                // closed by close()
+            } catch (FlowDownException e) {
+                // the client went away while we wrote
+            } catch (Throwable e) {
+                errors.add(e);
+            } finally {
+                flows.remove(f);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            channel.close();
+            acceptor.join(5000);
+            for (Flow f : new ArrayList<>(flows)) {
+                f.close();
+            }
+        }
+    }
+
+    /** Writes one SDU and reads one back; returns what came back. */
+    static byte[] roundTrip(Flow f, byte[] msg) throws IOException {
+        f.writeMessage(ByteBuffer.wrap(msg));
+        ByteBuffer b = ByteBuffer.allocate(Ouroboros.maxSdu());
+        int n = f.readMessage(b);
+        if (n < 0) {
+            throw new AssertionError("flow went down instead of echoing");
+        }
+        byte[] out = new byte[n];
+        b.flip().get(out);
+        return out;
+    }
+}
