@@ -146,7 +146,8 @@ int jour_irmd_alive(const char * path)
 {
         struct sockaddr_un sa;
         int                fd;
-        int                ret;
+        int                ret = 0;
+        int                tries;
 
         if (path == NULL || path[0] == '\0')
                 path = OURO_IRM_SOCKET;
@@ -166,7 +167,13 @@ int jour_irmd_alive(const char * path)
         if (fd < 0)
                 return 0;
 
-        ret = connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+        /* A busy IRMd (backlog full a moment) gets half a second. */
+        for (tries = 0; tries < 50; ++tries) {
+                ret = connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+                if (ret || errno != EAGAIN)
+                        break;
+                (void) poll(NULL, 0, 10);
+        }
 
         close(fd);
 

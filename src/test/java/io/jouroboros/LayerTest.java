@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,8 +107,6 @@ class LayerTest {
      * the layer probes twice in a row) is alive, not absent.
      */
     @Test
-    @Disabled("library bug: jour_irmd_alive (layer_system.c) takes EAGAIN of its non-blocking connect for"
-            + " 'no IRMd'; probing twice in a row (LayerRuntime.startSystem, then s_init) fails ~2 in 3")
     void systemLayerStartsEveryTimeWithALiveIrmd() throws Exception {
         boolean alive = assertTimeoutPreemptively(Duration.ofSeconds(10),
                 () -> io.jouroboros.internal.LayerRuntime.irmdAlive(null), "the IRMd probe hangs");
