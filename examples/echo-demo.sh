@@ -13,6 +13,9 @@ JAR=examples/target/jouroboros-examples.jar
 MESSAGE="Hello, jOuroboros!"
 # A name of our own, so that another oecho server on this machine is not reached.
 NAME="oecho-demo-$$"
+# The demo shows the embedded layer, even where an Ouroboros IRMd runs;
+# JOUROBOROS_LAYER=system (or auto) shows the system layer instead.
+export JOUROBOROS_LAYER="${JOUROBOROS_LAYER:-embedded}"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -37,7 +40,7 @@ echo "==> Building the library and the examples"
 build mvn -q -B -DskipTests install
 build mvn -q -B -f examples/pom.xml package
 
-echo "==> Starting the server: java -jar $JAR -l -n $NAME"
+echo "==> Starting the server ($JOUROBOROS_LAYER layer): java -jar $JAR -l -n $NAME"
 "$JAVA" -jar "$JAR" -l -n "$NAME" >"$work/server.out" 2>&1 &
 server_pid=$!
 
