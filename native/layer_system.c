@@ -42,14 +42,19 @@
  *    of each flow (read from the library's flow table, see
  *    ouroboros_abi.h), watch it with a pidfd, retry an allocation that
  *    landed on a dead process, and see a death at once. When it dies we
- *    copy what it sent out of the shared pool at once, because the IRMd
- *    reclaims the packet buffers of a dead process, queued or not.
+ *    copy what it sent out of the shared pool at once: within a second
+ *    the IRMd puts the packet buffers of a dead process back on the free
+ *    lists, queued or not, and a later read frees them a second time (the
+ *    pool's free lists break, and blocks are lost for everyone).
  *  - flow_dealloc blocks forever while SDUs we sent stay unread at a peer
- *    that is gone: it runs on a detached thread that waits until our ring
- *    is drained, and leaves the flow alone if the peer died or took
- *    nothing for LINGER_NS. The peer sees close() at once all the same:
- *    close sets FLOWFDOWN on our rings (the peer reads what is queued,
- *    then the end), since a selector may keep the flow allocated a while.
+ *    that is gone, and frees only one of the SDUs we did not read (the
+ *    rest stay taken in the shared pool): it runs on a detached thread
+ *    that first reads everything, then waits until the peer has taken
+ *    what we sent, and takes it back (out of the shared ring) from a peer
+ *    that died or took nothing for LINGER_NS. The peer sees close() at
+ *    once all the same: close sets FLOWFDOWN on our rings (the peer reads
+ *    what is queued, then the end), since a selector may keep the flow
+ *    allocated a while.
  *  - The library's destructor frees its state under threads still inside
  *    it (crash at exit): at exit we stop entering the library and wait for
  *    the threads inside; if some cannot leave, the process ends with
@@ -131,6 +136,9 @@ static struct {
         ouro_irm_create_name_t  irm_create_name;
         ouro_irm_unreg_name_t   irm_unreg_name;
         uint8_t **              flows;    /* &proc.flows in the library */
+        void **                 pool;     /* &proc.pool                 */
+        ouro_ssm_rbuff_read_t   ssm_rbuff_read;
+        ouro_ssm_pool_remove_t  ssm_pool_remove;
         char                    socket_path[108];
         atomic_int              exiting;
         atomic_int              inflight; /* threads inside the library */
@@ -409,6 +417,42 @@ static int o_accept(ouro_qosspec_t *        qs,
         gate_out();
 
         return r;
+}
+
+/*
+ * Takes back the packets we queued for a peer that will never read them
+ * (it died, or took nothing for LINGER_NS): flow_dealloc would wait for
+ * them forever, and their blocks would stay taken in the shared pool
+ * (the IRMd reclaims only the blocks of the process that died).
+ */
+static void o_purge_tx(int fd)
+{
+        uint8_t * fl;
+        void *    rb;
+        void *    pool;
+        int       id;
+        pid_t     n;
+        long      idx;
+
+        if (S.flows == NULL || S.pool == NULL || S.ssm_rbuff_read == NULL ||
+            S.ssm_pool_remove == NULL || fd < 0 || fd >= OURO_PROG_MAX_FLOWS)
+                return;
+
+        if (gate_in() < 0)
+                return;
+        fl   = __atomic_load_n(S.flows, __ATOMIC_ACQUIRE);
+        pool = __atomic_load_n(S.pool, __ATOMIC_ACQUIRE);
+        if (fl != NULL && pool != NULL) {
+                fl += (size_t) fd * OURO_FLOW_SIZE;
+                memcpy(&id, fl + OURO_FLOW_ID_OFF, sizeof(id));
+                memcpy(&n, fl + OURO_FLOW_NPID_OFF, sizeof(n));
+                memcpy(&rb, fl + OURO_FLOW_TXRB_OFF, sizeof(rb));
+                if (id > 0 && n == getpid() && rb != NULL)
+                        while ((idx = S.ssm_rbuff_read(rb)) >= 0)
+                                (void) S.ssm_pool_remove(pool,
+                                                         (unsigned long) idx);
+        }
+        gate_out();
 }
 
 /* The process at the other end of fd's rings, or -1 if unknown. */
@@ -913,26 +957,34 @@ static void * dealloc_thread(void * arg)
         int64_t        nap = 1 * MS;
         int64_t        since = jour_now_ns();
         int            last = -1;
-        int            leave = 0;
 
         (void) pthread_setname_np(pthread_self(), "jour-dealloc");
 
         unwatch(f);
 
-        /*
-         * flow_dealloc waits, unbounded, until the peer took everything we
-         * sent: wait for that here, and give up on a peer that is gone or
-         * has not taken anything for LINGER_NS. (Down flags say nothing
-         * here: close marked our own rings down.)
-         */
         for (;;) {
                 int q;
 
                 if (atomic_load(&S.exiting)) {
-                        leave = 1; /* the library's destructor will do */
-                        break;
+                        sflow_free(f); /* the library's destructor will do */
+                        return NULL;
                 }
 
+                /*
+                 * flow_dealloc reads one SDU of what the peer sent and
+                 * leaves the rest in the pool for good: take it all.
+                 */
+                pthread_mutex_lock(&f->rxlock);
+                drain_locked(f);
+                pthread_mutex_unlock(&f->rxlock);
+                sduq_clear(&f->stash);
+
+                /*
+                 * flow_dealloc waits, unbounded, until the peer took all we
+                 * sent: wait for that here, and take it back from a peer
+                 * that died or has taken nothing for LINGER_NS. (Down flags
+                 * say nothing here: close marked our own rings down.)
+                 */
                 q = o_qlen(f->fd, 0);
                 if (q <= 0)
                         break;
@@ -940,26 +992,23 @@ static void * dealloc_thread(void * arg)
                 if (pidfd_dead(f->pidfd) ||
                     (q >= last && last >= 0 &&
                      jour_now_ns() - since > LINGER_NS)) {
-                        leave = 1;
+                        o_purge_tx(f->fd);
+                        if (o_qlen(f->fd, 0) > 0) {
+                                sflow_free(f); /* better leaked than hung */
+                                return NULL;
+                        }
                         break;
                 }
                 if (q < last || last < 0)
                         since = jour_now_ns();
                 last = q;
 
-                /* Take what the peer sent, so its own dealloc can end. */
-                pthread_mutex_lock(&f->rxlock);
-                drain_locked(f);
-                pthread_mutex_unlock(&f->rxlock);
-                sduq_clear(&f->stash);
-
                 sleep_ns(nap);
                 if (nap < 500 * MS)
                         nap *= 2;
         }
 
-        if (!leave)
-                (void) o_dealloc(f->fd);
+        (void) o_dealloc(f->fd);
 
         sflow_free(f);
 
@@ -3072,8 +3121,13 @@ static int s_init(const char * cfg)
 
         /* The flow table, to learn the process at the other end. */
         proc = dlsym(S.dev, "proc");
-        if (proc != NULL)
+        if (proc != NULL) {
                 S.flows = (uint8_t **) (proc + OURO_PROC_FLOWS_OFF);
+                S.pool  = (void **) (proc + OURO_PROC_POOL_OFF);
+        }
+        /* Optional: to take back packets a dead peer will never read. */
+        *(void **) &S.ssm_rbuff_read  = dlsym(S.dev, "ssm_rbuff_read");
+        *(void **) &S.ssm_pool_remove = dlsym(S.dev, "ssm_pool_remove");
 
         if (pthread_key_create(&S.scratch, scratch_free) != 0 ||
             sem_init(&S.alloc_sem, 0, ALLOC_MAX) != 0 ||

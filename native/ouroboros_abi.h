@@ -112,6 +112,18 @@ typedef struct {
 #define OURO_FLOW_ID_OFF    16
 #define OURO_FLOW_NPID_OFF  20
 #define OURO_FLOW_N1PID_OFF 24
+/*
+ * And, to take back our own packets from the ring of a peer that will
+ * never read them (flow_dealloc would wait forever, and the blocks would
+ * stay taken in the shared pool): proc.pool (struct ssm_pool *) at 0,
+ * flows[fd].rx_rb and .tx_rb (struct ssm_rbuff *) at 88 and 96, and two
+ * functions libouroboros-common exports for its users.
+ */
+#define OURO_PROC_POOL_OFF  0
+#define OURO_FLOW_RXRB_OFF  88
+#define OURO_FLOW_TXRB_OFF  96
+typedef long    (*ouro_ssm_rbuff_read_t)(void *);
+typedef int     (*ouro_ssm_pool_remove_t)(void *, unsigned long);
 
 /* Function signatures of libouroboros-dev and -irm. */
 struct timespec;

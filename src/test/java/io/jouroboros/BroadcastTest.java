@@ -78,11 +78,11 @@ class BroadcastTest {
      * As above, but T writes twice ("go", then "T"), with peers expecting two
      * SDUs: A must get {B, T}, B must get {A, T}.
      */
-    // Embedded only for now: not yet run against a system-layer broadcast IPCP.
     @Test
-    @Tag("embedded")
     void everyMemberGetsEveryWrite() throws Exception {
-        String layer = TestSupport.unique("bcast");
+        // Ouroboros joins only broadcast layers that exist: the IPCP bootstrapped as "bc".
+        String layer = Ouroboros.layer() == Layer.SYSTEM ? System.getProperty("jouroboros.test.bcast", "bc")
+                : TestSupport.unique("bcast");
         assertTimeoutPreemptively(LIMIT, () -> {
             try (PeerProcess a = PeerProcess.start("broadcast", layer, "A", "2");
                  PeerProcess b = PeerProcess.start("broadcast", layer, "B", "2")) {
@@ -197,9 +197,9 @@ class BroadcastTest {
      * deaf member's queue fills from many writers.
      */
     @Test
-    @Tag("embedded")
     void aMemberThatNeverReadsDoesNotStallWriters() throws Exception {
-        String layer = TestSupport.unique("bcast-slow");
+        String layer = Ouroboros.layer() == Layer.SYSTEM ? System.getProperty("jouroboros.test.bcast", "bc")
+                : TestSupport.unique("bcast-slow");
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
             try (Flow deaf = Flow.join(layer); Flow listener = Flow.join(layer)) {
                 listener.receiveTimeout(Duration.ofSeconds(5));
