@@ -105,6 +105,7 @@
 #define ALLOC_ENAME_NS  (2000 * MS) /* ...and for the ENAME of a name we know is missing */
 #define LOOP_NOSRV_NS   (2000 * MS) /* loopback flow nobody can accept */
 #define JOIN_TIMEO_S    10
+#define IRMD_FRESH      (200 * MS)  /* an IRMd that answered is trusted */
 #define LINGER_NS       (30000 * MS) /* close: a peer that takes nothing */
 #define EXIT_WAIT_NS    (1000 * MS)
 #define TXQ_MARGIN      8           /* ring slots kept for FRCT/keepalives */
@@ -188,9 +189,26 @@ int jour_irmd_alive(const char * path)
         return ret;
 }
 
+/*
+ * Whether the IRMd is gone, asked before calls that print to stdout when
+ * it is. A yes within the last IRMD_FRESH is trusted: each probe is a
+ * connection the IRMd must accept (and logs as a failed read), and a
+ * burst of allocations would be a burst of them.
+ */
 static int irmd_gone(void)
 {
-        return !jour_irmd_alive(S.socket_path);
+        static atomic_llong alive_at;
+        int64_t             now = jour_now_ns();
+
+        if (now - atomic_load(&alive_at) < IRMD_FRESH)
+                return 0;
+
+        if (!jour_irmd_alive(S.socket_path))
+                return 1;
+
+        atomic_store(&alive_at, now);
+
+        return 0;
 }
 
 static void ts_of(int64_t ns,
