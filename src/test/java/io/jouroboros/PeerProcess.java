@@ -61,6 +61,10 @@ final class PeerProcess implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("-Xshare:auto");
+        if (Runtime.version().feature() >= 22) {
+            // JDK 22+ warns on System.load unless native access is granted.
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
         cmd.add("-XX:TieredStopAtLevel=1");
         // The peer runs where this JVM runs: same layer, same rendezvous.
         for (String p : new String[] {"jouroboros.embedded.dir", "jouroboros.layer", "jouroboros.irm.socket"}) {

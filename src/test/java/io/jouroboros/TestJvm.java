@@ -60,6 +60,10 @@ final class TestJvm implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("-Xshare:auto");
+        if (Runtime.version().feature() >= 22) {
+            // JDK 22+ warns on System.load unless native access is granted.
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
         cmd.add("-XX:TieredStopAtLevel=1");
         // The child runs where this JVM runs: same layer, same rendezvous (as PeerProcess does).
         for (String p : new String[] {"jouroboros.embedded.dir", "jouroboros.layer", "jouroboros.irm.socket"}) {
