@@ -54,11 +54,6 @@ static const struct jour_errname errnames[] = {
 
 #define N_ERRS (sizeof(errnames) / sizeof(errnames[0]))
 
-struct jour_const {
-        const char * name;
-        int          value;
-};
-
 static const struct jour_const consts[] = {
         { "FLOWFRDONLY",   FLOWFRDONLY },
         { "FLOWFWRONLY",   FLOWFWRONLY },
@@ -142,30 +137,29 @@ static jstring errorText(JNIEnv * env,
         return (*env)->NewStringUTF(env, jour_strerror(code));
 }
 
-static jint constant(JNIEnv * env,
-                     jclass   cls,
-                     jstring  jname)
+jint jour_constant(JNIEnv *                  env,
+                   const struct jour_const * table,
+                   size_t                    n,
+                   jstring                   jname)
 {
         const char * name;
         size_t       i;
         jint         val = -1;
 
-        (void) cls;
-
         name = (*env)->GetStringUTFChars(env, jname, NULL);
         if (name == NULL)
                 return -1;
 
-        for (i = 0; i < N_CONSTS; ++i) {
-                if (strcmp(consts[i].name, name) == 0) {
-                        val = consts[i].value;
+        for (i = 0; i < n; ++i) {
+                if (strcmp(table[i].name, name) == 0) {
+                        val = table[i].value;
                         break;
                 }
         }
 
         (*env)->ReleaseStringUTFChars(env, jname, name);
 
-        if (i == N_CONSTS) {
+        if (i == n) {
                 jclass ex = (*env)->FindClass(env,
                         "java/lang/IllegalArgumentException");
                 if (ex != NULL)
@@ -173,6 +167,15 @@ static jint constant(JNIEnv * env,
         }
 
         return val;
+}
+
+static jint constant(JNIEnv * env,
+                     jclass   cls,
+                     jstring  jname)
+{
+        (void) cls;
+
+        return jour_constant(env, consts, N_CONSTS, jname);
 }
 
 static const JNINativeMethod methods[] = {

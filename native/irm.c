@@ -879,12 +879,7 @@ static jint irmRegName(JNIEnv *   env,
 
 /* ------------------------------------------------------------ constants */
 
-struct irm_const {
-        const char * name;
-        int          value;
-};
-
-static const struct irm_const consts[] = {
+static const struct jour_const consts[] = {
         { "IPCP_LOCAL",          OURO_IPCP_LOCAL },
         { "IPCP_UNICAST",        OURO_IPCP_UNICAST },
         { "IPCP_BROADCAST",      OURO_IPCP_BROADCAST },
@@ -936,33 +931,9 @@ static jint irmConstant(JNIEnv * env,
                         jclass   cls,
                         jstring  jname)
 {
-        const char * name;
-        size_t       i;
-        jint         val = -1;
-
         (void) cls;
 
-        name = (*env)->GetStringUTFChars(env, jname, NULL);
-        if (name == NULL)
-                return -1;
-
-        for (i = 0; i < N_CONSTS; ++i) {
-                if (strcmp(consts[i].name, name) == 0) {
-                        val = consts[i].value;
-                        break;
-                }
-        }
-
-        (*env)->ReleaseStringUTFChars(env, jname, name);
-
-        if (i == N_CONSTS) {
-                jclass ex = (*env)->FindClass(env,
-                        "java/lang/IllegalArgumentException");
-                if (ex != NULL)
-                        (*env)->ThrowNew(env, ex, "no such IRM constant");
-        }
-
-        return val;
+        return jour_constant(env, consts, N_CONSTS, jname);
 }
 
 static const JNINativeMethod methods[] = {

@@ -54,6 +54,18 @@ int  jour_qos_to_java(JNIEnv *                env,
                       const struct jour_qos * qs,
                       jlongArray              arr);
 
+/* A table of named constants that Java reads by name. */
+struct jour_const {
+        const char * name;
+        int          value;
+};
+
+/* The value of a name in a table; throws IllegalArgumentException if none. */
+jint jour_constant(JNIEnv *                  env,
+                   const struct jour_const * table,
+                   size_t                    n,
+                   jstring                   jname);
+
 int jour_register(JNIEnv *                env,
                   const char *            cls,
                   const JNINativeMethod * m,

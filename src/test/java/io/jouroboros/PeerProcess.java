@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,26 +55,7 @@ final class PeerProcess implements AutoCloseable {
 
     /** Starts a peer with extra JVM options (e.g. -D...) and Peer arguments. */
     static PeerProcess start(List<String> jvmOptions, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("-Xshare:auto");
-        if (Runtime.version().feature() >= 22) {
-            // JDK 22+ warns on System.load unless native access is granted.
-            cmd.add("--enable-native-access=ALL-UNNAMED");
-        }
-        cmd.add("-XX:TieredStopAtLevel=1");
-        // The peer runs where this JVM runs: same layer, same rendezvous.
-        for (String p : new String[] {"jouroboros.embedded.dir", "jouroboros.layer", "jouroboros.irm.socket"}) {
-            String v = System.getProperty(p);
-            if (v != null) {
-                cmd.add("-D" + p + "=" + v);
-            }
-        }
-        cmd.addAll(jvmOptions);
-        cmd.add(Peer.class.getName());
-        cmd.addAll(List.of(args));
+        List<String> cmd = TestJvm.command(Peer.class, jvmOptions, args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         return new PeerProcess(pb.start());
     }

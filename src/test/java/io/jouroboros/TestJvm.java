@@ -55,6 +55,14 @@ final class TestJvm implements AutoCloseable {
 
     /** Starts {@code main} with extra JVM options (after the inherited layer options, so they win) and arguments. */
     static TestJvm start(Class<?> main, List<String> jvmOptions, String... args) throws IOException {
+        return new TestJvm(new ProcessBuilder(command(main, jvmOptions, args)).start());
+    }
+
+    /**
+     * The command line of a child JVM on this class path, on this JVM's layer
+     * and rendezvous, with extra JVM options (they come last, so they win).
+     */
+    static List<String> command(Class<?> main, List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
@@ -75,7 +83,7 @@ final class TestJvm implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add(main.getName());
         cmd.addAll(List.of(args));
-        return new TestJvm(new ProcessBuilder(cmd).start());
+        return cmd;
     }
 
     String expect(String prefix) throws InterruptedException {
