@@ -107,6 +107,7 @@ public final class LayerRuntime {
             String name = Errors.name(-ret);
             String why = name.equals("ENOENT")
                     ? "libouroboros-dev.so.0.23 / libouroboros-irm.so.0.23 not found: install Ouroboros 0.23"
+                            + otherVersions()
                     : name.equals("EVERSION")
                             ? "the Ouroboros library lacks functions of version 0.23"
                             : Native.errorText(-ret);
@@ -135,6 +136,35 @@ public final class LayerRuntime {
         }
         String i = Native.layerInfo();
         return note == null ? i : i + "; " + note;
+    }
+
+    /** Ouroboros libraries of other versions in the usual places, for the message. */
+    private static String otherVersions() {
+        java.util.List<String> dirs = new java.util.ArrayList<>(java.util.List.of(
+                "/usr/local/lib", "/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/local/lib64", "/usr/lib64"));
+        String ld = System.getenv("LD_LIBRARY_PATH");
+        if (ld != null) {
+            dirs.addAll(java.util.Arrays.asList(ld.split(":")));
+        }
+        java.util.Set<String> found = new java.util.TreeSet<>();
+        java.util.Set<String> ours = new java.util.TreeSet<>();
+        for (String d : dirs) {
+            String[] names = d.isEmpty() ? null : new java.io.File(d).list();
+            if (names == null) {
+                continue;
+            }
+            for (String n : names) {
+                if (n.startsWith("libouroboros-dev.so.0.23")) {
+                    ours.add(d + "/" + n);
+                } else if (n.matches("libouroboros-dev\\.so\\.\\d+\\.\\d+.*")) {
+                    found.add(d + "/" + n);
+                }
+            }
+        }
+        if (!ours.isEmpty()) {
+            return "; " + ours + " exists but the loader does not find it: run ldconfig or set LD_LIBRARY_PATH";
+        }
+        return found.isEmpty() ? "" : "; found another version, which this jOuroboros does not support: " + found;
     }
 
     private static LayerUnavailableException copy(LayerUnavailableException e) {
