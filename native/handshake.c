@@ -152,9 +152,18 @@ int hs_reply_decode(const uint8_t *   buf,
 
         status = get32(buf + 8);
 
-        if (buf[5] == HS_REFUSED)
-                return (status == 0 || status > 0xffff) ?
-                        -EJOUR_PROTO : -(int) status;
+        /* Only the refusals our servers send: a peer picks no other code. */
+        if (buf[5] == HS_REFUSED) {
+                switch (status) {
+                case ENAME:
+                case EPROTO:
+                case EINVAL:
+                case ENOMEM:
+                        return -(int) status;
+                default:
+                        return -EJOUR_PROTO;
+                }
+        }
 
         if (buf[5] != HS_OK || status != 0)
                 return -EJOUR_PROTO;

@@ -67,7 +67,8 @@ struct ebind {
         int            fd;
         int            dirfd;
         char           file[32];
-        int            refs;
+        int            refs;      /* every holder                */
+        int            proc_refs; /* of which Ouroboros.bindProcess */
 };
 
 static struct ebind *   binds;
@@ -89,6 +90,7 @@ struct eflow {
 struct epending {
         struct etag    tag;
         int            fd;
+        int            dead;     /* evicted: freed at the next expiry */
         int64_t        deadline;
         struct ebind * b;
         struct epending * next;
@@ -1016,11 +1018,24 @@ static void bind_put(struct ebind * b)
 static int e_proc_bind(const char * name,
                        size_t       len)
 {
-        int err = 0;
+        struct ebind * b;
+        int            err = 0;
 
-        return bind_get(name, len, &err) == NULL ? err : 0;
+        b = bind_get(name, len, &err);
+        if (b == NULL)
+                return err;
+
+        pthread_mutex_lock(&bind_lock);
+        ++b->proc_refs;
+        pthread_mutex_unlock(&bind_lock);
+
+        return 0;
 }
 
+/*
+ * Undoes one bindProcess, never a server channel's binding: those hold
+ * the listener in their epoll set and free it themselves.
+ */
 static int e_proc_unbind(const char * name,
                          size_t       len)
 {
@@ -1028,11 +1043,14 @@ static int e_proc_unbind(const char * name,
 
         pthread_mutex_lock(&bind_lock);
         b = bind_find(name, len);
+        if (b == NULL || b->proc_refs == 0) {
+                pthread_mutex_unlock(&bind_lock);
+                return -ENAME;
+        }
+        --b->proc_refs;
         pthread_mutex_unlock(&bind_lock);
 
-        if (b == NULL)
-                return -ENAME;
-
+        /* Our own reference: b stays valid until this put. */
         bind_put(b);
 
         return 0;
@@ -1126,11 +1144,38 @@ static void pending_drop(struct esrv *     s,
                 }
         }
 
-        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
-        if (p->fd >= 0)
+        if (p->fd >= 0) {
+                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
                 close(p->fd);
-        --s->n_pending;
+        }
+        if (!p->dead)
+                --s->n_pending;
         free(p);
+}
+
+/*
+ * Evicts the half-open handshake that is closest to its deadline. Its
+ * struct stays until the next expiry, since the events being processed
+ * may still point at it.
+ */
+static void pending_evict_oldest(struct esrv * s)
+{
+        struct epending * p;
+        struct epending * old = NULL;
+
+        for (p = s->pending; p != NULL; p = p->next)
+                if (!p->dead && (old == NULL || p->deadline < old->deadline))
+                        old = p;
+
+        if (old == NULL)
+                return;
+
+        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, old->fd, NULL);
+        close(old->fd);
+        old->fd       = -1;
+        old->dead     = 1;
+        old->deadline = 0;
+        --s->n_pending;
 }
 
 static void pending_add(struct esrv *  s,
@@ -1141,14 +1186,11 @@ static void pending_add(struct esrv *  s,
         struct epoll_event ev;
 
         /*
-         * Too many half-open handshakes: refuse the newcomer (dropping an
-         * older one here could free a tag the caller is still iterating).
-         * The silent ones expire after HS_TIMEOUT_NS.
+         * Too many half-open handshakes: the oldest one goes, so silent
+         * peers cannot keep newcomers out.
          */
-        if (s->n_pending >= E_MAX_PENDING) {
-                close(fd);
-                return;
-        }
+        if (s->n_pending >= E_MAX_PENDING)
+                pending_evict_oldest(s);
 
         p = calloc(1, sizeof(*p));
         if (p == NULL) {
@@ -1219,7 +1261,8 @@ static int pending_serve(struct esrv *     s,
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
 
-        for (c = CMSG_FIRSTHDR(&m); n > 0 && c != NULL;
+        /* Even an empty record can carry descriptors: always take them. */
+        for (c = CMSG_FIRSTHDR(&m); n >= 0 && c != NULL;
              c = CMSG_NXTHDR(&m, c)) {
                 size_t k;
                 if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -1382,7 +1425,8 @@ static int e_srv_accept(void *            srv,
 
                 for (i = 0; i < n; ++i) {
                         struct etag * t = ev[i].data.ptr;
-                        if (t->kind != TAG_PENDING)
+                        if (t->kind != TAG_PENDING ||
+                            ((struct epending *) t)->dead)
                                 continue;
                         if (pending_serve(s, (struct epending *) t, qs, lf)
                             == 1)

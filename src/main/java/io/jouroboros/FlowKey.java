@@ -25,6 +25,7 @@ final class FlowKey extends AbstractSelectionKey {
     int slot = -1;
     boolean armed;
     int registeredInterest = -1;
+    long actedIn = -1; // the select whose action last ran for this key
 
     FlowKey(SelectableChannel channel, FlowSelector selector) {
         this.channel = channel;

@@ -51,6 +51,7 @@ final class FlowSelector extends AbstractSelector {
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private final Set<FlowKey> unarmed = new HashSet<>();
     private boolean inSelect;
+    private long selectCount;
 
     private final Object updateLock = new Object();
     private final ArrayDeque<FlowKey> updateKeys = new ArrayDeque<>();
@@ -177,6 +178,7 @@ final class FlowSelector extends AbstractSelector {
     }
 
     private int doSelect(Consumer<SelectionKey> action, long timeoutMillis) throws IOException {
+        selectCount++;
         processUpdateQueue();
         processDeregisterQueue();
         armPending();
@@ -342,8 +344,14 @@ final class FlowSelector extends AbstractSelector {
     private int processReady(FlowKey k, int rOps, Consumer<SelectionKey> action) {
         int interest = k.nioInterestOps();
         if (action != null) {
+            if (k.actedIn == selectCount) {
+                // Reported twice in one select (buffered and by the set): once.
+                k.readyOps(k.nioReadyOps() | (rOps & interest));
+                return 0;
+            }
             k.readyOps(rOps & interest);
             if ((rOps & interest) != 0) {
+                k.actedIn = selectCount;
                 action.accept(k);
                 ensureOpen();
                 return 1;
@@ -391,7 +399,12 @@ final class FlowSelector extends AbstractSelector {
 
     @Override
     protected void implCloseSelector() throws IOException {
-        wakeup();
+        // The selector is already marked closed, so wakeup() would do
+        // nothing: wake a blocked select directly, then wait for its lock.
+        synchronized (interruptLock) {
+            Native.fsetWake(fset, true);
+            interruptTriggered = true;
+        }
         synchronized (this) {
             synchronized (publicSelectedKeys) {
                 synchronized (updateLock) {

@@ -163,7 +163,15 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
                     }
                 } finally {
                     if (mayBlock) {
-                        end(r != -Errors.EWOKEN);
+                        try {
+                            end(r != -Errors.EWOKEN);
+                        } catch (IOException e) {
+                            // Interrupted after a flow came in: it has no owner.
+                            if (r >= 0) {
+                                Native.flowFree(r);
+                            }
+                            throw e;
+                        }
                     }
                 }
             } finally {

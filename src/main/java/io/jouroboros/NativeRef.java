@@ -38,10 +38,17 @@ final class NativeRef {
         this.free = free;
     }
 
-    synchronized void set(int h) {
-        handle = h;
-        IntConsumer f = free;
-        cleanable = CLEANER.register(channel, () -> f.accept(h));
+    /** Stores the handle; a channel closed meanwhile frees it at once. */
+    void set(int h) {
+        synchronized (this) {
+            if (!closing) {
+                handle = h;
+                IntConsumer f = free;
+                cleanable = CLEANER.register(channel, () -> f.accept(h));
+                return;
+            }
+        }
+        free.accept(h);
     }
 
     /** The handle even while closing: only for a selector that holds the channel registered. */

@@ -293,4 +293,29 @@ class AllocationErrorsTest {
             }
         });
     }
+
+    /** unbindProcess undoes bindProcess only: a server channel's binding is its own. */
+    @org.junit.jupiter.api.Test
+    void unbindProcessLeavesServerBindingsAlone() throws Exception {
+        String name = TestSupport.unique("unbind-server");
+        try (FlowServerChannel server = FlowServerChannel.open().bind(name)) {
+            org.junit.jupiter.api.Assertions.assertThrows(UnknownNameException.class,
+                    () -> Ouroboros.unbindProcess(name));
+            Ouroboros.bindProcess(name);
+            Ouroboros.unbindProcess(name);
+            Thread client = new Thread(() -> {
+                try (Flow f = Flow.open(name)) {
+                    f.write(java.nio.ByteBuffer.wrap(new byte[] {42}));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            client.start();
+            try (Flow f = server.accept()) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
+                org.junit.jupiter.api.Assertions.assertEquals(1, f.read(b));
+            }
+            client.join();
+        }
+    }
 }

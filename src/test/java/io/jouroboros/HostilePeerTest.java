@@ -125,6 +125,9 @@ class HostilePeerTest {
         "elif case == 'empty-message':",
         "    send(s, b'')",
         "    finish(s)",
+        "elif case == 'empty-message-with-fds':",
+        "    send(s, b'', [good(), good(), good(), good()])",
+        "    finish(s)",
         "elif case == 'namelen-65535':",
         "    send(s, req(namelen=65535), [good()])",
         "    finish(s)",
@@ -406,7 +409,7 @@ class HostilePeerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"garbage", "garbage-with-fd", "garbage-big", "magic-only", "empty-message",
+    @ValueSource(strings = {"garbage", "garbage-with-fd", "garbage-big", "magic-only", "empty-message", "empty-message-with-fds",
         "namelen-65535", "namelen-65535-full", "namelen-0", "namelen-short", "namelen-long", "bad-version",
         "bad-type", "bad-qos", "two-messages"})
     void malformedRequestIsRefused(String kase) throws Exception {

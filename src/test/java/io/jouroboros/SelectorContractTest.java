@@ -392,6 +392,30 @@ class SelectorContractTest {
 
     @ParameterizedTest
     @MethodSource("transports")
+    void closeWakesABlockedSelect(Transport t) {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            Selector sel = t.provider().openSelector();
+            CountDownLatch entered = new CountDownLatch(1);
+            Thread th = new Thread(() -> {
+                try {
+                    entered.countDown();
+                    sel.select();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            th.start();
+            entered.await();
+            Thread.sleep(100);
+            sel.close();
+            th.join(5000);
+            assertFalse(th.isAlive(), "close() must wake a blocked select()");
+            assertFalse(sel.isOpen());
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
     void closedSelectorDeregistersEverything(Transport t) {
         assertTimeoutPreemptively(LIMIT, () -> {
             SelectableChannel server = t.server();
