@@ -294,8 +294,13 @@ class AllocationErrorsTest {
         });
     }
 
-    /** unbindProcess undoes bindProcess only: a server channel's binding is its own. */
+    /**
+     * unbindProcess undoes bindProcess only: a server channel's binding is
+     * its own. Embedded only: on the system layer both are one IRMd binding
+     * of the process (irm_bind_process), as in Ouroboros.
+     */
     @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.Tag("embedded")
     void unbindProcessLeavesServerBindingsAlone() throws Exception {
         String name = TestSupport.unique("unbind-server");
         try (FlowServerChannel server = FlowServerChannel.open().bind(name)) {
