@@ -116,6 +116,11 @@ final class TestJvm implements AutoCloseable {
         return all;
     }
 
+    /** The last line {@link #expect} took, or null. */
+    String lastLine() {
+        return seen.isEmpty() ? null : seen.get(seen.size() - 1);
+    }
+
     long pid() {
         return process.pid();
     }
