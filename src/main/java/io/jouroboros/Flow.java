@@ -688,10 +688,10 @@ public final class Flow extends AbstractSelectableChannel
 
     // ------------------------------------------------------ flow control
 
-    private long cntl(String what, String cmd, long arg) throws IOException {
+    private long cntl(String what, int cmd, long arg) throws IOException {
         int h = acquireConnected();
         try {
-            long r = Native.flowCntl(h, Native.constant(cmd), arg);
+            long r = Native.flowCntl(h, cmd, arg);
             if (r < 0) {
                 throw Errors.exception((int) r, what);
             }
@@ -726,7 +726,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the flow is closed or not connected
      */
     public Duration sendTimeout() throws IOException {
-        return duration(cntl("get send timeout", "FLOWGSNDTIMEO", 0));
+        return duration(cntl("get send timeout", Consts.FLOWGSNDTIMEO, 0));
     }
 
     /**
@@ -739,7 +739,7 @@ public final class Flow extends AbstractSelectableChannel
      */
     public Flow sendTimeout(Duration timeout) throws IOException {
         long ns = nanos("timeout", timeout);
-        cntl("set send timeout", "FLOWSSNDTIMEO", ns < 0 ? NO_TIMEOUT : ns);
+        cntl("set send timeout", Consts.FLOWSSNDTIMEO, ns < 0 ? NO_TIMEOUT : ns);
         return this;
     }
 
@@ -750,7 +750,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the flow is closed or not connected
      */
     public Duration receiveTimeout() throws IOException {
-        return duration(cntl("get receive timeout", "FLOWGRCVTIMEO", 0));
+        return duration(cntl("get receive timeout", Consts.FLOWGRCVTIMEO, 0));
     }
 
     /**
@@ -763,7 +763,7 @@ public final class Flow extends AbstractSelectableChannel
      */
     public Flow receiveTimeout(Duration timeout) throws IOException {
         long ns = nanos("timeout", timeout);
-        cntl("set receive timeout", "FLOWSRCVTIMEO", ns < 0 ? NO_TIMEOUT : ns);
+        cntl("set receive timeout", Consts.FLOWSRCVTIMEO, ns < 0 ? NO_TIMEOUT : ns);
         return this;
     }
 
@@ -775,7 +775,7 @@ public final class Flow extends AbstractSelectableChannel
      *         cannot count (broadcast flows of the embedded layer)
      */
     public int rxQueueLength() throws IOException {
-        return (int) cntl("get rx queue length", "FLOWGRXQLEN", 0);
+        return (int) cntl("get rx queue length", Consts.FLOWGRXQLEN, 0);
     }
 
     /**
@@ -785,7 +785,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException as {@link #rxQueueLength()}
      */
     public int txQueueLength() throws IOException {
-        return (int) cntl("get tx queue length", "FLOWGTXQLEN", 0);
+        return (int) cntl("get tx queue length", Consts.FLOWGTXQLEN, 0);
     }
 
     /**
@@ -797,7 +797,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the flow is closed or not connected
      */
     public Set<FlowFlag> flags() throws IOException {
-        return FlowFlag.fromBits((int) cntl("get flags", "FLOWGFLAGS", 0));
+        return FlowFlag.fromBits((int) cntl("get flags", Consts.FLOWGFLAGS, 0));
     }
 
     /**
@@ -816,7 +816,7 @@ public final class Flow extends AbstractSelectableChannel
             if (!isBlocking()) {
                 bits |= FlowFlag.NON_BLOCKING_READ.value() | FlowFlag.NON_BLOCKING_WRITE.value();
             }
-            cntl("set flags", "FLOWSFLAGS", bits);
+            cntl("set flags", Consts.FLOWSFLAGS, bits);
         }
         return this;
     }
@@ -828,7 +828,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the flow is closed or not connected
      */
     public Set<FrctFlag> frctFlags() throws IOException {
-        return FrctFlag.fromBits((int) cntl("get FRCT flags", "FRCTGFLAGS", 0));
+        return FrctFlag.fromBits((int) cntl("get FRCT flags", Consts.FRCTGFLAGS, 0));
     }
 
     /**
@@ -839,7 +839,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the flow is closed or not connected
      */
     public Flow frctFlags(Set<FrctFlag> flags) throws IOException {
-        cntl("set FRCT flags", "FRCTSFLAGS", FrctFlag.toBits(Objects.requireNonNull(flags, "flags")));
+        cntl("set FRCT flags", Consts.FRCTSFLAGS, FrctFlag.toBits(Objects.requireNonNull(flags, "flags")));
         return this;
     }
 
@@ -853,7 +853,7 @@ public final class Flow extends AbstractSelectableChannel
     public int maxSdu() throws IOException {
         int m = maxSdu;
         if (m < 0) {
-            m = (int) cntl("get the largest SDU", "JOURGMAXSDU", 0);
+            m = (int) cntl("get the largest SDU", Consts.JOURGMAXSDU, 0);
             maxSdu = m;
         }
         return m;
@@ -928,10 +928,10 @@ public final class Flow extends AbstractSelectableChannel
     private void applyBlocking(boolean block) throws IOException {
         int nb = FlowFlag.NON_BLOCKING_READ.value() | FlowFlag.NON_BLOCKING_WRITE.value();
         int down = FlowFlag.DOWN.value();
-        long bits = cntl("get flags", "FLOWGFLAGS", 0);
+        long bits = cntl("get flags", Consts.FLOWGFLAGS, 0);
         // DOWN as reported is the peer's state, not a flag to set.
         bits = (block ? bits & ~nb : bits | nb) & ~down;
-        cntl("set flags", "FLOWSFLAGS", bits);
+        cntl("set flags", Consts.FLOWSFLAGS, bits);
     }
 
     @Override

@@ -62,7 +62,7 @@ public enum FlowFlag {
     }
 
     private static int accMask() {
-        return Native.constant("FLOWFACCMODE");
+        return io.jouroboros.internal.Consts.FLOWFACCMODE;
     }
 
     /**

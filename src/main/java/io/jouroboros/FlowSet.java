@@ -98,7 +98,7 @@ public final class FlowSet implements AutoCloseable {
     }
 
     private static long arrived(int h) {
-        long n = Native.flowCntl(h, Native.constant("JOURGRXTOTAL"), 0);
+        long n = Native.flowCntl(h, Consts.JOURGRXTOTAL, 0);
         return n < 0 ? -1 : n;
     }
 

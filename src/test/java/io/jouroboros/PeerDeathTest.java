@@ -26,101 +26,102 @@ class PeerDeathTest {
         return StandardCharsets.UTF_8.decode(b.flip()).toString();
     }
 
-    @Test
-    void queuedSdusSurviveTheSendersDeath() throws Exception {
+    @FunctionalInterface
+    private interface HeldFlowBody {
+        void run(PeerProcess peer, Flow f) throws Exception;
+    }
+
+    /**
+     * Runs body with a flow to a peer that sent its 10 SDUs ("hold-server")
+     * and now waits to be killed, under the time limit.
+     */
+    private static void withHeldFlow(HeldFlowBody body) {
         String name = TestSupport.unique("hold");
         assertTimeoutPreemptively(LIMIT, () -> {
             try (PeerProcess peer = PeerProcess.start("hold-server", name)) {
                 peer.expect("READY");
                 try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
                     peer.expect("SENT");
-                    ByteBuffer b = ByteBuffer.allocate(100);
-                    for (int i = 0; i < 3; i++) {
-                        b.clear();
-                        assertTrue(f.read(b) > 0);
-                        assertEquals("sdu " + i, text(b));
-                    }
-                    assertEquals(7, f.rxQueueLength(), "still queued before the kill");
-                    assertTrue(!f.flags().contains(FlowFlag.DOWN), "up while the peer lives");
-                    peer.kill();
-                    // Reading on: the 7 SDUs the peer sent before it died, in order, boundaries kept.
-                    for (int i = 3; i < 10; i++) {
-                        b.clear();
-                        int n = f.read(b);
-                        assertTrue(n > 0, "SDU " + i + " after the peer died: read returned " + n);
-                        assertEquals("sdu " + i, text(b));
-                    }
-                    long t0 = System.nanoTime();
-                    b.clear();
-                    assertEquals(-1, f.read(b), "end of flow once the queue is drained");
-                    long ms = (System.nanoTime() - t0) / 1_000_000;
-                    assertTrue(ms < 1000, "the end was seen after " + ms + " ms");
-                    b.clear();
-                    assertEquals(-1, f.read(b), "and stays so");
-                    b.clear();
-                    assertEquals(-1, f.readMessage(b), "in the message view too");
-                    assertTrue(f.flags().contains(FlowFlag.DOWN), "DOWN after death: " + f.flags());
-                    FlowDownException e = assertThrows(FlowDownException.class,
-                            () -> f.write(ByteBuffer.wrap("anyone?".getBytes(StandardCharsets.UTF_8))));
-                    assertEquals("EFLOWDOWN", e.errorName());
-                    assertThrows(FlowDownException.class, () -> f.writeMessage(ByteBuffer.allocate(1)));
-                    assertTrue(f.isOpen(), "a down flow stays open until closed");
+                    body.run(peer, f);
                 }
             }
+        });
+    }
+
+    @Test
+    void queuedSdusSurviveTheSendersDeath() throws Exception {
+        withHeldFlow((peer, f) -> {
+            ByteBuffer b = ByteBuffer.allocate(100);
+            for (int i = 0; i < 3; i++) {
+                b.clear();
+                assertTrue(f.read(b) > 0);
+                assertEquals("sdu " + i, text(b));
+            }
+            assertEquals(7, f.rxQueueLength(), "still queued before the kill");
+            assertTrue(!f.flags().contains(FlowFlag.DOWN), "up while the peer lives");
+            peer.kill();
+            // Reading on: the 7 SDUs the peer sent before it died, in order, boundaries kept.
+            for (int i = 3; i < 10; i++) {
+                b.clear();
+                int n = f.read(b);
+                assertTrue(n > 0, "SDU " + i + " after the peer died: read returned " + n);
+                assertEquals("sdu " + i, text(b));
+            }
+            long t0 = System.nanoTime();
+            b.clear();
+            assertEquals(-1, f.read(b), "end of flow once the queue is drained");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 1000, "the end was seen after " + ms + " ms");
+            b.clear();
+            assertEquals(-1, f.read(b), "and stays so");
+            b.clear();
+            assertEquals(-1, f.readMessage(b), "in the message view too");
+            assertTrue(f.flags().contains(FlowFlag.DOWN), "DOWN after death: " + f.flags());
+            FlowDownException e = assertThrows(FlowDownException.class,
+                    () -> f.write(ByteBuffer.wrap("anyone?".getBytes(StandardCharsets.UTF_8))));
+            assertEquals("EFLOWDOWN", e.errorName());
+            assertThrows(FlowDownException.class, () -> f.writeMessage(ByteBuffer.allocate(1)));
+            assertTrue(f.isOpen(), "a down flow stays open until closed");
         });
     }
 
     @Test
     void blockedReaderSeesDeathAtOnce() throws Exception {
-        String name = TestSupport.unique("hold");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (PeerProcess peer = PeerProcess.start("hold-server", name)) {
-                peer.expect("READY");
-                try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
-                    peer.expect("SENT");
-                    ByteBuffer b = ByteBuffer.allocate(100);
-                    for (int i = 0; i < 10; i++) {
-                        b.clear();
-                        assertTrue(f.readMessage(b) > 0);
-                    }
-                    // Now a read blocks; kill the peer under it.
-                    long[] endAt = new long[1];
-                    int[] result = new int[1];
-                    Thread t = new Thread(() -> {
-                        try {
-                            result[0] = f.read(ByteBuffer.allocate(10));
-                        } catch (Exception e) {
-                            result[0] = -99;
-                        }
-                        endAt[0] = System.nanoTime();
-                    });
-                    t.start();
-                    TestSupport.awaitIn(t, "flowRead", Duration.ofSeconds(10));
-                    long t0 = System.nanoTime();
-                    peer.kill();
-                    t.join(10_000);
-                    assertEquals(-1, result[0], "a blocked read returns -1 when the peer dies");
-                    long ms = (endAt[0] - t0) / 1_000_000;
-                    System.out.println("blocked read saw the peer's death after " + ms + " ms (incl. kill)");
-                    assertTrue(ms < 2000, "seen after " + ms + " ms");
-                }
+        withHeldFlow((peer, f) -> {
+            ByteBuffer b = ByteBuffer.allocate(100);
+            for (int i = 0; i < 10; i++) {
+                b.clear();
+                assertTrue(f.readMessage(b) > 0);
             }
+            // Now a read blocks; kill the peer under it.
+            long[] endAt = new long[1];
+            int[] result = new int[1];
+            Thread t = new Thread(() -> {
+                try {
+                    result[0] = f.read(ByteBuffer.allocate(10));
+                } catch (Exception e) {
+                    result[0] = -99;
+                }
+                endAt[0] = System.nanoTime();
+            });
+            t.start();
+            TestSupport.awaitIn(t, "flowRead", Duration.ofSeconds(10));
+            long t0 = System.nanoTime();
+            peer.kill();
+            t.join(10_000);
+            assertEquals(-1, result[0], "a blocked read returns -1 when the peer dies");
+            long ms = (endAt[0] - t0) / 1_000_000;
+            System.out.println("blocked read saw the peer's death after " + ms + " ms (incl. kill)");
+            assertTrue(ms < 2000, "seen after " + ms + " ms");
         });
     }
 
     @Test
     void writerSeesDeathOfAReaderThatNeverRead() throws Exception {
-        String name = TestSupport.unique("hold");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (PeerProcess peer = PeerProcess.start("hold-server", name)) {
-                peer.expect("READY");
-                try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
-                    peer.expect("SENT");
-                    f.writeMessage(ByteBuffer.allocate(10));
-                    peer.kill();
-                    assertThrows(FlowDownException.class, () -> f.writeMessage(ByteBuffer.allocate(10)));
-                }
-            }
+        withHeldFlow((peer, f) -> {
+            f.writeMessage(ByteBuffer.allocate(10));
+            peer.kill();
+            assertThrows(FlowDownException.class, () -> f.writeMessage(ByteBuffer.allocate(10)));
         });
     }
 }

@@ -23,6 +23,34 @@ public final class Consts {
     /** Report each arrival once, as Ouroboros's {@code fevent} does. */
     public static final int IN_EDGE = Native.constant("IN_EDGE");
 
+    // fccntl commands (and ours), read once.
+    /** {@code FLOWSRCVTIMEO}. */
+    public static final int FLOWSRCVTIMEO = Native.constant("FLOWSRCVTIMEO");
+    /** {@code FLOWGRCVTIMEO}. */
+    public static final int FLOWGRCVTIMEO = Native.constant("FLOWGRCVTIMEO");
+    /** {@code FLOWSSNDTIMEO}. */
+    public static final int FLOWSSNDTIMEO = Native.constant("FLOWSSNDTIMEO");
+    /** {@code FLOWGSNDTIMEO}. */
+    public static final int FLOWGSNDTIMEO = Native.constant("FLOWGSNDTIMEO");
+    /** {@code FLOWSFLAGS}. */
+    public static final int FLOWSFLAGS = Native.constant("FLOWSFLAGS");
+    /** {@code FLOWGFLAGS}. */
+    public static final int FLOWGFLAGS = Native.constant("FLOWGFLAGS");
+    /** {@code FLOWGRXQLEN}. */
+    public static final int FLOWGRXQLEN = Native.constant("FLOWGRXQLEN");
+    /** {@code FLOWGTXQLEN}. */
+    public static final int FLOWGTXQLEN = Native.constant("FLOWGTXQLEN");
+    /** {@code FRCTSFLAGS}. */
+    public static final int FRCTSFLAGS = Native.constant("FRCTSFLAGS");
+    /** {@code FRCTGFLAGS}. */
+    public static final int FRCTGFLAGS = Native.constant("FRCTGFLAGS");
+    /** {@code JOURGRXTOTAL}. */
+    public static final int JOURGRXTOTAL = Native.constant("JOURGRXTOTAL");
+    /** {@code JOURGMAXSDU}. */
+    public static final int JOURGMAXSDU = Native.constant("JOURGMAXSDU");
+    /** {@code FLOWFACCMODE}. */
+    public static final int FLOWFACCMODE = Native.constant("FLOWFACCMODE");
+
     private Consts() {
     }
 }

@@ -5,6 +5,7 @@
 package io.jouroboros.irm;
 
 import io.jouroboros.internal.Names;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -20,6 +21,17 @@ final class Checks {
 
     static <T> T nonNull(String what, T v) {
         return Objects.requireNonNull(v, what);
+    }
+
+    /** The endpoint of a UDP layer: a local (not wildcard) address and a port. */
+    static void udp(InetAddress ip, int port) {
+        nonNull("ip", ip);
+        if (ip.isAnyLocalAddress()) {
+            throw new IllegalArgumentException("ip must be a local address, not the wildcard " + ip);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535: " + port);
+        }
     }
 
     /** A positive duration, truncated to whole seconds (the C fields hold seconds). */

@@ -36,13 +36,7 @@ public record Udp4Config(String layer, DirHashAlgo hash, Inet4Address ip, Inet4A
     public Udp4Config {
         Checks.layer(layer);
         Checks.nonNull("hash", hash);
-        Checks.nonNull("ip", ip);
-        if (ip.isAnyLocalAddress()) {
-            throw new IllegalArgumentException("ip must be a local address, not the wildcard " + ip);
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port must be 1..65535: " + port);
-        }
+        Checks.udp(ip, port);
     }
 
     /**

@@ -19,8 +19,8 @@ import java.net.Inet6Address;
  */
 public record Udp6Config(String layer, DirHashAlgo hash, Inet6Address ip, Inet6Address dns, int port)
         implements IpcpConfig {
-    /** The default UDP port of Ouroboros. */
-    public static final int DEFAULT_PORT = 3435;
+    /** The default UDP port of Ouroboros, as for {@link Udp4Config}. */
+    public static final int DEFAULT_PORT = Udp4Config.DEFAULT_PORT;
 
     /**
      * Checks the fields.
@@ -36,13 +36,7 @@ public record Udp6Config(String layer, DirHashAlgo hash, Inet6Address ip, Inet6A
     public Udp6Config {
         Checks.layer(layer);
         Checks.nonNull("hash", hash);
-        Checks.nonNull("ip", ip);
-        if (ip.isAnyLocalAddress()) {
-            throw new IllegalArgumentException("ip must be a local address, not the wildcard " + ip);
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port must be 1..65535: " + port);
-        }
+        Checks.udp(ip, port);
     }
 
     /**
