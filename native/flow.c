@@ -261,8 +261,11 @@ static int keep_rest(struct jflow *  f,
         if (f->rest == NULL)
                 return -ENOMEM;
 
-        memcpy(f->rest, head, nhead);
-        memcpy(f->rest + nhead, tail, ntail);
+        /* memcpy's pointers must be valid even for 0 bytes. */
+        if (nhead > 0)
+                memcpy(f->rest, head, nhead);
+        if (ntail > 0)
+                memcpy(f->rest + nhead, tail, ntail);
         f->rest_off = 0;
         f->rest_len = nhead + ntail;
 
