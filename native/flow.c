@@ -542,11 +542,18 @@ int jour_flow_init(JNIEnv * env)
         if (pthread_key_create(&scratch_key, scratch_free) != 0)
                 return -1;
 
-        return jour_register(env, "io/jouroboros/internal/Native", methods,
-                             sizeof(methods) / sizeof(methods[0]));
+        if (jour_register(env, "io/jouroboros/internal/Native", methods,
+                          sizeof(methods) / sizeof(methods[0])) < 0) {
+                (void) pthread_key_delete(scratch_key);
+                return -1;
+        }
+
+        return 0;
 }
 
-void jour_flow_fini(void)
+void jour_flow_fini(JNIEnv * env)
 {
+        (void) env;
+
         (void) pthread_key_delete(scratch_key);
 }
