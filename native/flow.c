@@ -162,8 +162,6 @@ static jint flowAllocStart(JNIEnv *   env,
         if (ret < 0)
                 return ret;
 
-        f->qos = qs;
-
         return publish(f, lf);
 }
 
@@ -185,8 +183,6 @@ static jint flowAllocFinish(JNIEnv *   env,
         ret = f->layer->flow_alloc_finish(f->lf, &qs, timeo);
         if (ret < 0)
                 return (f->closing && ret != -EAGAIN) ? -EJOUR_WOKEN : ret;
-
-        f->qos = qs;
 
         return jour_qos_to_java(env, &qs, jqos);
 }
@@ -462,21 +458,6 @@ static jlong flowCntl(JNIEnv * env,
         }
 }
 
-static jint flowQos(JNIEnv *   env,
-                    jclass     cls,
-                    jint       h,
-                    jlongArray out)
-{
-        struct jflow * f = jflow_get(h);
-
-        (void) cls;
-
-        if (f == NULL || f->lf == NULL)
-                return -ENOTALLOC;
-
-        return jour_qos_to_java(env, &f->qos, out);
-}
-
 static void flowWake(JNIEnv * env,
                      jclass   cls,
                      jint     h)
@@ -531,7 +512,6 @@ static const JNINativeMethod methods[] = {
         { "flowWrite",       "(ILjava/nio/ByteBuffer;II)I",
           (void *) flowWrite },
         { "flowCntl",        "(IIJ)J",        (void *) flowCntl },
-        { "flowQos",         "(I[J)I",        (void *) flowQos },
         { "flowWake",        "(I)V",          (void *) flowWake },
         { "flowFree",        "(I)V",          (void *) flowFree },
         { "maxSdu",          "()I",           (void *) maxSdu },

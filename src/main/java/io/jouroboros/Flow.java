@@ -92,7 +92,6 @@ public final class Flow extends AbstractSelectableChannel
     private String remote;
     private boolean broadcast;
     private QoSSpec qos;
-    private Duration connectTimeout;
     private long connectDeadline;
     private volatile int maxSdu = -1;
 
@@ -290,7 +289,6 @@ public final class Flow extends AbstractSelectableChannel
                 }
                 synchronized (stateLock) {
                     remote = name;
-                    connectTimeout = timeout;
                     connectDeadline = tmo < 0 ? -1 : System.nanoTime() + tmo;
                     state = PENDING;
                 }
@@ -366,7 +364,6 @@ public final class Flow extends AbstractSelectableChannel
         synchronized (stateLock) {
             qos = QoSSpec.fromArray(out);
             state = CONNECTED;
-            connectTimeout = null;
             if (!isBlocking()) {
                 applyBlocking(false);
             }

@@ -49,8 +49,6 @@ public final class Native {
 
     public static native long flowCntl(int h, int cmd, long arg);
 
-    public static native int flowQos(int h, long[] out);
-
     public static native void flowWake(int h);
 
     public static native void flowFree(int h);
