@@ -24,6 +24,9 @@ public final class Native {
 
     public static native int constant(String name);
 
+    /** A string of errors.c by its name (read once, by {@link Consts}). */
+    static native String textConstant(String name);
+
     // layer.c
     static native int layerSelect(String layer, String config);
 
