@@ -6,6 +6,7 @@ package io.jouroboros;
 
 import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
+import io.jouroboros.internal.LayerRuntime;
 import io.jouroboros.internal.Names;
 import io.jouroboros.internal.Native;
 import io.jouroboros.internal.Scratch;
@@ -133,6 +134,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the allocation fails otherwise
      */
     public static Flow open(String name) throws IOException {
+        LayerRuntime.ensure(); // before the preset, which needs the native library
         return open(name, QoSSpec.raw(), null);
     }
 

@@ -22,7 +22,8 @@ public final class Native {
 
     static native String errorText(int code);
 
-    public static native int constant(String name);
+    /** A number of errors.c by its C name (read once, by {@link Consts} and {@link Errors}). */
+    static native int constant(String name);
 
     /** A string of errors.c by its name (read once, by {@link Consts}). */
     static native String textConstant(String name);
