@@ -99,7 +99,7 @@ public final class Consts {
     public static final String LIB_DEV = text("LIB_DEV");
     /** The soname of {@code libouroboros-irm}, with its version. */
     public static final String LIB_IRM = text("LIB_IRM");
-    /** The Ouroboros version, such as {@code "0.23"}. */
+    /** The Ouroboros version this library is built for (major.minor). */
     public static final String VERSION = text("VERSION");
     /** What the IRMd lists as the layer of an IPCP in none. */
     public static final String LAYER_NONE = text("LAYER_NONE");
