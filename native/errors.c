@@ -65,7 +65,6 @@ static const struct jour_const consts[] = {
         { "FLOWFWNOBLOCK", FLOWFWNOBLOCK },
         { "FLOWFRNOPART",  FLOWFRNOPART },
         { "FLOWFWNOPART",  FLOWFWNOPART },
-        { "FLOWFDEFAULT",  FLOWFDEFAULT },
         { "FRCTFRTX",      FRCTFRTX },
         { "FRCTFRESCNTL",  FRCTFRESCNTL },
         { "FRCTFLINGER",   FRCTFLINGER },
