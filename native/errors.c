@@ -2,8 +2,9 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Error names and the named constants Java reads at class initialisation,
- * so no Ouroboros number is written twice.
+ * Error names and the named constants (numbers and strings) Java reads at
+ * class initialisation (Consts.java, Errors.java), so no Ouroboros fact is
+ * written twice.
  */
 #include <string.h>
 
@@ -64,7 +65,6 @@ static const struct jour_const consts[] = {
         { "FLOWFWNOBLOCK", FLOWFWNOBLOCK },
         { "FLOWFRNOPART",  FLOWFRNOPART },
         { "FLOWFWNOPART",  FLOWFWNOPART },
-        { "FLOWFDEFAULT",  FLOWFDEFAULT },
         { "FRCTFRTX",      FRCTFRTX },
         { "FRCTFRESCNTL",  FRCTFRESCNTL },
         { "FRCTFLINGER",   FRCTFLINGER },
@@ -90,17 +90,43 @@ static const struct jour_const consts[] = {
         { "EV_OUT",        JOUR_EV_OUT },
         { "IN_READ",       JOUR_IN_READ },
         { "IN_WRITE",      JOUR_IN_WRITE },
+        { "DEFAULT_PEER_TIMEOUT", OURO_DEFAULT_PEER_TIMEOUT },
         { "EAGAIN",        EAGAIN },
-        { "EWOKEN",        EJOUR_WOKEN },
-        { "EFLOWDOWN",     EFLOWDOWN },
+        { "EINTR",         EINTR },
+        { "EPERM",         EPERM },
+        { "EACCES",        EACCES },
+        { "EINVAL",        EINVAL },
+        { "ENOENT",        ENOENT },
         { "EMSGSIZE",      EMSGSIZE },
         { "ETIMEDOUT",     ETIMEDOUT },
-        { "EINTR",         EINTR },
         { "ENOTSUP",       ENOTSUP },
+        { "ENOTALLOC",     ENOTALLOC },
         { "EIRMD",         EIRMD },
+        { "EIPCP",         EIPCP },
+        { "EFLOWDOWN",     EFLOWDOWN },
+        { "EFLOWPEER",     EFLOWPEER },
+        { "ENAME",         ENAME },
+        { "EWOKEN",        EJOUR_WOKEN },
+        { "EVERSION",      EJOUR_VERSION },
 };
 
 #define N_CONSTS (sizeof(consts) / sizeof(consts[0]))
+
+struct jour_text {
+        const char * name;
+        const char * value;
+};
+
+/* The strings of the Ouroboros version we support. */
+static const struct jour_text texts[] = {
+        { "IRM_SOCKET", OURO_IRM_SOCKET },
+        { "LIB_DEV",    OURO_LIB_DEV },
+        { "LIB_IRM",    OURO_LIB_IRM },
+        { "VERSION",    OURO_VERSION },
+        { "LAYER_NONE", OURO_LAYER_NONE },
+};
+
+#define N_TEXTS (sizeof(texts) / sizeof(texts[0]))
 
 const char * jour_strerror(int code)
 {
@@ -178,10 +204,42 @@ static jint constant(JNIEnv * env,
         return jour_constant(env, consts, N_CONSTS, jname);
 }
 
+static jstring textConstant(JNIEnv * env,
+                            jclass   cls,
+                            jstring  jname)
+{
+        const char * name;
+        size_t       i;
+
+        (void) cls;
+
+        name = (*env)->GetStringUTFChars(env, jname, NULL);
+        if (name == NULL)
+                return NULL;
+
+        for (i = 0; i < N_TEXTS; ++i)
+                if (strcmp(texts[i].name, name) == 0)
+                        break;
+
+        (*env)->ReleaseStringUTFChars(env, jname, name);
+
+        if (i == N_TEXTS) {
+                jclass ex = (*env)->FindClass(env,
+                        "java/lang/IllegalArgumentException");
+                if (ex != NULL)
+                        (*env)->ThrowNew(env, ex, "no such native text");
+                return NULL;
+        }
+
+        return (*env)->NewStringUTF(env, texts[i].value);
+}
+
 static const JNINativeMethod methods[] = {
-        { "errorName", "(I)Ljava/lang/String;",  (void *) errorName },
-        { "errorText", "(I)Ljava/lang/String;",  (void *) errorText },
-        { "constant",  "(Ljava/lang/String;)I", (void *) constant },
+        { "errorName",    "(I)Ljava/lang/String;",  (void *) errorName },
+        { "errorText",    "(I)Ljava/lang/String;",  (void *) errorText },
+        { "constant",     "(Ljava/lang/String;)I", (void *) constant },
+        { "textConstant", "(Ljava/lang/String;)Ljava/lang/String;",
+          (void *) textConstant },
 };
 
 int jour_errors_init(JNIEnv * env)

@@ -5,7 +5,7 @@
  * Error codes: the Linux errno values plus the Ouroboros codes, with the
  * values of Ouroboros's errno.h (our own declaration of those ABI facts).
  * Hot paths return -code; Java maps codes to exceptions (Errors.java) and
- * takes the numbers from here through Native.constants().
+ * takes the numbers from errors.c through Native.constant(), once.
  */
 #ifndef JOUR_ERRORS_H
 #define JOUR_ERRORS_H

@@ -162,8 +162,6 @@ static jint flowAllocStart(JNIEnv *   env,
         if (ret < 0)
                 return ret;
 
-        f->qos = qs;
-
         return publish(f, lf);
 }
 
@@ -185,8 +183,6 @@ static jint flowAllocFinish(JNIEnv *   env,
         ret = f->layer->flow_alloc_finish(f->lf, &qs, timeo);
         if (ret < 0)
                 return (f->closing && ret != -EAGAIN) ? -EJOUR_WOKEN : ret;
-
-        f->qos = qs;
 
         return jour_qos_to_java(env, &qs, jqos);
 }
@@ -465,21 +461,6 @@ static jlong flowCntl(JNIEnv * env,
         }
 }
 
-static jint flowQos(JNIEnv *   env,
-                    jclass     cls,
-                    jint       h,
-                    jlongArray out)
-{
-        struct jflow * f = jflow_get(h);
-
-        (void) cls;
-
-        if (f == NULL || f->lf == NULL)
-                return -ENOTALLOC;
-
-        return jour_qos_to_java(env, &f->qos, out);
-}
-
 static void flowWake(JNIEnv * env,
                      jclass   cls,
                      jint     h)
@@ -534,7 +515,6 @@ static const JNINativeMethod methods[] = {
         { "flowWrite",       "(ILjava/nio/ByteBuffer;II)I",
           (void *) flowWrite },
         { "flowCntl",        "(IIJ)J",        (void *) flowCntl },
-        { "flowQos",         "(I[J)I",        (void *) flowQos },
         { "flowWake",        "(I)V",          (void *) flowWake },
         { "flowFree",        "(I)V",          (void *) flowFree },
         { "maxSdu",          "()I",           (void *) maxSdu },
@@ -545,11 +525,18 @@ int jour_flow_init(JNIEnv * env)
         if (pthread_key_create(&scratch_key, scratch_free) != 0)
                 return -1;
 
-        return jour_register(env, "io/jouroboros/internal/Native", methods,
-                             sizeof(methods) / sizeof(methods[0]));
+        if (jour_register(env, "io/jouroboros/internal/Native", methods,
+                          sizeof(methods) / sizeof(methods[0])) < 0) {
+                (void) pthread_key_delete(scratch_key);
+                return -1;
+        }
+
+        return 0;
 }
 
-void jour_flow_fini(void)
+void jour_flow_fini(JNIEnv * env)
 {
+        (void) env;
+
         (void) pthread_key_delete(scratch_key);
 }

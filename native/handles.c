@@ -47,16 +47,6 @@ static struct slot * slot_of(int h)
         return &c[h & (CHUNK_SIZE - 1)];
 }
 
-int jour_handles_init(void)
-{
-        return 0;
-}
-
-void jour_handles_fini(void)
-{
-        /* Chunks stay: a late lookup must never touch freed memory. */
-}
-
 int jour_handle_new(int    kind,
                     void * obj)
 {

@@ -27,8 +27,6 @@ enum jour_kind {
 int    jour_handle_new(int kind, void * obj);
 void * jour_handle_get(int h, int kind);
 void   jour_handle_free(int h);
-int    jour_handles_init(void);
-void   jour_handles_fini(void);
 
 
 /* Copies a Java byte[] name; -EINVAL (Java checked first) if bad. */
@@ -37,14 +35,22 @@ int jour_get_name(JNIEnv *   env,
                   char *     buf,
                   size_t *   len);
 
-/* Per-concern registration and lifecycle, called from JNI_OnLoad. */
+/*
+ * Per-concern registration and lifecycle, in the order JNI_OnLoad calls
+ * them (jni_onload.c); each fini undoes its init and runs in the reverse
+ * order, on unload or when a later init fails. An init returns 0, or -1
+ * (with or without a pending exception) having undone its own work. A
+ * concern without a fini holds nothing but its natives.
+ */
 int  jour_errors_init(JNIEnv * env);
+int  jour_layer_init(JNIEnv * env);
 int  jour_flow_init(JNIEnv * env);
+void jour_flow_fini(JNIEnv * env);
 int  jour_server_init(JNIEnv * env);
 int  jour_fset_init(JNIEnv * env);
-int  jour_layer_init(JNIEnv * env);
 int  jour_irm_init(JNIEnv * env);
-void jour_flow_fini(void);
+/* Releases what jour_irm_init took (the byte[] class reference). */
+void jour_irm_fini(JNIEnv * env);
 
 /* qos <-> long[8] */
 int  jour_qos_from_java(JNIEnv *          env,

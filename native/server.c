@@ -88,8 +88,6 @@ static jint serverAccept(JNIEnv *   env,
                 return -ENOMEM;
         }
 
-        f->qos = qs;
-
         ret = jour_qos_to_java(env, &qs, jqos);
         if (ret < 0) {
                 f->lf = NULL;

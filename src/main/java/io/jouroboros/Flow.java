@@ -6,6 +6,7 @@ package io.jouroboros;
 
 import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
+import io.jouroboros.internal.LayerRuntime;
 import io.jouroboros.internal.Names;
 import io.jouroboros.internal.Native;
 import io.jouroboros.internal.Scratch;
@@ -92,7 +93,6 @@ public final class Flow extends AbstractSelectableChannel
     private String remote;
     private boolean broadcast;
     private QoSSpec qos;
-    private Duration connectTimeout;
     private long connectDeadline;
     private volatile int maxSdu = -1;
 
@@ -134,6 +134,7 @@ public final class Flow extends AbstractSelectableChannel
      * @throws IOException if the allocation fails otherwise
      */
     public static Flow open(String name) throws IOException {
+        LayerRuntime.ensure(); // before the preset, which needs the native library
         return open(name, QoSSpec.raw(), null);
     }
 
@@ -290,7 +291,6 @@ public final class Flow extends AbstractSelectableChannel
                 }
                 synchronized (stateLock) {
                     remote = name;
-                    connectTimeout = timeout;
                     connectDeadline = tmo < 0 ? -1 : System.nanoTime() + tmo;
                     state = PENDING;
                 }
@@ -366,7 +366,6 @@ public final class Flow extends AbstractSelectableChannel
         synchronized (stateLock) {
             qos = QoSSpec.fromArray(out);
             state = CONNECTED;
-            connectTimeout = null;
             if (!isBlocking()) {
                 applyBlocking(false);
             }

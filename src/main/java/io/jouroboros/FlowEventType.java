@@ -4,7 +4,7 @@
  */
 package io.jouroboros;
 
-import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.NativeLibrary;
 
 /**
@@ -13,37 +13,35 @@ import io.jouroboros.internal.NativeLibrary;
  */
 public enum FlowEventType {
     /** {@code FLOW_PKT}: one SDU arrived. */
-    PACKET("FLOW_PKT"),
+    PACKET(Consts.EV_PKT),
     /** {@code FLOW_DOWN}: the flow went down (the peer is gone). */
-    DOWN("FLOW_DOWN"),
+    DOWN(Consts.EV_DOWN),
     /** {@code FLOW_UP}: the flow came back up. */
-    UP("FLOW_UP"),
+    UP(Consts.EV_UP),
     /** {@code FLOW_ALLOC}: an allocation completed. */
-    ALLOC("FLOW_ALLOC"),
+    ALLOC(Consts.EV_ALLOC),
     /** {@code FLOW_DEALLOC}: the peer deallocated the flow. */
-    DEALLOC("FLOW_DEALLOC"),
+    DEALLOC(Consts.EV_DEALLOC),
     /** {@code FLOW_PEER}: the peer timed out (QoS timeout). */
-    PEER_TIMEOUT("FLOW_PEER");
+    PEER_TIMEOUT(Consts.EV_PEER);
 
-    static {
-        NativeLibrary.load();
-    }
+    // -1 while the native library is unavailable.
+    private final int value;
 
-    private final String cName;
-    private int value = -1;
-
-    FlowEventType(String cName) {
-        this.cName = cName;
+    FlowEventType(int value) {
+        this.value = value;
     }
 
     /**
-     * The bit value in Ouroboros's {@code fqueue.h}.
+     * The bit value in Ouroboros's {@code fqueue.h}, from the native library.
      *
      * @return the value
+     * @throws UnsupportedOperationException if the native library is unavailable
+     *         ({@link Ouroboros#isAvailable()})
      */
     public int value() {
         if (value < 0) {
-            value = Native.constant(cName);
+            throw NativeLibrary.unsupported("FlowEventType.value()");
         }
         return value;
     }

@@ -4,7 +4,7 @@
  */
 package io.jouroboros;
 
-import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.NativeLibrary;
 import java.util.EnumSet;
 import java.util.Set;
@@ -16,53 +16,47 @@ import java.util.Set;
  */
 public enum FlowFlag {
     /** {@code FLOWFRDONLY}: writes fail with {@link FlowPermissionException}. */
-    READ_ONLY("FLOWFRDONLY"),
+    READ_ONLY(Consts.FLOWFRDONLY),
     /** {@code FLOWFWRONLY}: reads fail with {@link FlowPermissionException}. */
-    WRITE_ONLY("FLOWFWRONLY"),
+    WRITE_ONLY(Consts.FLOWFWRONLY),
     /** {@code FLOWFRDWR}: the default access mode. */
-    READ_WRITE("FLOWFRDWR"),
+    READ_WRITE(Consts.FLOWFRDWR),
     /** {@code FLOWFDOWN}: the flow is down; set it to take the flow down for writes. */
-    DOWN("FLOWFDOWN"),
+    DOWN(Consts.FLOWFDOWN),
     /** {@code FLOWFRNOBLOCK}: reads return at once (0 when nothing is queued). */
-    NON_BLOCKING_READ("FLOWFRNOBLOCK"),
+    NON_BLOCKING_READ(Consts.FLOWFRNOBLOCK),
     /** {@code FLOWFWNOBLOCK}: writes return at once (0 when the flow cannot take the SDU). */
-    NON_BLOCKING_WRITE("FLOWFWNOBLOCK"),
+    NON_BLOCKING_WRITE(Consts.FLOWFWNOBLOCK),
     /**
      * {@code FLOWFRNOPART}: an SDU larger than the read buffer fails the read
      * with {@link MessageTooLargeException} and stays queued whole.
      */
-    NO_PARTIAL_READ("FLOWFRNOPART"),
+    NO_PARTIAL_READ(Consts.FLOWFRNOPART),
     /**
      * {@code FLOWFWNOPART}: set by default, as in Ouroboros; Ouroboros 0.23
      * gives it no effect on writes, and neither do we.
      */
-    NO_PARTIAL_WRITE("FLOWFWNOPART");
+    NO_PARTIAL_WRITE(Consts.FLOWFWNOPART);
 
-    static {
-        NativeLibrary.load();
-    }
+    // -1 while the native library is unavailable.
+    private final int value;
 
-    private final String cName;
-    private int value = -1;
-
-    FlowFlag(String cName) {
-        this.cName = cName;
+    FlowFlag(int value) {
+        this.value = value;
     }
 
     /**
-     * The numeric value in Ouroboros's {@code fccntl.h}.
+     * The numeric value in Ouroboros's {@code fccntl.h}, from the native library.
      *
      * @return the value
+     * @throws UnsupportedOperationException if the native library is unavailable
+     *         ({@link Ouroboros#isAvailable()})
      */
     public int value() {
         if (value < 0) {
-            value = Native.constant(cName);
+            throw NativeLibrary.unsupported("FlowFlag.value()");
         }
         return value;
-    }
-
-    private static int accMask() {
-        return io.jouroboros.internal.Consts.FLOWFACCMODE;
     }
 
     /**
@@ -92,7 +86,7 @@ public enum FlowFlag {
 
     static EnumSet<FlowFlag> fromBits(int bits) {
         EnumSet<FlowFlag> set = EnumSet.noneOf(FlowFlag.class);
-        int mode = bits & accMask();
+        int mode = bits & Consts.FLOWFACCMODE;
         for (FlowFlag f : values()) {
             boolean isMode = f == READ_ONLY || f == WRITE_ONLY || f == READ_WRITE;
             if (isMode ? mode == f.value() : (bits & f.value()) != 0) {

@@ -4,7 +4,7 @@
  */
 package io.jouroboros;
 
-import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.NativeLibrary;
 import java.util.EnumSet;
 import java.util.Set;
@@ -16,31 +16,29 @@ import java.util.Set;
  */
 public enum FrctFlag {
     /** {@code FRCTFRTX}: retransmission. */
-    RETRANSMIT("FRCTFRTX"),
+    RETRANSMIT(Consts.FRCTFRTX),
     /** {@code FRCTFRESCNTL}: feedback from the receiver (resource control). */
-    RESOURCE_CONTROL("FRCTFRESCNTL"),
+    RESOURCE_CONTROL(Consts.FRCTFRESCNTL),
     /** {@code FRCTFLINGER}: send unsent data before deallocation. */
-    LINGER("FRCTFLINGER");
+    LINGER(Consts.FRCTFLINGER);
 
-    static {
-        NativeLibrary.load();
-    }
+    // -1 while the native library is unavailable.
+    private final int value;
 
-    private final String cName;
-    private int value = -1;
-
-    FrctFlag(String cName) {
-        this.cName = cName;
+    FrctFlag(int value) {
+        this.value = value;
     }
 
     /**
-     * The numeric value in Ouroboros's {@code fccntl.h}.
+     * The numeric value in Ouroboros's {@code fccntl.h}, from the native library.
      *
      * @return the value
+     * @throws UnsupportedOperationException if the native library is unavailable
+     *         ({@link Ouroboros#isAvailable()})
      */
     public int value() {
         if (value < 0) {
-            value = Native.constant(cName);
+            throw NativeLibrary.unsupported("FrctFlag.value()");
         }
         return value;
     }

@@ -22,11 +22,41 @@ import io.jouroboros.internal.NativeLibrary;
  * otherwise; {@code system} without an IRMd throws
  * {@link LayerUnavailableException}. IPCPs, names and registrations of the
  * system layer are managed with {@code io.jouroboros.irm.Irm}.
+ *
+ * <p>Everything runs on jOuroboros's own native library, carried in the
+ * jar. Whether it could be loaded is {@link #isAvailable()}, and why not
+ * {@link #unavailabilityCause()} (Netty's {@code Epoll} idiom). Without it
+ * every class still loads; calls that do I/O throw
+ * {@link LayerUnavailableException} and the others
+ * {@link UnsupportedOperationException}, each with that cause.
  */
 public final class Ouroboros {
     private static volatile int maxSdu = -1;
 
     private Ouroboros() {
+    }
+
+    /**
+     * Whether jOuroboros's native library is loaded, loading it on the first
+     * call; never throws. Which layer can run is another question,
+     * answered by {@link #layer()}.
+     *
+     * @return {@code true} if the library is loaded and initialised
+     */
+    public static boolean isAvailable() {
+        return NativeLibrary.isAvailable();
+    }
+
+    /**
+     * Why jOuroboros's native library cannot be used, loading it on the
+     * first call; never throws.
+     *
+     * @return {@code null} if it is {@linkplain #isAvailable() available},
+     *         else the failure (an {@link UnsatisfiedLinkError} naming what was
+     *         tried, each attempt's own failure suppressed in it)
+     */
+    public static Throwable unavailabilityCause() {
+        return NativeLibrary.tryLoad();
     }
 
     /**
@@ -40,10 +70,11 @@ public final class Ouroboros {
     }
 
     /**
-     * The largest SDU the layer carries, in bytes (64 KiB on the embedded
-     * layer; on the system layer 1,048,260 for root and the {@code ouroboros}
-     * group, 261,828 for other users, as Ouroboros 0.23's packet pools allow). Larger message-view writes throw {@link MessageTooLargeException};
-     * the stream view splits.
+     * The largest SDU the layer carries, in bytes, as the native library
+     * states it (on the system layer it depends on the user: Ouroboros's
+     * packet pools give root and the {@code ouroboros} group larger blocks
+     * than other users). Larger message-view writes throw
+     * {@link MessageTooLargeException}; the stream view splits.
      *
      * @return bytes
      * @throws LayerUnavailableException if the layer cannot run

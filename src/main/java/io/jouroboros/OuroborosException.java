@@ -8,8 +8,8 @@ import java.io.IOException;
 
 /**
  * An Ouroboros operation failed. Carries the Ouroboros error code (the
- * positive value of the C library's negative return, e.g. {@code 1007}) and
- * its symbolic name (e.g. {@code "ENAME"}). Subclasses name the failures a
+ * positive value of the C library's negative return) and its symbolic name
+ * (e.g. {@code "ENAME"}). Subclasses name the failures a
  * caller can act on; JDK types are used where the JDK has one
  * ({@link java.nio.channels.ClosedChannelException} and its kin).
  */
@@ -34,7 +34,8 @@ public class OuroborosException extends IOException {
 
     /**
      * The Ouroboros error code, positive ({@code errno} values and
-     * Ouroboros's own, such as {@code ENAME = 1007}).
+     * Ouroboros's own, such as the one named {@code ENAME}), as the native
+     * library defines it.
      *
      * @return the code
      */

@@ -4,6 +4,8 @@
  */
 package io.jouroboros;
 
+import io.jouroboros.internal.Consts;
+import io.jouroboros.internal.NativeLibrary;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -37,8 +39,13 @@ public record QoSSpec(Duration delay, long bandwidth, int availability, long los
     public static final long MAX_MILLIS = 0xFFFF_FFFFL;
     /** Bandwidth 2<sup>64</sup>-1 bits/s, as Ouroboros's {@code UINT64_MAX}. */
     public static final long UNBOUNDED_BANDWIDTH = -1L;
-    /** The default peer timeout of the presets: 120 s. */
-    public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofMillis(120_000);
+    /**
+     * The peer timeout of the presets, Ouroboros's default, from the native
+     * library; {@code null} if the native library is unavailable
+     * ({@link Ouroboros#isAvailable()}), and then the presets throw.
+     */
+    public static final Duration DEFAULT_PEER_TIMEOUT = Consts.DEFAULT_PEER_TIMEOUT_MS < 0 ? null
+            : Duration.ofMillis(Consts.DEFAULT_PEER_TIMEOUT_MS);
 
     private static final Duration UNBOUNDED = Duration.ofMillis(MAX_MILLIS);
 
@@ -73,43 +80,82 @@ public record QoSSpec(Duration delay, long bandwidth, int availability, long los
         }
     }
 
-    /** {@code qos_raw}: no guarantees, errors allowed. @return the preset */
+    /** The peer timeout of a preset; the presets throw without the native library. */
+    private static Duration peerTimeout(String preset) {
+        if (DEFAULT_PEER_TIMEOUT == null) {
+            throw NativeLibrary.unsupported("QoSSpec." + preset + "()");
+        }
+        return DEFAULT_PEER_TIMEOUT;
+    }
+
+    /**
+     * {@code qos_raw}: no guarantees, errors allowed.
+     *
+     * @return the preset
+     * @throws UnsupportedOperationException if the native library is unavailable
+     */
     public static QoSSpec raw() {
-        return new QoSSpec(UNBOUNDED, 0, 0, 1, 1, false, UNBOUNDED, DEFAULT_PEER_TIMEOUT);
+        return new QoSSpec(UNBOUNDED, 0, 0, 1, 1, false, UNBOUNDED, peerTimeout("raw"));
     }
 
-    /** {@code qos_raw_no_errors}: as raw, without bit errors. @return the preset */
+    /**
+     * {@code qos_raw_no_errors}: as raw, without bit errors.
+     *
+     * @return the preset
+     * @throws UnsupportedOperationException if the native library is unavailable
+     */
     public static QoSSpec rawNoErrors() {
-        return new QoSSpec(UNBOUNDED, 0, 0, 1, 0, false, UNBOUNDED, DEFAULT_PEER_TIMEOUT);
+        return new QoSSpec(UNBOUNDED, 0, 0, 1, 0, false, UNBOUNDED, peerTimeout("rawNoErrors"));
     }
 
-    /** {@code qos_best_effort}: in order, no bit errors. @return the preset */
+    /**
+     * {@code qos_best_effort}: in order, no bit errors.
+     *
+     * @return the preset
+     * @throws UnsupportedOperationException if the native library is unavailable
+     */
     public static QoSSpec bestEffort() {
-        return new QoSSpec(UNBOUNDED, 0, 0, 1, 0, true, UNBOUNDED, DEFAULT_PEER_TIMEOUT);
+        return new QoSSpec(UNBOUNDED, 0, 0, 1, 0, true, UNBOUNDED, peerTimeout("bestEffort"));
     }
 
-    /** {@code qos_video}: 100 ms delay and gap, 3 nines. @return the preset */
+    /**
+     * {@code qos_video}: 100 ms delay and gap, 3 nines.
+     *
+     * @return the preset
+     * @throws UnsupportedOperationException if the native library is unavailable
+     */
     public static QoSSpec video() {
         return new QoSSpec(Duration.ofMillis(100), UNBOUNDED_BANDWIDTH, 3, 1, 0, true,
-                Duration.ofMillis(100), DEFAULT_PEER_TIMEOUT);
+                Duration.ofMillis(100), peerTimeout("video"));
     }
 
-    /** {@code qos_voice}: 50 ms delay and gap, 100 kbit/s, 5 nines. @return the preset */
+    /**
+     * {@code qos_voice}: 50 ms delay and gap, 100 kbit/s, 5 nines.
+     *
+     * @return the preset
+     * @throws UnsupportedOperationException if the native library is unavailable
+     */
     public static QoSSpec voice() {
         return new QoSSpec(Duration.ofMillis(50), 100_000, 5, 1, 0, true, Duration.ofMillis(50),
-                DEFAULT_PEER_TIMEOUT);
+                peerTimeout("voice"));
     }
 
-    /** {@code qos_data}: no loss, in order, 1 s delay, 2 s gap. @return the preset */
+    /**
+     * {@code qos_data}: no loss, in order, 1 s delay, 2 s gap.
+     *
+     * @return the preset
+     * @throws UnsupportedOperationException if the native library is unavailable
+     */
     public static QoSSpec data() {
         return new QoSSpec(Duration.ofMillis(1000), 0, 0, 0, 0, true, Duration.ofMillis(2000),
-                DEFAULT_PEER_TIMEOUT);
+                peerTimeout("data"));
     }
 
     /**
      * A builder starting from {@link #raw()}.
      *
      * @return a new builder
+     * @throws UnsupportedOperationException if the native library is unavailable
      */
     public static Builder builder() {
         return new Builder(raw());

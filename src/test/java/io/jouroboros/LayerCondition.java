@@ -27,7 +27,7 @@ public final class LayerCondition implements ExecutionCondition {
         String socket = System.getProperty("jouroboros.irm.socket");
         if (!LayerRuntime.irmdAlive(socket)) {
             return ConditionEvaluationResult.disabled("system layer: no Ouroboros IRMd answers on "
-                    + (socket != null ? socket : "/var/run/ouroboros/irm.sock") + "; start one to run these tests");
+                    + LayerRuntime.irmSocket(socket) + "; start one to run these tests");
         }
         return ConditionEvaluationResult.enabled("an IRMd answers");
     }

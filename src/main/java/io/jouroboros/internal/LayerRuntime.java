@@ -13,7 +13,7 @@ import java.util.Locale;
  * environment variable {@code JOUROBOROS_LAYER}, else {@code auto}, which
  * takes the system layer when an IRMd answers on its socket
  * ({@code jouroboros.irm.socket} / {@code JOUROBOROS_IRM_SOCKET}, default
- * {@code /var/run/ouroboros/irm.sock}) and the embedded layer otherwise. The
+ * the IRMd's own, {@link Consts#IRM_SOCKET}) and the embedded layer otherwise. The
  * embedded layer's rendezvous directory comes from
  * {@code jouroboros.embedded.dir} / {@code JOUROBOROS_EMBEDDED_DIR}, else the
  * native default ({@code $XDG_RUNTIME_DIR/jouroboros} or
@@ -49,12 +49,12 @@ public final class LayerRuntime {
         if (failure != null) {
             throw copy(failure);
         }
-        try {
-            NativeLibrary.load();
-        } catch (UnsatisfiedLinkError e) {
-            failure = new LayerUnavailableException(0, "ENATIVE", e.getMessage()
-                    + " (see the suppressed causes; the Selftest example prints a report)");
-            failure.initCause(e);
+        Throwable missing = NativeLibrary.tryLoad();
+        if (missing != null) {
+            // No native code to name a code: 0, and a name of ours.
+            failure = new LayerUnavailableException(0, "ENATIVE", missing.getMessage()
+                    + " (see the cause and its suppressed exceptions; the Selftest example prints a report)");
+            failure.initCause(missing);
             throw copy(failure);
         }
         String want = setting("jouroboros.layer", "JOUROBOROS_LAYER", "auto").toLowerCase(Locale.ROOT);
@@ -78,7 +78,7 @@ public final class LayerRuntime {
             case "embedded":
                 break;
             default:
-                failure = new LayerUnavailableException(0, "EINVAL",
+                failure = new LayerUnavailableException(Errors.EINVAL, Errors.name(Errors.EINVAL),
                         "jouroboros.layer=" + want + ": unknown layer; use auto, system or embedded");
                 throw copy(failure);
         }
@@ -87,7 +87,7 @@ public final class LayerRuntime {
         if (ret < 0) {
             String name = Errors.name(-ret);
             failure = new LayerUnavailableException(-ret, name, "embedded layer: the rendezvous directory "
-                    + (dir != null ? dir : "(default)") + " is unusable: " + Native.errorText(-ret)
+                    + (dir != null ? dir : "(default)") + " is unusable: " + Errors.text(-ret)
                     + " (" + name + "); it must be a directory owned by this user with mode 0700");
             throw copy(failure);
         }
@@ -96,21 +96,22 @@ public final class LayerRuntime {
     }
 
     private static void startSystem(String socket) throws LayerUnavailableException {
-        String where = socket != null ? socket : "/var/run/ouroboros/irm.sock";
+        String where = irmSocket(socket);
         if (!Native.irmdAlive(socket)) {
-            failure = new LayerUnavailableException(Errors.EIRMD, "EIRMD", "jouroboros.layer=system: no IRMd"
-                    + " answers on " + where + "; start the Ouroboros IRMd, or use the embedded layer");
+            failure = new LayerUnavailableException(Errors.EIRMD, Errors.name(Errors.EIRMD),
+                    "jouroboros.layer=system: no IRMd answers on " + where
+                    + "; start the Ouroboros IRMd, or use the embedded layer");
             throw copy(failure);
         }
         int ret = Native.layerSelect("system", socket);
         if (ret < 0) {
             String name = Errors.name(-ret);
-            String why = name.equals("ENOENT")
-                    ? "libouroboros-dev.so.0.23 / libouroboros-irm.so.0.23 not found: install Ouroboros 0.23"
+            String why = -ret == Errors.ENOENT
+                    ? Consts.LIB_DEV + " / " + Consts.LIB_IRM + " not found: install Ouroboros " + Consts.VERSION
                             + otherVersions()
-                    : name.equals("EVERSION")
-                            ? "the Ouroboros library lacks functions of version 0.23"
-                            : Native.errorText(-ret);
+                    : -ret == Errors.EVERSION
+                            ? "the Ouroboros library lacks functions of version " + Consts.VERSION
+                            : Errors.text(-ret);
             failure = new LayerUnavailableException(-ret, name, "system layer: " + why + " (" + name + ")");
             throw copy(failure);
         }
@@ -125,8 +126,20 @@ public final class LayerRuntime {
      * @return whether it answers
      */
     public static boolean irmdAlive(String socket) {
-        NativeLibrary.load();
+        if (!NativeLibrary.isAvailable()) {
+            throw NativeLibrary.unsupported("LayerRuntime.irmdAlive");
+        }
         return Native.irmdAlive(socket);
+    }
+
+    /**
+     * The IRMd socket a layer choice asks: the given path, or the IRMd's own.
+     *
+     * @param socket the configured path, {@code null} for the default
+     * @return the path
+     */
+    public static String irmSocket(String socket) {
+        return socket != null ? socket : Consts.IRM_SOCKET;
     }
 
     /** What the running layer is attached to (and why auto chose it), once it runs. */
@@ -148,15 +161,17 @@ public final class LayerRuntime {
         }
         java.util.Set<String> found = new java.util.TreeSet<>();
         java.util.Set<String> ours = new java.util.TreeSet<>();
+        // "libouroboros-dev.so." of "libouroboros-dev.so.<version>"
+        String base = Consts.LIB_DEV.substring(0, Consts.LIB_DEV.indexOf(".so.") + 4);
         for (String d : dirs) {
             String[] names = d.isEmpty() ? null : new java.io.File(d).list();
             if (names == null) {
                 continue;
             }
             for (String n : names) {
-                if (n.startsWith("libouroboros-dev.so.0.23")) {
+                if (n.startsWith(Consts.LIB_DEV)) {
                     ours.add(d + "/" + n);
-                } else if (n.matches("libouroboros-dev\\.so\\.\\d+\\.\\d+.*")) {
+                } else if (n.startsWith(base) && n.substring(base.length()).matches("\\d+\\.\\d+.*")) {
                     found.add(d + "/" + n);
                 }
             }

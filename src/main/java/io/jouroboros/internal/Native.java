@@ -22,7 +22,11 @@ public final class Native {
 
     static native String errorText(int code);
 
-    public static native int constant(String name);
+    /** A number of errors.c by its C name (read once, by {@link Consts} and {@link Errors}). */
+    static native int constant(String name);
+
+    /** A string of errors.c by its name (read once, by {@link Consts}). */
+    static native String textConstant(String name);
 
     // layer.c
     static native int layerSelect(String layer, String config);
@@ -48,8 +52,6 @@ public final class Native {
     public static native int flowWrite(int h, java.nio.ByteBuffer direct, int position, int length);
 
     public static native long flowCntl(int h, int cmd, long arg);
-
-    public static native int flowQos(int h, long[] out);
 
     public static native void flowWake(int h);
 

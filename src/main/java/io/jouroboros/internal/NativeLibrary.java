@@ -22,13 +22,20 @@ import java.util.Locale;
  * {@code jouroboros.native.dir}, {@code java.io.tmpdir}, {@code XDG_RUNTIME_DIR}
  * or {@code ~/.cache}, in that order, trying the next when one is unusable
  * (a {@code noexec} {@code /tmp}, say). Every failure is kept, as a suppressed
- * exception of the one that is finally thrown.
+ * exception of the one that is finally kept as the cause.
+ *
+ * <p>Nothing here throws an {@link Error} at a caller: {@link #tryLoad()}
+ * answers with the cause, and the public API turns it into
+ * {@code LayerUnavailableException} (calls that do I/O) or
+ * {@link UnsupportedOperationException} (the others), see
+ * {@link #unsupported(String)}.
  */
 public final class NativeLibrary {
     private static final String NAME = "jouroboros";
 
     private static volatile String loadedFrom;
     private static volatile Throwable failure;
+    // guarded by NativeLibrary.class
     private static boolean tried;
 
     private NativeLibrary() {
@@ -46,35 +53,62 @@ public final class NativeLibrary {
         return (os.startsWith("linux") ? "linux" : os.replace(' ', '_')) + "-" + arch;
     }
 
-    /** Loads the library or throws an {@link UnsatisfiedLinkError} saying why not. */
-    public static synchronized void load() {
-        if (tried) {
-            if (failure != null) {
-                UnsatisfiedLinkError e = new UnsatisfiedLinkError(failure.getMessage());
-                e.initCause(failure);
-                throw e;
-            }
-            return;
+    /**
+     * Loads the library on the first call; never throws.
+     *
+     * @return {@code null} once it is loaded, else why it cannot be (an
+     *         {@link UnsatisfiedLinkError} with every attempt suppressed in it),
+     *         the same on every call
+     */
+    public static synchronized Throwable tryLoad() {
+        if (!tried) {
+            tried = true;
+            failure = load();
         }
-        tried = true;
+        return failure;
+    }
+
+    /** Whether the library is loaded (trying once if need be). */
+    public static boolean isAvailable() {
+        return tryLoad() == null;
+    }
+
+    /**
+     * The exception for a call that needs the library when it cannot load:
+     * an {@link UnsupportedOperationException}, as the JDK throws from
+     * {@code Desktop.getDesktop()} where {@code isDesktopSupported()} says no.
+     *
+     * @param what the call, for the message
+     * @return the exception, with the load failure as its cause
+     */
+    public static UnsupportedOperationException unsupported(String what) {
+        Throwable cause = tryLoad();
+        return new UnsupportedOperationException(what + " needs the jOuroboros native library, which is"
+                + " unavailable: " + (cause != null ? cause.getMessage() : "(no cause)")
+                + " (see Ouroboros.unavailabilityCause())", cause);
+    }
+
+    private static UnsatisfiedLinkError load() {
         UnsatisfiedLinkError error = new UnsatisfiedLinkError(
                 "cannot load the jOuroboros native library for " + platform());
         String override = System.getProperty("jouroboros.native.path");
         if (override != null && !override.isEmpty()) {
+            // The user named the file: nothing else is tried.
+            UnsatisfiedLinkError e = new UnsatisfiedLinkError("cannot load the jOuroboros native library from"
+                    + " jouroboros.native.path=" + override);
             try {
                 System.load(Path.of(override).toAbsolutePath().toString());
                 loadedFrom = override;
-                return;
+                return null;
             } catch (Throwable t) {
-                error.addSuppressed(t);
-                failure = error;
-                throw error;
+                e.addSuppressed(t);
+                return e;
             }
         }
         try {
             System.loadLibrary(NAME);
             loadedFrom = "java.library.path";
-            return;
+            return null;
         } catch (Throwable t) {
             error.addSuppressed(t);
         }
@@ -82,23 +116,17 @@ public final class NativeLibrary {
         for (Path base : extractionDirs()) {
             try {
                 loadedFrom = extractAndLoad(resource, base);
-                return;
+                return null;
             } catch (Throwable t) {
                 error.addSuppressed(t);
             }
         }
-        failure = error;
-        throw error;
+        return error;
     }
 
     /** Where the library came from, or {@code null} if it is not loaded. */
     public static String loadedFrom() {
         return loadedFrom;
-    }
-
-    /** Why the library could not be loaded, or {@code null}. */
-    public static Throwable failure() {
-        return failure;
     }
 
     private static List<Path> extractionDirs() {

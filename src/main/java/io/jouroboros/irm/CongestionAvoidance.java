@@ -7,19 +7,20 @@ package io.jouroboros.irm;
 /** The congestion avoidance of a unicast layer ({@code enum pol_cong_avoid}). */
 public enum CongestionAvoidance {
     /** None. */
-    NONE("CA_NONE"),
+    NONE(IrmConsts.of("CA_NONE")),
     /** Multi-bit explicit congestion notification: the default. */
-    MB_ECN("CA_MB_ECN");
+    MB_ECN(IrmConsts.of("CA_MB_ECN"));
 
-    private final String cName;
+    // Read once from native code; -1 while the native library is unavailable.
+    private final int value;
 
-    CongestionAvoidance(String cName) {
-        this.cName = cName;
+    CongestionAvoidance(int value) {
+        this.value = value;
     }
 
     /** The Ouroboros value, from native code. */
     int value() {
-        return IrmConsts.get(cName);
+        return value;
     }
 
     static CongestionAvoidance of(int value) {

@@ -10,23 +10,24 @@ package io.jouroboros.irm;
  */
 public enum DirHashAlgo {
     /** SHA3-224. */
-    SHA3_224("DIR_HASH_SHA3_224"),
+    SHA3_224(IrmConsts.of("DIR_HASH_SHA3_224")),
     /** SHA3-256: the default of the {@code irm} tool. */
-    SHA3_256("DIR_HASH_SHA3_256"),
+    SHA3_256(IrmConsts.of("DIR_HASH_SHA3_256")),
     /** SHA3-384. */
-    SHA3_384("DIR_HASH_SHA3_384"),
+    SHA3_384(IrmConsts.of("DIR_HASH_SHA3_384")),
     /** SHA3-512. */
-    SHA3_512("DIR_HASH_SHA3_512");
+    SHA3_512(IrmConsts.of("DIR_HASH_SHA3_512"));
 
-    private final String cName;
+    // Read once from native code; -1 while the native library is unavailable.
+    private final int value;
 
-    DirHashAlgo(String cName) {
-        this.cName = cName;
+    DirHashAlgo(int value) {
+        this.value = value;
     }
 
     /** The Ouroboros value, from native code. */
     int value() {
-        return IrmConsts.get(cName);
+        return value;
     }
 
     static DirHashAlgo of(int value) {

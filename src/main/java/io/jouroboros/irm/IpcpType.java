@@ -10,29 +10,30 @@ package io.jouroboros.irm;
  */
 public enum IpcpType {
     /** Flows between processes of this machine. */
-    LOCAL("IPCP_LOCAL"),
+    LOCAL(IrmConsts.of("IPCP_LOCAL")),
     /** A unicast layer over other layers: routing, a directory (DHT), congestion avoidance. */
-    UNICAST("IPCP_UNICAST"),
+    UNICAST(IrmConsts.of("IPCP_UNICAST")),
     /** A broadcast layer: {@code flow_join} members receive what each writes. */
-    BROADCAST("IPCP_BROADCAST"),
+    BROADCAST(IrmConsts.of("IPCP_BROADCAST")),
     /** Over Ethernet with IEEE 802.2 LLC framing. */
-    ETH_LLC("IPCP_ETH_LLC"),
+    ETH_LLC(IrmConsts.of("IPCP_ETH_LLC")),
     /** Over Ethernet with DIX (Ethernet II) framing and its own ethertype. */
-    ETH_DIX("IPCP_ETH_DIX"),
+    ETH_DIX(IrmConsts.of("IPCP_ETH_DIX")),
     /** Over UDP/IPv4. */
-    UDP4("IPCP_UDP4"),
+    UDP4(IrmConsts.of("IPCP_UDP4")),
     /** Over UDP/IPv6. */
-    UDP6("IPCP_UDP6");
+    UDP6(IrmConsts.of("IPCP_UDP6"));
 
-    private final String cName;
+    // Read once from native code; -1 while the native library is unavailable.
+    private final int value;
 
-    IpcpType(String cName) {
-        this.cName = cName;
+    IpcpType(int value) {
+        this.value = value;
     }
 
     /** The Ouroboros value, from native code. */
     int value() {
-        return IrmConsts.get(cName);
+        return value;
     }
 
     static IpcpType of(int value) {

@@ -8,6 +8,7 @@ import io.jouroboros.Layer;
 import io.jouroboros.Ouroboros;
 import io.jouroboros.OuroborosException;
 import io.jouroboros.QoSSpec;
+import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.Names;
 import io.jouroboros.internal.Native;
@@ -29,7 +30,8 @@ import java.util.Set;
  * IRMd and blocks until it answers.
  *
  * <p><b>Layers.</b> On the system layer (see {@link Ouroboros#layer()})
- * every call goes to the IRMd through {@code libouroboros-irm.so.0.23},
+ * every call goes to the IRMd through Ouroboros's IRM library
+ * ({@code libouroboros-irm}, of the version this binding is built for),
  * loaded on first use. On the embedded layer, which has no IRMd:
  * <ul>
  * <li>{@link #bindProcess(long, String)} and {@link #unbindProcess(long, String)}
@@ -64,8 +66,12 @@ public final class Irm {
     public static final String DT_COMPONENT = "Data Transfer";
     /** The management component of a unicast IPCP, for {@link #connectIpcp}. */
     public static final String MGMT_COMPONENT = "Management";
-    /** What the IRMd lists as the layer of an IPCP not yet in a layer. */
-    public static final String NOT_ENROLLED = "Not enrolled.";
+    /**
+     * What the IRMd lists as the layer of an IPCP not yet in a layer, from
+     * the native library; {@code null} if the native library is unavailable
+     * ({@link Ouroboros#isAvailable()}).
+     */
+    public static final String NOT_ENROLLED = Consts.LAYER_NONE;
     /** The layer {@link #autoboot(String)} brings up when no local IPCP runs. */
     public static final String DEFAULT_LOCAL_LAYER = "local";
 
@@ -78,56 +84,23 @@ public final class Irm {
         return Ouroboros.layer() == Layer.SYSTEM;
     }
 
-    private static int code(String name) {
-        return IrmConsts.get(name);
-    }
-
     private static void requireSystem(String what) throws OuroborosException {
         if (!onSystem()) {
-            throw new SystemLayerRequiredException(code("ENOTSUP"), what);
+            throw new SystemLayerRequiredException(Errors.ENOTSUP, what);
         }
         int r = Native.irmLoad();
         if (r < 0) {
             String n = Errors.name(-r);
-            String why = r == -code("ENOENT")
-                    ? "libouroboros-irm.so.0.23 not found: install Ouroboros 0.23"
-                    : "libouroboros-irm.so.0.23 lacks functions of version 0.23";
+            String why = -r == Errors.ENOENT
+                    ? Consts.LIB_IRM + " not found: install Ouroboros " + Consts.VERSION
+                    : Consts.LIB_IRM + " lacks functions of version " + Consts.VERSION;
             throw new IrmException(-r, n, what + ": " + why + " (" + n + ")");
         }
     }
 
-    private static IrmException failure(int ret, String what) {
-        int code = -ret;
-        String name = Errors.name(code);
-        String why;
-        switch (name) {
-            case "EPERM":
-                why = "refused by the IRMd (its log says why)";
-                break;
-            case "EIRMD":
-                why = "the IRMd does not answer";
-                break;
-            case "EIPCP":
-                why = "no such IPCP, or the IPCP failed";
-                break;
-            case "ENAME":
-                why = "no such name (create it first)";
-                break;
-            case "EINVAL":
-                why = "invalid argument";
-                break;
-            case "ENOENT":
-                why = "not found";
-                break;
-            default:
-                return new IrmException(code, name, Errors.exception(ret, what).getMessage());
-        }
-        return new IrmException(code, name, what + ": " + why + " (" + name + ")");
-    }
-
     private static void check(int ret, String what) throws IrmException {
         if (ret < 0) {
-            throw failure(ret, what);
+            throw Errors.irmException(ret, what);
         }
     }
 
@@ -158,7 +131,7 @@ public final class Irm {
             return null;
         }
         byte[] b = p.getBytes(StandardCharsets.UTF_8);
-        int max = code("NAME_PATH_SIZE");
+        int max = IrmConsts.NAME_PATH_SIZE;
         if (b.length > max || p.indexOf('\0') >= 0) {
             throw new IllegalArgumentException(what + " must be at most " + max + " bytes of UTF-8"
                     + " without NUL: " + p);
@@ -204,11 +177,11 @@ public final class Irm {
             return fresh.get(0);
         }
         if (fresh.isEmpty()) {
-            throw new NoSuchIpcpException(code("EIPCP"), what + ": the IRMd created the IPCP but does"
+            throw new NoSuchIpcpException(Errors.EIPCP, what + ": the IRMd created the IPCP but does"
                     + " not list it");
         }
-        throw new IrmException(code("EIPCP"), "EIPCP", what + ": others created IPCPs of this name at"
-                + " the same time (pids " + fresh + "); which one is ours cannot be told");
+        throw new IrmException(Errors.EIPCP, Errors.name(Errors.EIPCP), what + ": others created IPCPs of this"
+                + " name at the same time (pids " + fresh + "); which one is ours cannot be told");
     }
 
     /**
@@ -231,7 +204,7 @@ public final class Irm {
         String what = "Irm.destroyIpcp(" + pid + ")";
         requireSystem(what);
         int r = Native.irmDestroyIpcp(pid);
-        if (r == -code("EIPCP")) {
+        if (r == -Errors.EIPCP) {
             throw new NoSuchIpcpException(-r, what + ": the IRMd lists no IPCP with pid " + pid
                     + "; not passed on (the IRMd would SIGTERM whatever process has that pid)");
         }
@@ -272,7 +245,7 @@ public final class Irm {
                 return i;
             }
         }
-        throw new NoSuchIpcpException(code("EIPCP"), what + ": the IRMd lists no IPCP with pid " + pid);
+        throw new NoSuchIpcpException(Errors.EIPCP, what + ": the IRMd lists no IPCP with pid " + pid);
     }
 
     /**
@@ -292,6 +265,7 @@ public final class Irm {
         Objects.requireNonNull(config, "config");
         byte[] layer = Names.encode("layer", config.layer());
         String what = "Irm.bootstrapIpcp(" + pid + ", " + config + ")";
+        Ouroboros.layer(); // first: a layer that cannot run says so before the DHT bounds are read
         long[] nums = null;
         byte[] bytes = null;
         if (config instanceof UnicastConfig u) {
@@ -330,9 +304,7 @@ public final class Irm {
         return c;
     }
 
-    private static void bound(String what, long v, String min, String max) {
-        long lo = code(min);
-        long hi = code(max);
+    private static void bound(String what, long v, int lo, int hi) {
         if (v < lo || v > hi) {
             throw new IllegalArgumentException("DHT " + what + " must be " + lo + ".." + hi + ": " + v);
         }
@@ -341,18 +313,19 @@ public final class Irm {
     private static long[] unicast(UnicastConfig u) {
         LinkStateConfig ls = u.linkState();
         DhtConfig d = u.dht();
-        bound("alpha", d.alpha(), "DHT_ALPHA_MIN", "DHT_ALPHA_MAX");
-        bound("k", d.k(), "DHT_K_MIN", "DHT_K_MAX");
-        bound("expire (s)", d.expire().getSeconds(), "DHT_T_EXPIRE_MIN", "DHT_T_EXPIRE_MAX");
-        bound("refresh (s)", d.refresh().getSeconds(), "DHT_T_REFRESH_MIN", "DHT_T_REFRESH_MAX");
-        bound("replicate (s)", d.replicate().getSeconds(), "DHT_T_REPLICATE_MIN", "DHT_T_REPLICATE_MAX");
+        bound("alpha", d.alpha(), IrmConsts.DHT_ALPHA_MIN, IrmConsts.DHT_ALPHA_MAX);
+        bound("k", d.k(), IrmConsts.DHT_K_MIN, IrmConsts.DHT_K_MAX);
+        bound("expire (s)", d.expire().getSeconds(), IrmConsts.DHT_T_EXPIRE_MIN, IrmConsts.DHT_T_EXPIRE_MAX);
+        bound("refresh (s)", d.refresh().getSeconds(), IrmConsts.DHT_T_REFRESH_MIN, IrmConsts.DHT_T_REFRESH_MAX);
+        bound("replicate (s)", d.replicate().getSeconds(), IrmConsts.DHT_T_REPLICATE_MIN,
+                IrmConsts.DHT_T_REPLICATE_MAX);
         return new long[] {
             u.addrSize(), u.eidSize(), u.maxTtl(),
-            code("ROUTING_LINK_STATE"), ls.policy().value(),
+            IrmConsts.ROUTING_LINK_STATE, ls.policy().value(),
             ls.recalc().getSeconds(), ls.update().getSeconds(), ls.timeout().getSeconds(),
-            code("DIR_DHT"), d.alpha(), d.k(),
+            IrmConsts.DIR_DHT, d.alpha(), d.k(),
             d.expire().getSeconds(), d.refresh().getSeconds(), d.replicate().getSeconds(), d.peer(),
-            code("ADDR_AUTH_FLAT_RANDOM"), u.congestionAvoidance().value(),
+            IrmConsts.ADDR_AUTH_FLAT_RANDOM, u.congestionAvoidance().value(),
         };
     }
 
@@ -394,11 +367,11 @@ public final class Irm {
         ipcpPid(pid);
         byte[] cb = Names.encode("component", component);
         byte[] db = Names.encode("dst", dst);
+        String what = "Irm.connectIpcp(" + pid + ", " + q(component) + ", " + q(dst) + ")";
+        requireSystem(what);
         QoSSpec s = qos != null ? qos : QoSSpec.raw();
         long[] qa = {s.delay().toMillis(), s.bandwidth(), s.availability(), s.loss(), s.ber(),
             s.inOrder() ? 1 : 0, s.maxGap().toMillis(), s.timeout().toMillis()};
-        String what = "Irm.connectIpcp(" + pid + ", " + q(component) + ", " + q(dst) + ")";
-        requireSystem(what);
         connectable(find(pid, what), what);
         check(Native.irmConnectIpcp(pid, cb, db, qa, true), what);
     }
@@ -469,6 +442,7 @@ public final class Irm {
             SecurityPaths client) throws OuroborosException {
         byte[] nb = Names.encode("name", name);
         Objects.requireNonNull(loadBalance, "loadBalance");
+        boolean system = onSystem();
         SecurityPaths s = server != null ? server : SecurityPaths.DEFAULT;
         SecurityPaths c = client != null ? client : SecurityPaths.DEFAULT;
         byte[][] paths = {
@@ -477,7 +451,7 @@ public final class Irm {
             path("client encryption", c.encryption()), path("client key", c.key()),
             path("client certificate", c.certificate()),
         };
-        if (!onSystem()) {
+        if (!system) {
             return;
         }
         String what = "Irm.createName(" + q(name) + ", " + loadBalance + ")";
@@ -610,14 +584,14 @@ public final class Irm {
             if (i.inLayer() && i.layer().equals(layer)) {
                 int r = Native.irmRegName(nb, i.pid(), reg);
                 if (r < 0) {
-                    throw failure(r, what + " with IPCP " + i.pid()
+                    throw Errors.irmException(r, what + " with IPCP " + i.pid()
                             + (done.isEmpty() ? "" : " (done with " + done + ")"));
                 }
                 done.add(i);
             }
         }
         if (done.isEmpty()) {
-            throw new NoSuchIpcpException(code("EIPCP"), what + ": the IRMd lists no IPCP in layer " + q(layer));
+            throw new NoSuchIpcpException(Errors.EIPCP, what + ": the IRMd lists no IPCP in layer " + q(layer));
         }
         return Collections.unmodifiableList(done);
     }
@@ -653,8 +627,8 @@ public final class Irm {
         String[] a = args != null ? args : new String[0];
         String what = "Irm.bindProgram(" + q(program) + ", " + q(name) + ")";
         requireSystem(what);
-        if (a.length > code("ARGC_MAX")) {
-            throw new IllegalArgumentException("at most " + code("ARGC_MAX") + " arguments: " + a.length);
+        if (a.length > IrmConsts.ARGC_MAX) {
+            throw new IllegalArgumentException("at most " + IrmConsts.ARGC_MAX + " arguments: " + a.length);
         }
         byte[][] ab = new byte[a.length][];
         for (int i = 0; i < a.length; i++) {
@@ -662,13 +636,13 @@ public final class Irm {
                 throw new IllegalArgumentException("argument " + i + " is null or holds NUL");
             }
             ab[i] = a[i].getBytes(StandardCharsets.UTF_8);
-            if (ab[i].length > code("ARG_MAX")) {
-                throw new IllegalArgumentException("argument " + i + " is over " + code("ARG_MAX") + " bytes");
+            if (ab[i].length > IrmConsts.ARG_MAX) {
+                throw new IllegalArgumentException("argument " + i + " is over " + IrmConsts.ARG_MAX + " bytes");
             }
         }
         byte[] pb = resolve(program, what).getBytes(StandardCharsets.UTF_8);
-        if (pb.length > code("PROG_MAX")) {
-            throw new IllegalArgumentException("program path is over " + code("PROG_MAX") + " bytes");
+        if (pb.length > IrmConsts.PROG_MAX) {
+            throw new IllegalArgumentException("program path is over " + IrmConsts.PROG_MAX + " bytes");
         }
         check(Native.irmBindProgram(pb, nb, autostart, ab), what);
     }
@@ -690,8 +664,9 @@ public final class Irm {
                 }
             }
         }
-        int enoent = code("ENOENT");
-        throw new IrmException(enoent, "ENOENT", what + ": no executable " + q(program) + " on PATH (ENOENT)");
+        String enoent = Errors.name(Errors.ENOENT);
+        throw new IrmException(Errors.ENOENT, enoent, what + ": no executable " + q(program) + " on PATH ("
+                + enoent + ")");
     }
 
     /**
@@ -757,7 +732,7 @@ public final class Irm {
         String what = "Irm." + (bind ? "bindProcess(" : "unbindProcess(") + pid + ", " + q(name) + ")";
         if (!onSystem()) {
             if (pid != ProcessHandle.current().pid()) {
-                throw new SystemLayerRequiredException(code("ENOTSUP"), what + " for another process");
+                throw new SystemLayerRequiredException(Errors.ENOTSUP, what + " for another process");
             }
             try {
                 if (bind) {
@@ -768,7 +743,8 @@ public final class Irm {
             } catch (OuroborosException e) {
                 throw e;
             } catch (IOException e) {
-                IrmException x = new IrmException(code("EINVAL"), "EINVAL", what + ": " + e.getMessage());
+                IrmException x = new IrmException(Errors.EINVAL, Errors.name(Errors.EINVAL), what + ": "
+                        + e.getMessage());
                 x.initCause(e);
                 throw x;
             }
@@ -821,7 +797,7 @@ public final class Irm {
                 return;
             }
         }
-        throw new NoSuchIpcpException(code("EIPCP"), what + ": the IRMd lists no IPCP named " + q(ipcpName));
+        throw new NoSuchIpcpException(Errors.EIPCP, what + ": the IRMd lists no IPCP named " + q(ipcpName));
     }
 
     // ------------------------------------------------------------ autoboot

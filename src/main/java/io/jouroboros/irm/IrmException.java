@@ -7,8 +7,8 @@ package io.jouroboros.irm;
 import io.jouroboros.OuroborosException;
 
 /**
- * An IRM management call failed. Carries the Ouroboros error code (positive,
- * e.g. {@code 1003} for {@code EIPCP}) and its symbolic name. The IRMd of
+ * An IRM management call failed. Carries the Ouroboros error code (positive)
+ * and its symbolic name, such as {@code EIPCP}. The IRMd of
  * Ouroboros 0.23 answers most refusals with a bare {@code -1}, which shows
  * as {@code EPERM}: its log says why.
  */

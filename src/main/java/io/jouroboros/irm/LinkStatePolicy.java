@@ -7,21 +7,22 @@ package io.jouroboros.irm;
 /** How a unicast layer computes its forwarding tables from link state ({@code enum pol_link_state}). */
 public enum LinkStatePolicy {
     /** Shortest paths. */
-    SIMPLE("LS_SIMPLE"),
+    SIMPLE(IrmConsts.of("LS_SIMPLE")),
     /** Shortest paths with loop-free alternates. */
-    LFA("LS_LFA"),
+    LFA(IrmConsts.of("LS_LFA")),
     /** Equal-cost multipath. */
-    ECMP("LS_ECMP");
+    ECMP(IrmConsts.of("LS_ECMP"));
 
-    private final String cName;
+    // Read once from native code; -1 while the native library is unavailable.
+    private final int value;
 
-    LinkStatePolicy(String cName) {
-        this.cName = cName;
+    LinkStatePolicy(int value) {
+        this.value = value;
     }
 
     /** The Ouroboros value, from native code. */
     int value() {
-        return IrmConsts.get(cName);
+        return value;
     }
 
     static LinkStatePolicy of(int value) {

@@ -10,19 +10,20 @@ package io.jouroboros.irm;
  */
 public enum LoadBalance {
     /** Round-robin over the processes that accept. */
-    ROUND_ROBIN("LB_RR"),
+    ROUND_ROBIN(IrmConsts.of("LB_RR")),
     /** Spillover: the newest acceptor takes every flow (the default for names that binding creates). */
-    SPILLOVER("LB_SPILL");
+    SPILLOVER(IrmConsts.of("LB_SPILL"));
 
-    private final String cName;
+    // Read once from native code; -1 while the native library is unavailable.
+    private final int value;
 
-    LoadBalance(String cName) {
-        this.cName = cName;
+    LoadBalance(int value) {
+        this.value = value;
     }
 
     /** The Ouroboros value, from native code. */
     int value() {
-        return IrmConsts.get(cName);
+        return value;
     }
 
     static LoadBalance of(int value) {

@@ -4,6 +4,8 @@
  */
 package io.jouroboros.irm;
 
+import io.jouroboros.internal.Errors;
+
 /**
  * No IPCP the IRMd lists has the given pid or name. {@link Irm#destroyIpcp(int)}
  * throws it rather than let the IRMd signal a process that is not one of
@@ -19,6 +21,6 @@ public class NoSuchIpcpException extends IrmException {
      * @param message which IPCP was looked for
      */
     public NoSuchIpcpException(int code, String message) {
-        super(code, "EIPCP", message);
+        super(code, Errors.name(code), message);
     }
 }

@@ -4,6 +4,8 @@
  */
 package io.jouroboros.irm;
 
+import io.jouroboros.internal.Errors;
+
 /**
  * The IRM call needs the system layer (a running Ouroboros IRMd), but this
  * process runs on the embedded layer, which has no IPCPs, layers or
@@ -19,7 +21,7 @@ public class SystemLayerRequiredException extends IrmException {
      * @param operation the call, such as {@code "Irm.createIpcp"}
      */
     public SystemLayerRequiredException(int code, String operation) {
-        super(code, "ENOTSUP", operation + " needs the system layer (a running Ouroboros IRMd);"
+        super(code, Errors.name(code), operation + " needs the system layer (a running Ouroboros IRMd);"
                 + " this process runs on the embedded layer, which has no IPCPs, layers or program"
                 + " bindings (choose the layer with -Djouroboros.layer=system)");
     }
