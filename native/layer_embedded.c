@@ -6,9 +6,9 @@
  * user on one machine, with no daemon.
  *
  * Control plane: a bound name is a SOCK_SEQPACKET listener in the
- * rendezvous directory (rendezvous.c); allocation is connect + the
- * versioned handshake of handshake.h, which also hands over a sealed memfd
- * with the queue counters of the flow. Data plane: the connected
+ * rendezvous directory (embedded_rendezvous.c); allocation is connect +
+ * the versioned handshake of embedded_handshake.h, which also hands over a
+ * sealed memfd with the queue counters of the flow. Data plane: the connected
  * SEQPACKET socket, one message per SDU, so boundaries are kept by the
  * kernel and peer death is an immediate end of file. Broadcast layers are
  * folders of SOCK_DGRAM member sockets.
@@ -36,9 +36,9 @@
 
 #include "clock.h"
 #include "errors.h"
-#include "handshake.h"
+#include "embedded_handshake.h"
 #include "layer.h"
-#include "rendezvous.h"
+#include "embedded_rendezvous.h"
 
 #define E_MAX_SDU      65536
 #define E_SNDBUF       (4 * (E_MAX_SDU + 4096))
