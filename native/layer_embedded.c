@@ -36,12 +36,11 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "embedded.h"
 #include "embedded_handshake.h"
 #include "layer.h"
 #include "embedded_rendezvous.h"
 
-#define E_MAX_SDU      65536
-#define E_SNDBUF       (4 * (E_MAX_SDU + 4096))
 #define E_MAX_PENDING  128
 #define E_MAX_SERVERS  1024  /* listeners tried per allocation */
 /* How long one broadcast write waits for members with full queues. */
@@ -124,46 +123,12 @@ static void e_fini(void)
         rdv_fini();
 }
 
-static int sock_new(int type)
-{
-        int fd;
-        int sz = E_SNDBUF;
-
-        fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-
-        /* Best effort: the default already holds the largest SDU. */
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-
-        return fd;
-}
-
 /* Data sockets block in recvmsg; every other call passes MSG_DONTWAIT. */
 static int make_blocking(int fd)
 {
         int fl = fcntl(fd, F_GETFL);
 
         if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-                return -errno;
-
-        return 0;
-}
-
-static int wait_fd(int     fd,
-                   short   ev,
-                   int64_t deadline)
-{
-        struct pollfd p = { .fd = fd, .events = ev, .revents = 0 };
-        int64_t       rem;
-        int           n;
-
-        rem = jour_remaining(deadline);
-        if (rem == 0)
-                return -ETIMEDOUT;
-
-        n = poll(&p, 1, jour_poll_ms(rem));
-        if (n < 0 && errno != EINTR)
                 return -errno;
 
         return 0;
@@ -323,7 +288,7 @@ static int connect_any(int          dirfd,
                 int    fd  = -1;
 
                 if (len >= 0) {
-                        fd = sock_new(SOCK_SEQPACKET);
+                        fd = esock_new(SOCK_SEQPACKET);
                         if (fd < 0) {
                                 ret = fd;
                                 goto out;
@@ -355,45 +320,6 @@ static int connect_any(int          dirfd,
         closedir(d);
 
         return ret;
-}
-
-static int send_with_fd(int          fd,
-                        const void * buf,
-                        size_t       len,
-                        int          pass)
-{
-        union {
-                char           buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct iovec    iov = { .iov_base = (void *) buf, .iov_len = len };
-        struct msghdr   m;
-        struct cmsghdr * c;
-        ssize_t         n;
-
-        memset(&m, 0, sizeof(m));
-        m.msg_iov    = &iov;
-        m.msg_iovlen = 1;
-
-        if (pass >= 0) {
-                memset(&u, 0, sizeof(u));
-                m.msg_control    = u.buf;
-                m.msg_controllen = sizeof(u.buf);
-                c = CMSG_FIRSTHDR(&m);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type  = SCM_RIGHTS;
-                c->cmsg_len   = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &pass, sizeof(int));
-        }
-
-        do {
-                n = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-        } while (n < 0 && errno == EINTR);
-
-        if (n < 0)
-                return -errno;
-
-        return (size_t) n == len ? 0 : -EIO;
 }
 
 static int e_flow_alloc_start(const char *            name,
@@ -431,7 +357,7 @@ static int e_flow_alloc_start(const char *            name,
 
         f->tx = 0;
 
-        ret = send_with_fd(fd, req, hs_req_encode(req, name, len, qs), mfd);
+        ret = esock_send(fd, req, hs_req_encode(req, name, len, qs), mfd);
         close(mfd);
         if (ret < 0) {
                 e_flow_dealloc(f);
@@ -466,7 +392,7 @@ static int e_flow_alloc_finish(void *            lf,
                         return errno == ECONNRESET ? -EIPCP : -errno;
                 if (timeo == 0)
                         return -EAGAIN;
-                ret = wait_fd(f->fd, POLLIN, deadline);
+                ret = esock_wait(f->fd, POLLIN, deadline);
                 if (ret < 0)
                         return ret;
         }
@@ -595,7 +521,7 @@ static ssize_t e_flow_read(void *         lf,
                         continue;
                 }
 
-                ret = wait_fd(f->fd, POLLIN, deadline);
+                ret = esock_wait(f->fd, POLLIN, deadline);
                 if (ret < 0)
                         return ret;
         }
@@ -653,7 +579,7 @@ static ssize_t flow_send(struct eflow * f,
                 if (timeo == 0)
                         return -EAGAIN;
 
-                ret = wait_fd(f->fd, POLLOUT, deadline);
+                ret = esock_wait(f->fd, POLLOUT, deadline);
                 if (ret < 0)
                         return ret;
         }
@@ -842,7 +768,7 @@ static int e_flow_join(const char * layer,
         if (dirfd < 0)
                 return dirfd;
 
-        fd = sock_new(SOCK_DGRAM);
+        fd = esock_new(SOCK_DGRAM);
         if (fd < 0) {
                 close(dirfd);
                 return fd;
@@ -903,7 +829,7 @@ static int listener_new(struct ebind * b)
                 if (b->dirfd < 0)
                         return b->dirfd;
 
-                fd = sock_new(SOCK_SEQPACKET);
+                fd = esock_new(SOCK_SEQPACKET);
                 if (fd < 0) {
                         close(b->dirfd);
                         return fd;
@@ -1221,7 +1147,7 @@ static void refuse(int fd,
 {
         uint8_t rep[HS_REPLY_LEN];
 
-        (void) send_with_fd(fd, rep, hs_reply_encode(rep, code, NULL), -1);
+        (void) esock_send(fd, rep, hs_reply_encode(rep, code, NULL), -1);
 }
 
 /*
@@ -1306,7 +1232,7 @@ static int pending_serve(struct esrv *     s,
         f->tx = 1;
 
         if (make_blocking(p->fd) < 0 ||
-            send_with_fd(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
+            esock_send(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
                 f->fd = -1;
                 e_flow_dealloc(f);
                 code = -1;
