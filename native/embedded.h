@@ -36,4 +36,80 @@ int esock_send(int          fd,
                size_t       len,
                int          pass);
 
+/* ------------------------------------ data plane (embedded_flow.c) */
+
+/*
+ * A flow is opaque outside embedded_flow.c. The control plane makes one on
+ * a connected socket, sets up the memory both ends share during the
+ * handshake, starts it, and from then on reaches it only through the
+ * layer's flow functions below. So another data plane (a shared-memory
+ * ring per direction) replaces embedded_flow.c and these few calls, and
+ * nothing else.
+ */
+struct eflow;
+
+/* A broadcast member's place in its layer's folder (embedded_bcast.c). */
+struct ebcast {
+        int  dir;      /* the layer's folder, -1 until joined */
+        char self[48]; /* our member socket's file in it      */
+};
+
+/* A flow on socket fd, which it owns from now on; NULL without memory. */
+struct eflow *  eflow_new(int fd,
+                          int bcast);
+
+/* Frees a flow that never started; its socket stays open, the caller's. */
+void            eflow_release(struct eflow * f);
+
+/* Whether flow_wake was called: the flow is being closed. */
+int             eflow_closing(struct eflow * f);
+
+/* A broadcast member's place; NULL for a unicast flow. */
+struct ebcast * eflow_bcast(struct eflow * f);
+
+/*
+ * The memory both ends share, set up during the handshake: the allocating
+ * side creates it and returns the memfd to hand over (the caller closes
+ * it); the accepting side maps the memfd it was handed (kept by the
+ * caller), and refuses one it cannot trust.
+ */
+int             eflow_shared_create(struct eflow * f);
+int             eflow_shared_map(struct eflow * f,
+                                 int            memfd);
+
+/* The handshake is over: the socket carries SDUs from now on. */
+int             eflow_start(struct eflow * f);
+
+void            e_flow_wake(void * lf);
+void            e_flow_dealloc(void * lf);
+ssize_t         e_flow_read(void *         lf,
+                            struct iovec * iov,
+                            int            iovcnt,
+                            int64_t        timeo);
+ssize_t         e_flow_write(void *       lf,
+                             const void * buf,
+                             size_t       len,
+                             int64_t      timeo);
+int             e_flow_queue_len(void * lf,
+                                 int    rx);
+int64_t         e_flow_arrived(void * lf);
+size_t          e_flow_max_sdu(void * lf);
+int             e_flow_fd(void * lf);
+int             e_flow_is_down(void * lf);
+
+/* ------------------------------------ broadcast (embedded_bcast.c) */
+
+int     e_flow_join(const char * layer,
+                    size_t       len,
+                    void **      lf);
+
+/* One copy of an SDU to every other member of f's layer. */
+ssize_t ebcast_send(struct eflow * f,
+                    const void *   buf,
+                    size_t         len,
+                    int64_t        timeo);
+
+/* Leaves the layer's folder: removes our member file, closes the folder. */
+void    ebcast_leave(struct ebcast * m);
+
 #endif /* JOUR_EMBEDDED_H */

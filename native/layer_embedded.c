@@ -43,8 +43,6 @@
 
 #define E_MAX_PENDING  128
 #define E_MAX_SERVERS  1024  /* listeners tried per allocation */
-/* How long one broadcast write waits for members with full queues. */
-#define BCAST_PATIENCE_NS (50LL * 1000 * 1000)
 
 /* epoll tags of an accepting side */
 enum etag_kind {
@@ -72,19 +70,6 @@ struct ebind {
 
 static struct ebind *   binds;
 static pthread_mutex_t  bind_lock = PTHREAD_MUTEX_INITIALIZER;
-
-struct eflow {
-        int              fd;
-        int              bcast;
-        atomic_int       closing;
-        atomic_int       down;
-        struct hs_shm *  shm;   /* NULL for broadcast members */
-        int              tx;    /* our direction in shm       */
-        int64_t          rcvtimeo; /* SO_RCVTIMEO now, -2 unset */
-        /* broadcast */
-        int              bdir;
-        char             self[48];
-};
 
 struct epending {
         struct etag    tag;
@@ -123,119 +108,7 @@ static void e_fini(void)
         rdv_fini();
 }
 
-/* Data sockets block in recvmsg; every other call passes MSG_DONTWAIT. */
-static int make_blocking(int fd)
-{
-        int fl = fcntl(fd, F_GETFL);
-
-        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-                return -errno;
-
-        return 0;
-}
-
 /* ------------------------------------------------------------ flows */
-
-static struct eflow * eflow_new(int fd)
-{
-        struct eflow * f = calloc(1, sizeof(*f));
-
-        if (f == NULL)
-                return NULL;
-
-        f->fd       = fd;
-        f->bdir     = -1;
-        f->rcvtimeo = -2;
-        atomic_init(&f->closing, 0);
-        atomic_init(&f->down, 0);
-
-        return f;
-}
-
-static void e_flow_dealloc(void * lf)
-{
-        struct eflow * f = lf;
-
-        if (f == NULL)
-                return;
-
-        if (f->shm != NULL)
-                munmap(f->shm, HS_SHM_SIZE);
-
-        if (f->bcast && f->bdir >= 0)
-                (void) unlinkat(f->bdir, f->self, 0);
-
-        if (f->bdir >= 0)
-                close(f->bdir);
-
-        if (f->fd >= 0)
-                close(f->fd);
-
-        free(f);
-}
-
-static void e_flow_wake(void * lf)
-{
-        struct eflow * f = lf;
-
-        atomic_store(&f->closing, 1);
-
-        /* Wakes every poll on it: reads see end of file, writes EPIPE. */
-        (void) shutdown(f->fd, SHUT_RDWR);
-}
-
-static int shm_create(struct hs_shm ** out)
-{
-        void * p;
-        int    fd;
-
-        fd = memfd_create("jouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0)
-                return -errno;
-
-        if (ftruncate(fd, HS_SHM_SIZE) < 0 ||
-            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-                  F_SEAL_SEAL) < 0) {
-                int e = errno;
-                close(fd);
-                return -e;
-        }
-
-        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED) {
-                int e = errno;
-                close(fd);
-                return -e;
-        }
-
-        *out = p;
-
-        return fd;
-}
-
-/* A peer's memfd is mapped only if it can never shrink under us (SIGBUS). */
-static int shm_map_peer(int fd, struct hs_shm ** out)
-{
-        struct stat st;
-        int         seals;
-        void *      p;
-
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-            st.st_size < HS_SHM_SIZE)
-                return -EJOUR_PROTO;
-
-        seals = fcntl(fd, F_GET_SEALS);
-        if (seals < 0 || !(seals & F_SEAL_SHRINK))
-                return -EJOUR_PROTO;
-
-        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED)
-                return -errno;
-
-        *out = p;
-
-        return 0;
-}
 
 static int connect_any(int          dirfd,
                        int *        out)
@@ -343,19 +216,17 @@ static int e_flow_alloc_start(const char *            name,
         if (ret < 0)
                 return ret;
 
-        f = eflow_new(fd);
+        f = eflow_new(fd, 0);
         if (f == NULL) {
                 close(fd);
                 return -ENOMEM;
         }
 
-        mfd = shm_create(&f->shm);
+        mfd = eflow_shared_create(f);
         if (mfd < 0) {
                 e_flow_dealloc(f);
                 return mfd;
         }
-
-        f->tx = 0;
 
         ret = esock_send(fd, req, hs_req_encode(req, name, len, qs), mfd);
         close(mfd);
@@ -374,17 +245,18 @@ static int e_flow_alloc_finish(void *            lf,
                                int64_t           timeo)
 {
         struct eflow * f = lf;
+        int            fd = e_flow_fd(f);
         uint8_t        rep[HS_REPLY_LEN + 1];
         int64_t        deadline = jour_deadline(timeo);
         ssize_t        n;
         int            ret;
 
         for (;;) {
-                n = recv(f->fd, rep, sizeof(rep), MSG_DONTWAIT);
+                n = recv(fd, rep, sizeof(rep), MSG_DONTWAIT);
                 if (n > 0)
                         break;
                 if (n == 0)
-                        return atomic_load(&f->closing) ?
+                        return eflow_closing(f) ?
                                 -EJOUR_WOKEN : -EIPCP;
                 if (errno == EINTR)
                         continue;
@@ -392,7 +264,7 @@ static int e_flow_alloc_finish(void *            lf,
                         return errno == ECONNRESET ? -EIPCP : -errno;
                 if (timeo == 0)
                         return -EAGAIN;
-                ret = esock_wait(f->fd, POLLIN, deadline);
+                ret = esock_wait(fd, POLLIN, deadline);
                 if (ret < 0)
                         return ret;
         }
@@ -401,405 +273,7 @@ static int e_flow_alloc_finish(void *            lf,
         if (ret < 0)
                 return ret;
 
-        return make_blocking(f->fd);
-}
-
-/* Sets SO_RCVTIMEO (ns, -1 = none) if it differs from what is set. */
-static int set_rcvtimeo(struct eflow * f,
-                        int64_t        ns)
-{
-        struct timeval tv = { 0, 0 };
-
-        if (ns == 0)
-                ns = 1000; /* 0 would mean "none": the least wait instead */
-
-        if (ns == f->rcvtimeo)
-                return 0;
-
-        if (ns > 0) {
-                tv.tv_sec  = ns / 1000000000LL;
-                tv.tv_usec = (ns % 1000000000LL) / 1000;
-                if (tv.tv_sec == 0 && tv.tv_usec == 0)
-                        tv.tv_usec = 1;
-        }
-
-        if (setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-                return -errno;
-
-        f->rcvtimeo = ns;
-
-        return 0;
-}
-
-static ssize_t e_flow_read(void *         lf,
-                           struct iovec * iov,
-                           int            iovcnt,
-                           int64_t        timeo)
-{
-        struct eflow * f = lf;
-        struct iovec   v[4];
-        struct msghdr  m;
-        uint8_t        hdr;
-        int64_t        deadline = jour_deadline(timeo);
-        ssize_t        n;
-        int            i;
-        int            ret;
-
-        if (iovcnt > 3)
-                return -EINVAL;
-
-        v[0].iov_base = &hdr;
-        v[0].iov_len  = 1;
-        for (i = 0; i < iovcnt; ++i)
-                v[i + 1] = iov[i];
-
-        for (;;) {
-                int blocking = timeo != 0 && !f->bcast;
-
-                memset(&m, 0, sizeof(m));
-                m.msg_iov    = v;
-                m.msg_iovlen = (size_t) iovcnt + 1;
-
-                /*
-                 * A blocking read sleeps in recvmsg itself: one system call,
-                 * not three. close() still wakes it: shutdown() ends every
-                 * wait on the socket. A timeout is SO_RCVTIMEO.
-                 */
-                if (blocking) {
-                        ret = set_rcvtimeo(f, jour_remaining(deadline));
-                        if (ret < 0)
-                                return ret;
-                }
-
-                n = recvmsg(f->fd, &m, blocking ? 0 : MSG_DONTWAIT);
-                if (n > 0) {
-                        if (hdr != MSG_DATA || (m.msg_flags & MSG_TRUNC) ||
-                            (size_t) n - 1 > E_MAX_SDU) {
-                                if (f->bcast)
-                                        continue; /* drop a stray datagram */
-                                atomic_store(&f->down, 1);
-                                return -EJOUR_PROTO;
-                        }
-                        if (f->shm != NULL)
-                                __atomic_fetch_add(&f->shm->dir[1 - f->tx].rcvd,
-                                                   1, __ATOMIC_RELEASE);
-                        return n - 1;
-                }
-
-                if (n == 0) {
-                        atomic_store(&f->down, 1);
-                        return -EFLOWDOWN;
-                }
-
-                if (errno == EINTR)
-                        continue;
-
-                /*
-                 * A peer that closes with our data unread in its queue
-                 * leaves ECONNRESET, reported once, before what it sent:
-                 * read on, the data and then the end of file follow.
-                 */
-                if (errno == ECONNRESET) {
-                        atomic_store(&f->down, 1);
-                        continue;
-                }
-
-                if (errno != EAGAIN) {
-                        if (errno == ENOTCONN) {
-                                atomic_store(&f->down, 1);
-                                return -EFLOWDOWN;
-                        }
-                        return -errno;
-                }
-
-                if (timeo == 0)
-                        return -EAGAIN;
-
-                if (blocking) {
-                        if (jour_remaining(deadline) == 0)
-                                return -ETIMEDOUT;
-                        continue;
-                }
-
-                ret = esock_wait(f->fd, POLLIN, deadline);
-                if (ret < 0)
-                        return ret;
-        }
-}
-
-static ssize_t flow_send(struct eflow * f,
-                         const void *   buf,
-                         size_t         len,
-                         int64_t        timeo)
-{
-        uint8_t        hdr = MSG_DATA;
-        struct iovec   v[2];
-        struct msghdr  m;
-        int64_t        deadline = jour_deadline(timeo);
-        uint64_t *     sent = NULL;
-        ssize_t        n;
-        int            ret;
-
-        v[0].iov_base = &hdr;
-        v[0].iov_len  = 1;
-        v[1].iov_base = (void *) buf;
-        v[1].iov_len  = len;
-
-        memset(&m, 0, sizeof(m));
-        m.msg_iov    = v;
-        m.msg_iovlen = 2;
-
-        if (f->shm != NULL)
-                sent = &f->shm->dir[f->tx].sent;
-
-        for (;;) {
-                /* Count first, so the reader never sees more read than sent. */
-                if (sent != NULL)
-                        __atomic_fetch_add(sent, 1, __ATOMIC_RELEASE);
-
-                n = sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (n >= 0)
-                        return (ssize_t) len;
-
-                if (sent != NULL)
-                        __atomic_fetch_sub(sent, 1, __ATOMIC_RELEASE);
-
-                if (errno == EINTR)
-                        continue;
-
-                if (errno == EPIPE || errno == ECONNRESET ||
-                    errno == ENOTCONN) {
-                        atomic_store(&f->down, 1);
-                        return -EFLOWDOWN;
-                }
-
-                if (errno != EAGAIN)
-                        return -errno;
-
-                if (timeo == 0)
-                        return -EAGAIN;
-
-                ret = esock_wait(f->fd, POLLOUT, deadline);
-                if (ret < 0)
-                        return ret;
-        }
-}
-
-/* Broadcast: one datagram to every other member of the layer's folder. */
-static ssize_t bcast_send(struct eflow * f,
-                          const void *   buf,
-                          size_t         len,
-                          int64_t        timeo)
-{
-        uint8_t            hdr = MSG_DATA;
-        struct iovec       v[2];
-        struct msghdr      m;
-        struct sockaddr_un sa;
-        struct dirent *    de;
-        DIR *              d;
-        int64_t            deadline = jour_deadline(timeo);
-        int64_t            start = jour_now_ns();
-        int                dup_fd;
-        ssize_t            ret = (ssize_t) len;
-
-        v[0].iov_base = &hdr;
-        v[0].iov_len  = 1;
-        v[1].iov_base = (void *) buf;
-        v[1].iov_len  = len;
-
-        /* A fresh open file description: dup() would share the offset. */
-        dup_fd = openat(f->bdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0)
-                return -errno;
-
-        d = fdopendir(dup_fd);
-        if (d == NULL) {
-                close(dup_fd);
-                return -errno;
-        }
-
-        while ((de = readdir(d)) != NULL) {
-                size_t l = strlen(de->d_name);
-                int    salen;
-
-                if (l < 3 || strcmp(de->d_name + l - 2, ".m") != 0 ||
-                    strcmp(de->d_name, f->self) == 0)
-                        continue;
-
-                salen = rdv_addr(f->bdir, de->d_name, &sa);
-                if (salen < 0)
-                        continue;
-
-                memset(&m, 0, sizeof(m));
-                m.msg_name    = &sa;
-                m.msg_namelen = (socklen_t) salen;
-                m.msg_iov     = v;
-                m.msg_iovlen  = 2;
-
-                for (;;) {
-                        if (sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL)
-                            >= 0)
-                                break;
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == ECONNREFUSED) {
-                                rdv_unlink_stale(f->bdir, de->d_name,
-                                                 de->d_ino);
-                                break;
-                        }
-                        if (errno != EAGAIN || timeo == 0)
-                                break; /* best effort, like the IPCP */
-                        if (atomic_load(&f->closing)) {
-                                ret = -EFLOWDOWN;
-                                goto out;
-                        }
-                        /*
-                         * A member's queue is full and it has no wake-up:
-                         * wait a little for it, then drop its copy, as a
-                         * broadcast IPCP does, so a member that never reads
-                         * cannot stall the writers.
-                         */
-                        if (jour_remaining(deadline) == 0 ||
-                            jour_now_ns() - start > BCAST_PATIENCE_NS)
-                                break;
-                        (void) poll(NULL, 0, 1);
-                }
-        }
- out:
-        closedir(d);
-
-        return ret;
-}
-
-static ssize_t e_flow_write(void *       lf,
-                            const void * buf,
-                            size_t       len,
-                            int64_t      timeo)
-{
-        struct eflow * f = lf;
-
-        if (len > E_MAX_SDU)
-                return -EMSGSIZE;
-
-        if (atomic_load(&f->closing))
-                return -EFLOWDOWN;
-
-        return f->bcast ? bcast_send(f, buf, len, timeo) :
-                flow_send(f, buf, len, timeo);
-}
-
-static int e_flow_queue_len(void * lf,
-                            int    rx)
-{
-        struct eflow * f = lf;
-        struct hs_dir * d;
-        uint64_t       s;
-        uint64_t       r;
-
-        if (f->shm == NULL)
-                return -ENOTSUP;
-
-        d = &f->shm->dir[rx ? 1 - f->tx : f->tx];
-        r = __atomic_load_n(&d->rcvd, __ATOMIC_ACQUIRE);
-        s = __atomic_load_n(&d->sent, __ATOMIC_ACQUIRE);
-
-        /* The peer can scribble on the page: never trust it beyond range. */
-        if (s < r)
-                return 0;
-
-        return s - r > 0x7fffffff ? 0x7fffffff : (int) (s - r);
-}
-
-static int64_t e_flow_arrived(void * lf)
-{
-        struct eflow * f = lf;
-        uint64_t       s;
-
-        if (f->shm == NULL)
-                return -ENOTSUP;
-
-        s = __atomic_load_n(&f->shm->dir[1 - f->tx].sent, __ATOMIC_ACQUIRE);
-
-        return (int64_t) (s & INT64_MAX);
-}
-
-static size_t e_flow_max_sdu(void * lf)
-{
-        (void) lf;
-
-        return E_MAX_SDU;
-}
-
-static int e_flow_fd(void * lf)
-{
-        return ((struct eflow *) lf)->fd;
-}
-
-static int e_flow_is_down(void * lf)
-{
-        struct eflow * f = lf;
-        struct pollfd  p = { .fd = f->fd, .events = POLLRDHUP, .revents = 0 };
-
-        if (atomic_load(&f->down))
-                return 1;
-
-        if (f->bcast)
-                return 0;
-
-        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP |
-                                                  POLLERR)))
-                return 1;
-
-        return 0;
-}
-
-static int e_flow_join(const char * layer,
-                       size_t       len,
-                       void **      lf)
-{
-        struct sockaddr_un sa;
-        struct eflow *     f;
-        static atomic_uint seq;
-        int                dirfd;
-        int                fd;
-        int                salen;
-
-        dirfd = rdv_open_dir(RDV_BCAST_DIR, layer, len, 1);
-        if (dirfd < 0)
-                return dirfd;
-
-        fd = esock_new(SOCK_DGRAM);
-        if (fd < 0) {
-                close(dirfd);
-                return fd;
-        }
-
-        f = eflow_new(fd);
-        if (f == NULL) {
-                close(fd);
-                close(dirfd);
-                return -ENOMEM;
-        }
-
-        f->bcast = 1;
-        f->bdir  = dirfd;
-        snprintf(f->self, sizeof(f->self), "%d-%u.m", (int) getpid(),
-                 atomic_fetch_add(&seq, 1));
-
-        /* A file of a dead process with our pid would block the bind. */
-        (void) unlinkat(dirfd, f->self, 0);
-
-        salen = rdv_addr(dirfd, f->self, &sa);
-        if (salen < 0 || bind(fd, (struct sockaddr *) &sa, salen) < 0) {
-                int e = salen < 0 ? -salen : errno;
-                f->self[0] = '\0';
-                e_flow_dealloc(f);
-                return -e;
-        }
-
-        *lf = f;
-
-        return 0;
+        return eflow_start(f);
 }
 
 /* ------------------------------------------------- process bindings */
@@ -1216,25 +690,21 @@ static int pending_serve(struct esrv *     s,
         if (code != 0)
                 goto drop;
 
-        f = eflow_new(p->fd);
+        f = eflow_new(p->fd, 0);
         if (f == NULL) {
                 code = ENOMEM;
                 goto drop;
         }
 
-        if (shm_map_peer(fds[0], &f->shm) < 0) {
-                f->fd = -1;
-                e_flow_dealloc(f);
+        if (eflow_shared_map(f, fds[0]) < 0) {
+                eflow_release(f);
                 code = EPROTO;
                 goto drop;
         }
 
-        f->tx = 1;
-
-        if (make_blocking(p->fd) < 0 ||
+        if (eflow_start(f) < 0 ||
             esock_send(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
-                f->fd = -1;
-                e_flow_dealloc(f);
+                eflow_release(f);
                 code = -1;
                 goto drop;
         }
