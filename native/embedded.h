@@ -36,6 +36,50 @@ int esock_send(int          fd,
                size_t       len,
                int          pass);
 
+/* ------------------------------------ bindings (embedded_bind.c) */
+
+/* epoll tags of an accepting side: what each registered fd stands for. */
+enum etag_kind {
+        TAG_WAKE = 1,
+        TAG_LISTENER,
+        TAG_PENDING
+};
+
+struct etag {
+        int kind;
+};
+
+/*
+ * One (process, name) binding: a listener shared by all who bind it, the
+ * accepting sides and Ouroboros.bindProcess. Set before it is published
+ * and never changed after, but for next, refs and proc_refs, which
+ * ebind_lock guards.
+ */
+struct ebind {
+        struct etag    tag;       /* TAG_LISTENER                    */
+        struct ebind * next;
+        char           name[256];
+        size_t         len;
+        int            fd;        /* the listener                    */
+        int            dirfd;     /* the name's folder               */
+        char           file[32];  /* the listener's file in it       */
+        int            refs;      /* every holder                    */
+        int            proc_refs; /* of which Ouroboros.bindProcess  */
+};
+
+/* The binding of a name, one reference more, made if new; NULL and *err. */
+struct ebind * ebind_get(const char * name,
+                         size_t       len,
+                         int *        err);
+
+/* Drops a reference; the last one closes the listener and frees b. */
+void           ebind_put(struct ebind * b);
+
+int            e_proc_bind(const char * name,
+                           size_t       len);
+int            e_proc_unbind(const char * name,
+                             size_t       len);
+
 /* ------------------------------------ data plane (embedded_flow.c) */
 
 /*

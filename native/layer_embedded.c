@@ -44,32 +44,6 @@
 #define E_MAX_PENDING  128
 #define E_MAX_SERVERS  1024  /* listeners tried per allocation */
 
-/* epoll tags of an accepting side */
-enum etag_kind {
-        TAG_WAKE = 1,
-        TAG_LISTENER,
-        TAG_PENDING
-};
-
-struct etag {
-        int kind;
-};
-
-/* One (process, name) binding: a listener shared by all who bind it. */
-struct ebind {
-        struct etag    tag;
-        struct ebind * next;
-        char           name[256];
-        size_t         len;
-        int            fd;
-        int            dirfd;
-        char           file[32];
-        int            refs;      /* every holder                */
-        int            proc_refs; /* of which Ouroboros.bindProcess */
-};
-
-static struct ebind *   binds;
-static pthread_mutex_t  bind_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct epending {
         struct etag    tag;
@@ -276,186 +250,6 @@ static int e_flow_alloc_finish(void *            lf,
         return eflow_start(f);
 }
 
-/* ------------------------------------------------- process bindings */
-
-static struct ebind * bind_find(const char * name,
-                                size_t       len)
-{
-        struct ebind * b;
-
-        for (b = binds; b != NULL; b = b->next)
-                if (b->len == len && memcmp(b->name, name, len) == 0)
-                        return b;
-
-        return NULL;
-}
-
-static int listener_new(struct ebind * b)
-{
-        struct sockaddr_un sa;
-        char               tmp[48];
-        int                salen;
-        int                fd;
-        int                tries;
-
-        for (tries = 0; tries < 3; ++tries) {
-                b->dirfd = rdv_open_dir(RDV_NAME_DIR, b->name, b->len, 1);
-                if (b->dirfd < 0)
-                        return b->dirfd;
-
-                fd = esock_new(SOCK_SEQPACKET);
-                if (fd < 0) {
-                        close(b->dirfd);
-                        return fd;
-                }
-
-                snprintf(b->file, sizeof(b->file), "%d.s", (int) getpid());
-                snprintf(tmp, sizeof(tmp), ".%d-%llx.t", (int) getpid(),
-                         (unsigned long long) rdv_random());
-
-                salen = rdv_addr(b->dirfd, tmp, &sa);
-                if (salen < 0) {
-                        close(fd);
-                        close(b->dirfd);
-                        return salen;
-                }
-
-                /*
-                 * Bind under a temporary name and rename once listening,
-                 * so a client never takes a live server for a stale one.
-                 */
-                if (bind(fd, (struct sockaddr *) &sa, salen) == 0 &&
-                    listen(fd, SOMAXCONN) == 0 &&
-                    renameat(b->dirfd, tmp, b->dirfd, b->file) == 0) {
-                        b->fd = fd;
-                        return 0;
-                }
-
-                {
-                        int e = errno;
-                        (void) unlinkat(b->dirfd, tmp, 0);
-                        close(fd);
-                        close(b->dirfd);
-                        /* The folder was removed by a last unbind: again. */
-                        if (e != ENOENT)
-                                return -e;
-                }
-        }
-
-        return -ENOENT;
-}
-
-static struct ebind * bind_get(const char * name,
-                               size_t       len,
-                               int *        err)
-{
-        struct ebind * b;
-        int            ret;
-
-        pthread_mutex_lock(&bind_lock);
-
-        b = bind_find(name, len);
-        if (b != NULL) {
-                ++b->refs;
-                pthread_mutex_unlock(&bind_lock);
-                return b;
-        }
-
-        b = calloc(1, sizeof(*b));
-        if (b == NULL) {
-                pthread_mutex_unlock(&bind_lock);
-                *err = -ENOMEM;
-                return NULL;
-        }
-
-        b->tag.kind = TAG_LISTENER;
-        memcpy(b->name, name, len);
-        b->len  = len;
-        b->refs = 1;
-
-        ret = listener_new(b);
-        if (ret < 0) {
-                free(b);
-                pthread_mutex_unlock(&bind_lock);
-                *err = ret;
-                return NULL;
-        }
-
-        b->next = binds;
-        binds   = b;
-
-        pthread_mutex_unlock(&bind_lock);
-
-        return b;
-}
-
-static void bind_put(struct ebind * b)
-{
-        struct ebind ** p;
-
-        pthread_mutex_lock(&bind_lock);
-
-        if (--b->refs > 0) {
-                pthread_mutex_unlock(&bind_lock);
-                return;
-        }
-
-        for (p = &binds; *p != NULL; p = &(*p)->next) {
-                if (*p == b) {
-                        *p = b->next;
-                        break;
-                }
-        }
-
-        (void) unlinkat(b->dirfd, b->file, 0);
-        close(b->fd);
-        close(b->dirfd);
-        free(b);
-
-        pthread_mutex_unlock(&bind_lock);
-}
-
-static int e_proc_bind(const char * name,
-                       size_t       len)
-{
-        struct ebind * b;
-        int            err = 0;
-
-        b = bind_get(name, len, &err);
-        if (b == NULL)
-                return err;
-
-        pthread_mutex_lock(&bind_lock);
-        ++b->proc_refs;
-        pthread_mutex_unlock(&bind_lock);
-
-        return 0;
-}
-
-/*
- * Undoes one bindProcess, never a server channel's binding: those hold
- * the listener in their epoll set and free it themselves.
- */
-static int e_proc_unbind(const char * name,
-                         size_t       len)
-{
-        struct ebind * b;
-
-        pthread_mutex_lock(&bind_lock);
-        b = bind_find(name, len);
-        if (b == NULL || b->proc_refs == 0) {
-                pthread_mutex_unlock(&bind_lock);
-                return -ENAME;
-        }
-        --b->proc_refs;
-        pthread_mutex_unlock(&bind_lock);
-
-        /* Our own reference: b stays valid until this put. */
-        bind_put(b);
-
-        return 0;
-}
-
 /* ---------------------------------------------------- accepting side */
 
 static int e_srv_create(void ** srv)
@@ -515,7 +309,7 @@ static int e_srv_bind(void *       srv,
         if (s->n_names == (int) (sizeof(s->names) / sizeof(s->names[0])))
                 return -ENOSPC;
 
-        b = bind_get(name, len, &err);
+        b = ebind_get(name, len, &err);
         if (b == NULL)
                 return err;
 
@@ -523,7 +317,7 @@ static int e_srv_bind(void *       srv,
         ev.data.ptr = &b->tag;
         if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, b->fd, &ev) < 0) {
                 err = -errno;
-                bind_put(b);
+                ebind_put(b);
                 return err;
         }
 
@@ -868,7 +662,7 @@ static void e_srv_destroy(void * srv)
         for (i = 0; i < s->n_names; ++i) {
                 (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->names[i]->fd,
                                  NULL);
-                bind_put(s->names[i]);
+                ebind_put(s->names[i]);
         }
 
         close(s->epfd);
