@@ -80,6 +80,20 @@ int            e_proc_bind(const char * name,
 int            e_proc_unbind(const char * name,
                              size_t       len);
 
+/* ------------------------------------ accepting side (embedded_accept.c) */
+
+int  e_srv_create(void ** srv);
+int  e_srv_bind(void *       srv,
+                const char * name,
+                size_t       len);
+int  e_srv_accept(void *            srv,
+                  struct jour_qos * qs,
+                  int64_t           timeo,
+                  void **           lf);
+void e_srv_wake(void * srv);
+void e_srv_destroy(void * srv);
+int  e_srv_fd(void * srv);
+
 /* ------------------------------------ data plane (embedded_flow.c) */
 
 /*
