@@ -80,6 +80,16 @@ int            e_proc_bind(const char * name,
 int            e_proc_unbind(const char * name,
                              size_t       len);
 
+/* ------------------------------------ allocation (embedded_alloc.c) */
+
+int e_flow_alloc_start(const char *            name,
+                       size_t                  len,
+                       const struct jour_qos * qs,
+                       void **                 lf);
+int e_flow_alloc_finish(void *            lf,
+                        struct jour_qos * qs,
+                        int64_t           timeo);
+
 /* ------------------------------------ accepting side (embedded_accept.c) */
 
 int  e_srv_create(void ** srv);
