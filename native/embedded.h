@@ -180,4 +180,28 @@ ssize_t ebcast_send(struct eflow * f,
 /* Leaves the layer's folder: removes our member file, closes the folder. */
 void    ebcast_leave(struct ebcast * m);
 
+/* ------------------------------------ flow sets (embedded_fset.c) */
+
+int  e_fset_create(void ** fs);
+void e_fset_destroy(void * fs);
+int  e_fset_add(void *   fs,
+                void *   obj,
+                int      is_srv,
+                uint64_t tag,
+                int      interest);
+int  e_fset_mod(void *   fs,
+                void *   obj,
+                int      is_srv,
+                uint64_t tag,
+                int      interest);
+int  e_fset_del(void * fs,
+                void * obj,
+                int    is_srv);
+int  e_fset_wait(void *              fs,
+                 struct jour_event * out,
+                 int                 max,
+                 int64_t             timeo);
+void e_fset_wake(void * fs,
+                 int    set);
+
 #endif /* JOUR_EMBEDDED_H */
