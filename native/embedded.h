@@ -2,7 +2,46 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * What crosses the files of the embedded layer.
+ * The embedded layer: Ouroboros flow semantics between the processes of one
+ * user on one machine, with no daemon. This header holds what crosses its
+ * files, one concern each:
+ *
+ *   embedded_layer.c       the layer table, init and fini
+ *   embedded_rendezvous.c  the per-user directory where names live
+ *   embedded_handshake.c   the allocation handshake on the wire
+ *   embedded_sock.c        AF_UNIX helpers for every part
+ *   embedded_bind.c        bindings: one listener per (process, name)
+ *   embedded_alloc.c       allocation: the client side of the handshake
+ *   embedded_accept.c      the accepting side: listeners, half-open
+ *                          handshakes, the server side, refusals
+ *   embedded_flow.c        the data plane: read, write, queue counters
+ *   embedded_bcast.c       broadcast layers: join, send to all members
+ *   embedded_fset.c        flow sets on epoll
+ *
+ * Control plane: a bound name is a SOCK_SEQPACKET listener in the
+ * rendezvous directory; allocation is connect + the versioned handshake,
+ * which also hands over a sealed memfd with the queue counters of the
+ * flow. Data plane: the connected SEQPACKET socket, one message per SDU,
+ * so boundaries are kept by the kernel and peer death is an immediate end
+ * of file. The control plane reaches the data plane only through the
+ * eflow_* calls below. Broadcast layers are folders of SOCK_DGRAM member
+ * sockets.
+ *
+ * Everything blocks in poll()/epoll_wait() on non-blocking sockets (a
+ * flow's blocking read in recvmsg, see embedded_flow.c), so a timeout is a
+ * poll argument and close() from another thread is a shutdown() (flows)
+ * or an eventfd (accepting sides, flow sets) that wakes the wait.
+ *
+ * Locks. The layer has one lock of its own, ebind_lock (embedded_bind.c),
+ * which guards the list of bindings and each binding's next, refs and
+ * proc_refs. It is the innermost lock: nothing else is locked, and nothing
+ * waits for a peer, while it is held. Callers hold their own locks around
+ * the layer's calls, never the reverse: one reader and one writer at a
+ * time per flow (Java's Flow read and write locks), one accept at a time
+ * per accepting side (FlowServerChannel's accept lock), and flow_wake
+ * under flow.c's jflow lock, so flow_wake takes no lock and never blocks.
+ * Every other field is set before its object is published, is atomic, or
+ * belongs to the one thread those callers let in; each file says which.
  */
 #ifndef JOUR_EMBEDDED_H
 #define JOUR_EMBEDDED_H
@@ -14,9 +53,12 @@
 
 #include "layer.h"
 
+/* The largest SDU of the layer (its max_sdu). */
+#define E_MAX_SDU  65536
+
 /* ------------------------------------ sockets (embedded_sock.c) */
 
-#define E_MAX_SDU  65536
+/* Room for a few of the largest SDUs in a socket's send queue. */
 #define E_SNDBUF   (4 * (E_MAX_SDU + 4096))
 
 /* A non-blocking, close-on-exec AF_UNIX socket; a fd or -errno. */
@@ -30,7 +72,7 @@ int esock_wait(int     fd,
                short   ev,
                int64_t deadline);
 
-/* One whole message, never blocking; with fd pass (SCM_RIGHTS) if >= 0. */
+/* One whole message, never blocking; passes fd pass (SCM_RIGHTS) if >= 0. */
 int esock_send(int          fd,
                const void * buf,
                size_t       len,
@@ -108,11 +150,12 @@ int  e_srv_fd(void * srv);
 
 /*
  * A flow is opaque outside embedded_flow.c. The control plane makes one on
- * a connected socket, sets up the memory both ends share during the
- * handshake, starts it, and from then on reaches it only through the
- * layer's flow functions below. So another data plane (a shared-memory
- * ring per direction) replaces embedded_flow.c and these few calls, and
- * nothing else.
+ * a connected socket (its handshake channel until eflow_start; e_flow_fd
+ * gives it), sets up the memory both ends share during the handshake,
+ * starts it, and from then on reaches it only through the layer's flow
+ * functions below. So another data plane (a shared-memory ring per
+ * direction) replaces embedded_flow.c and these few calls, and nothing
+ * else.
  */
 struct eflow;
 
@@ -178,7 +221,7 @@ ssize_t ebcast_send(struct eflow * f,
                     int64_t        timeo);
 
 /* Leaves the layer's folder: removes our member file, closes the folder. */
-void    ebcast_leave(struct ebcast * m);
+void    ebcast_leave(struct ebcast * me);
 
 /* ------------------------------------ flow sets (embedded_fset.c) */
 

@@ -177,8 +177,7 @@ int e_flow_alloc_finish(void *            lf,
                 if (n > 0)
                         break;
                 if (n == 0)
-                        return eflow_closing(f) ?
-                                -EJOUR_WOKEN : -EIPCP;
+                        return eflow_closing(f) ? -EJOUR_WOKEN : -EIPCP;
                 if (errno == EINTR)
                         continue;
                 if (errno != EAGAIN)

@@ -37,14 +37,14 @@
 #include "errors.h"
 
 struct eflow {
-        int              fd;
-        int              bcast;
-        atomic_int       closing;
-        atomic_int       down;
-        struct hs_shm *  shm;      /* NULL for broadcast members */
-        int              tx;       /* our direction in shm       */
-        int64_t          rcvtimeo; /* SO_RCVTIMEO now, -2 unset  */
-        struct ebcast    bc;       /* broadcast members only     */
+        int             fd;       /* connected, or a broadcast member */
+        int             bcast;
+        atomic_int      closing;  /* e_flow_wake was called           */
+        atomic_int      down;     /* the peer left or broke protocol  */
+        struct hs_shm * shm;      /* NULL for broadcast members       */
+        int             tx;       /* our direction in shm             */
+        int64_t         rcvtimeo; /* SO_RCVTIMEO now, -2 unset        */
+        struct ebcast   bc;       /* broadcast members only           */
 };
 
 struct eflow * eflow_new(int fd,
@@ -206,9 +206,9 @@ static int set_rcvtimeo(struct eflow * f,
 }
 
 ssize_t e_flow_read(void *         lf,
-                           struct iovec * iov,
-                           int            iovcnt,
-                           int64_t        timeo)
+                    struct iovec * iov,
+                    int            iovcnt,
+                    int64_t        timeo)
 {
         struct eflow * f = lf;
         struct iovec   v[4];
@@ -361,9 +361,9 @@ static ssize_t flow_send(struct eflow * f,
 
 
 ssize_t e_flow_write(void *       lf,
-                            const void * buf,
-                            size_t       len,
-                            int64_t      timeo)
+                     const void * buf,
+                     size_t       len,
+                     int64_t      timeo)
 {
         struct eflow * f = lf;
 
@@ -378,7 +378,7 @@ ssize_t e_flow_write(void *       lf,
 }
 
 int e_flow_queue_len(void * lf,
-                            int    rx)
+                     int    rx)
 {
         struct eflow * f = lf;
         struct hs_dir * d;

@@ -2,49 +2,11 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The embedded layer: Ouroboros flow semantics between the processes of one
- * user on one machine, with no daemon.
- *
- * Control plane: a bound name is a SOCK_SEQPACKET listener in the
- * rendezvous directory (embedded_rendezvous.c); allocation is connect +
- * the versioned handshake of embedded_handshake.h, which also hands over a
- * sealed memfd with the queue counters of the flow. Data plane: the connected
- * SEQPACKET socket, one message per SDU, so boundaries are kept by the
- * kernel and peer death is an immediate end of file. Broadcast layers are
- * folders of SOCK_DGRAM member sockets.
- *
- * Everything blocks in poll()/epoll_wait() on non-blocking sockets, so a
- * timeout is a poll argument and close() from another thread is a
- * shutdown() (flows) or an eventfd (accepting sides) that wakes the poll.
+ * The embedded layer's table (layer.h): what each entry does, and the
+ * layer's map, are in embedded.h.
  */
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include "clock.h"
-#include "errors.h"
 #include "embedded.h"
-#include "embedded_handshake.h"
-#include "layer.h"
 #include "embedded_rendezvous.h"
-
-
-
-
-/* ---------------------------------------------------------------- */
 
 static int e_init(const char * cfg)
 {
