@@ -32,16 +32,18 @@
  * poll argument and close() from another thread is a shutdown() (flows)
  * or an eventfd (accepting sides, flow sets) that wakes the wait.
  *
- * Locks. The layer has one lock of its own, ebind_lock (embedded_bind.c),
- * which guards the list of bindings and each binding's next, refs and
- * proc_refs. It is the innermost lock: nothing else is locked, and nothing
- * waits for a peer, while it is held. Callers hold their own locks around
- * the layer's calls, never the reverse: one reader and one writer at a
- * time per flow (Java's Flow read and write locks), one accept at a time
- * per accepting side (FlowServerChannel's accept lock), and flow_wake
- * under flow.c's jflow lock, so flow_wake takes no lock and never blocks.
- * Every other field is set before its object is published, is atomic, or
- * belongs to the one thread those callers let in; each file says which.
+ * Locks, in the order they are taken:
+ *  1. esrv.names_lock (embedded_accept.c): an accepting side's names;
+ *  2. ebind_lock (embedded_bind.c): the list of bindings and each
+ *     binding's next, refs and proc_refs.
+ * Nothing waits for a peer while either is held. Callers hold their own
+ * locks around the layer's calls, never the reverse: one reader and one
+ * writer at a time per flow (Java's Flow read and write locks), one accept
+ * at a time per accepting side (FlowServerChannel's accept lock), and
+ * flow_wake under flow.c's jflow lock, so flow_wake takes no lock and
+ * never blocks. Every other field is set before its object is published,
+ * is atomic, or belongs to the one thread those callers let in; each file
+ * says which.
  */
 #ifndef JOUR_EMBEDDED_H
 #define JOUR_EMBEDDED_H

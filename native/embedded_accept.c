@@ -11,10 +11,13 @@
  *
  * Guards: one accept at a time per accepting side (the caller serialises:
  * FlowServerChannel's accept lock), so pending and n_pending are the
- * accepting thread's; closing is atomic, set by e_srv_wake from any
- * thread; epfd and wakefd never change while the side lives.
+ * accepting thread's; names and n_names are names_lock's, since binds may
+ * come from several threads at once and while another accepts; closing is
+ * atomic, set by e_srv_wake from any thread; epfd and wakefd never change
+ * while the side lives. The lock order is in embedded.h.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,7 @@ struct esrv {
         int               wakefd;
         struct etag       wake_tag;  /* TAG_WAKE                  */
         atomic_int        closing;
+        pthread_mutex_t   names_lock;
         struct ebind *    names[64]; /* one reference each        */
         int               n_names;
         struct epending * pending;
@@ -55,6 +59,7 @@ int e_srv_create(void ** srv)
 {
         struct esrv *      s;
         struct epoll_event ev;
+        int                ret;
 
         s = calloc(1, sizeof(*s));
         if (s == NULL)
@@ -85,6 +90,14 @@ int e_srv_create(void ** srv)
                 return -e;
         }
 
+        ret = pthread_mutex_init(&s->names_lock, NULL);
+        if (ret != 0) {
+                close(s->epfd);
+                close(s->wakefd);
+                free(s);
+                return -ret;
+        }
+
         *srv = s;
 
         return 0;
@@ -100,29 +113,35 @@ int e_srv_bind(void *       srv,
         int                err = 0;
         int                i;
 
+        pthread_mutex_lock(&s->names_lock);
+
         for (i = 0; i < s->n_names; ++i)
                 if (s->names[i]->len == len &&
                     memcmp(s->names[i]->name, name, len) == 0)
-                        return 0;
+                        goto out;
 
-        if (s->n_names == (int) (sizeof(s->names) / sizeof(s->names[0])))
-                return -ENOSPC;
+        if (s->n_names == (int) (sizeof(s->names) / sizeof(s->names[0]))) {
+                err = -ENOSPC;
+                goto out;
+        }
 
         b = ebind_get(name, len, &err);
         if (b == NULL)
-                return err;
+                goto out;
 
         ev.events   = EPOLLIN;
         ev.data.ptr = &b->tag;
         if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, b->fd, &ev) < 0) {
                 err = -errno;
                 ebind_put(b);
-                return err;
+                goto out;
         }
 
         s->names[s->n_names++] = b;
+ out:
+        pthread_mutex_unlock(&s->names_lock);
 
-        return 0;
+        return err;
 }
 
 static void pending_drop(struct esrv *     s,
@@ -367,7 +386,11 @@ int e_srv_accept(void *            srv,
         int                n;
         int                i;
 
-        if (s->n_names == 0)
+        pthread_mutex_lock(&s->names_lock);
+        n = s->n_names;
+        pthread_mutex_unlock(&s->names_lock);
+
+        if (n == 0)
                 return -ENAME;
 
         /*
@@ -464,6 +487,7 @@ void e_srv_destroy(void * srv)
                 ebind_put(s->names[i]);
         }
 
+        pthread_mutex_destroy(&s->names_lock);
         close(s->epfd);
         close(s->wakefd);
         free(s);
