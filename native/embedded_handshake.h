@@ -18,8 +18,8 @@
  *
  *  data, either direction: one message per SDU, a type byte (0) first.
  */
-#ifndef JOUR_HANDSHAKE_H
-#define JOUR_HANDSHAKE_H
+#ifndef JOUR_EMBEDDED_HANDSHAKE_H
+#define JOUR_EMBEDDED_HANDSHAKE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -72,4 +72,4 @@ int hs_reply_decode(const uint8_t *   buf,
 
 int hs_qos_valid(const struct jour_qos * qs);
 
-#endif /* JOUR_HANDSHAKE_H */
+#endif /* JOUR_EMBEDDED_HANDSHAKE_H */

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "errors.h"
-#include "handshake.h"
+#include "embedded_handshake.h"
 
-static const uint8_t magic[4] = { 'J', 'O', 'U', 'R' };
+static const uint8_t hs_magic[4] = { 'J', 'O', 'U', 'R' };
 
 static void put16(uint8_t * p, uint16_t v)
 {
@@ -80,7 +80,7 @@ size_t hs_req_encode(uint8_t *               buf,
                      size_t                  len,
                      const struct jour_qos * qs)
 {
-        memcpy(buf, magic, 4);
+        memcpy(buf, hs_magic, 4);
         buf[4] = HS_VERSION;
         buf[5] = HS_ALLOC;
         put16(buf + 6, (uint16_t) len);
@@ -98,7 +98,7 @@ int hs_req_decode(const uint8_t *   buf,
 {
         size_t l;
 
-        if (n < HS_REQ_FIXED || memcmp(buf, magic, 4) != 0)
+        if (n < HS_REQ_FIXED || memcmp(buf, hs_magic, 4) != 0)
                 return EPROTO;
 
         if (buf[4] != HS_VERSION)
@@ -130,7 +130,7 @@ size_t hs_reply_encode(uint8_t *               buf,
 {
         static const struct jour_qos none;
 
-        memcpy(buf, magic, 4);
+        memcpy(buf, hs_magic, 4);
         buf[4] = HS_VERSION;
         buf[5] = status == 0 ? HS_OK : HS_REFUSED;
         put16(buf + 6, 0);
@@ -146,7 +146,7 @@ int hs_reply_decode(const uint8_t *   buf,
 {
         uint32_t status;
 
-        if (n != HS_REPLY_LEN || memcmp(buf, magic, 4) != 0 ||
+        if (n != HS_REPLY_LEN || memcmp(buf, hs_magic, 4) != 0 ||
             buf[4] != HS_VERSION)
                 return -EJOUR_PROTO;
 

@@ -12,8 +12,8 @@
  * through /proc/self/fd/<dirfd>/<file>, so sun_path stays short whatever
  * the root, and no path component is resolved twice.
  */
-#ifndef JOUR_RENDEZVOUS_H
-#define JOUR_RENDEZVOUS_H
+#ifndef JOUR_EMBEDDED_RENDEZVOUS_H
+#define JOUR_EMBEDDED_RENDEZVOUS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,4 +48,4 @@ void rdv_unlink_stale(int          dirfd,
 
 uint64_t rdv_random(void);
 
-#endif /* JOUR_RENDEZVOUS_H */
+#endif /* JOUR_EMBEDDED_RENDEZVOUS_H */

@@ -17,14 +17,18 @@
 #include <unistd.h>
 
 #include "errors.h"
-#include "rendezvous.h"
+#include "embedded_rendezvous.h"
 
-static int  root_fd = -1;
-static char root_path[PATH_MAX];
+/*
+ * The root, written once by rdv_init (the layer's init, under layer.c's
+ * select lock, before any flow exists) and only read after that.
+ */
+static int  rdv_root_fd = -1;
+static char rdv_root_path[PATH_MAX];
 
 const char * rdv_root(void)
 {
-        return root_path;
+        return rdv_root_path;
 }
 
 static int safe_dir(int fd)
@@ -68,19 +72,20 @@ int rdv_init(const char * cfg)
         int ret;
 
         if (cfg != NULL && cfg[0] != '\0') {
-                if (strlen(cfg) >= sizeof(root_path))
+                if (strlen(cfg) >= sizeof(rdv_root_path))
                         return -ENAMETOOLONG;
-                strcpy(root_path, cfg);
+                strcpy(rdv_root_path, cfg);
         } else {
-                ret = default_root(root_path, sizeof(root_path));
+                ret = default_root(rdv_root_path, sizeof(rdv_root_path));
                 if (ret < 0)
                         return ret;
         }
 
-        if (mkdir(root_path, 0700) < 0 && errno != EEXIST)
+        if (mkdir(rdv_root_path, 0700) < 0 && errno != EEXIST)
                 return -errno;
 
-        fd = open(root_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(rdv_root_path,
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
 
@@ -90,17 +95,17 @@ int rdv_init(const char * cfg)
                 return ret;
         }
 
-        root_fd = fd;
+        rdv_root_fd = fd;
 
         return 0;
 }
 
 void rdv_fini(void)
 {
-        if (root_fd >= 0)
-                close(root_fd);
+        if (rdv_root_fd >= 0)
+                close(rdv_root_fd);
 
-        root_fd = -1;
+        rdv_root_fd = -1;
 }
 
 /* Two independent 64-bit FNV-1a variants, finalised; 128 bits in hex. */
@@ -142,15 +147,15 @@ int rdv_open_dir(char         kind,
         char sub[64];
         int  fd;
 
-        if (root_fd < 0)
+        if (rdv_root_fd < 0)
                 return -ENOTSUP;
 
         hash_name(kind, name, len, sub, sizeof(sub));
 
-        if (create && mkdirat(root_fd, sub, 0700) < 0 && errno != EEXIST)
+        if (create && mkdirat(rdv_root_fd, sub, 0700) < 0 && errno != EEXIST)
                 return -errno;
 
-        fd = openat(root_fd, sub,
+        fd = openat(rdv_root_fd, sub,
                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? -ENAME : -errno;

@@ -1,0 +1,197 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Allocation in the embedded layer, the client side of the handshake:
+ * connect to one of the listeners of a name (drawn at random, so the
+ * processes bound to a name share the load; stale ones of dead processes
+ * are removed on the way), send the request with the memfd the data plane
+ * shares, and read the reply, without blocking or with a deadline.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "embedded.h"
+#include "embedded_handshake.h"
+#include "embedded_rendezvous.h"
+#include "errors.h"
+
+#define E_MAX_SERVERS  1024  /* listeners tried per allocation */
+
+/*
+ * Connects to one live listener in a name's folder: 0 and the socket in
+ * *out, -ENAME when none lives, -EIPCP when none took the call and one
+ * at least was full.
+ */
+static int connect_any(int          dirfd,
+                       int *        out)
+{
+        struct sockaddr_un sa;
+        struct dirent *    de;
+        DIR *              d;
+        char (*files)[32]  = NULL;
+        ino_t *            inos = NULL;
+        size_t             n = 0;
+        int                dup_fd;
+        int                ret = -ENAME;
+        int                busy = 0;
+
+        /* A fresh open file description: dup() would share its offset. */
+        dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dup_fd < 0)
+                return -errno;
+
+        d = fdopendir(dup_fd);
+        if (d == NULL) {
+                close(dup_fd);
+                return -errno;
+        }
+
+        files = malloc(E_MAX_SERVERS * sizeof(*files));
+        inos  = malloc(E_MAX_SERVERS * sizeof(*inos));
+        if (files == NULL || inos == NULL) {
+                ret = -ENOMEM;
+                goto out;
+        }
+
+        while ((de = readdir(d)) != NULL && n < E_MAX_SERVERS) {
+                size_t l = strlen(de->d_name);
+                if (l < 3 || l >= sizeof(files[0]) ||
+                    strcmp(de->d_name + l - 2, ".s") != 0)
+                        continue;
+                strcpy(files[n], de->d_name);
+                inos[n] = de->d_ino;
+                ++n;
+        }
+
+        if (n == 0)
+                goto out;
+
+        /* Several processes bound to one name share the load: draw one. */
+        while (n > 0) {
+                size_t j   = (size_t) (rdv_random() % n);
+                int    len = rdv_addr(dirfd, files[j], &sa);
+                int    fd  = -1;
+
+                if (len >= 0) {
+                        fd = esock_new(SOCK_SEQPACKET);
+                        if (fd < 0) {
+                                ret = fd;
+                                goto out;
+                        }
+
+                        if (connect(fd, (struct sockaddr *) &sa, len) == 0) {
+                                *out = fd;
+                                ret  = 0;
+                                goto out;
+                        }
+
+                        if (errno == ECONNREFUSED)
+                                rdv_unlink_stale(dirfd, files[j], inos[j]);
+                        else if (errno == EAGAIN)
+                                busy = 1;
+
+                        close(fd);
+                }
+
+                --n;
+                memcpy(files[j], files[n], sizeof(files[0]));
+                inos[j] = inos[n];
+        }
+
+        ret = busy ? -EIPCP : -ENAME;
+ out:
+        free(files);
+        free(inos);
+        closedir(d);
+
+        return ret;
+}
+
+int e_flow_alloc_start(const char *            name,
+                       size_t                  len,
+                       const struct jour_qos * qs,
+                       void **                 lf)
+{
+        uint8_t        req[HS_REQ_MAX];
+        struct eflow * f;
+        int            dirfd;
+        int            fd = -1;
+        int            mfd;
+        int            ret;
+
+        dirfd = rdv_open_dir(RDV_NAME_DIR, name, len, 0);
+        if (dirfd < 0)
+                return dirfd;
+
+        ret = connect_any(dirfd, &fd);
+        close(dirfd);
+        if (ret < 0)
+                return ret;
+
+        f = eflow_new(fd, 0);
+        if (f == NULL) {
+                close(fd);
+                return -ENOMEM;
+        }
+
+        mfd = eflow_shared_create(f);
+        if (mfd < 0) {
+                e_flow_dealloc(f);
+                return mfd;
+        }
+
+        ret = esock_send(fd, req, hs_req_encode(req, name, len, qs), mfd);
+        close(mfd);
+        if (ret < 0) {
+                e_flow_dealloc(f);
+                return -EIPCP;
+        }
+
+        *lf = f;
+
+        return 0;
+}
+
+int e_flow_alloc_finish(void *            lf,
+                        struct jour_qos * qs,
+                        int64_t           timeo)
+{
+        struct eflow * f = lf;
+        int            fd = e_flow_fd(f);
+        uint8_t        rep[HS_REPLY_LEN + 1];
+        int64_t        deadline = jour_deadline(timeo);
+        ssize_t        n;
+        int            ret;
+
+        for (;;) {
+                n = recv(fd, rep, sizeof(rep), MSG_DONTWAIT);
+                if (n > 0)
+                        break;
+                if (n == 0)
+                        return eflow_closing(f) ? -EJOUR_WOKEN : -EIPCP;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EAGAIN)
+                        return errno == ECONNRESET ? -EIPCP : -errno;
+                if (timeo == 0)
+                        return -EAGAIN;
+                ret = esock_wait(fd, POLLIN, deadline);
+                if (ret < 0)
+                        return ret;
+        }
+
+        ret = hs_reply_decode(rep, (size_t) n, qs);
+        if (ret < 0)
+                return ret;
+
+        return eflow_start(f);
+}

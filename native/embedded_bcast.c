@@ -1,0 +1,176 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Broadcast layers of the embedded layer: a layer is a folder of the
+ * rendezvous directory, a member one SOCK_DGRAM socket in it, and a write
+ * one datagram to every other member, best effort, as a broadcast IPCP
+ * does. Members read in the data plane (embedded_flow.c).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "embedded.h"
+#include "embedded_handshake.h"
+#include "embedded_rendezvous.h"
+#include "errors.h"
+
+/* How long one broadcast write waits for members with full queues. */
+#define BCAST_PATIENCE_NS (50LL * 1000 * 1000)
+
+/* Numbers the member files of this process, so each join has its own. */
+static atomic_uint ebcast_member_seq;
+
+ssize_t ebcast_send(struct eflow * f,
+                    const void *   buf,
+                    size_t         len,
+                    int64_t        timeo)
+{
+        struct ebcast *    me = eflow_bcast(f);
+        int                fd = e_flow_fd(f);
+        uint8_t            hdr = MSG_DATA;
+        struct iovec       v[2];
+        struct msghdr      m;
+        struct sockaddr_un sa;
+        struct dirent *    de;
+        DIR *              d;
+        int64_t            deadline = jour_deadline(timeo);
+        int64_t            start = jour_now_ns();
+        int                dup_fd;
+        ssize_t            ret = (ssize_t) len;
+
+        v[0].iov_base = &hdr;
+        v[0].iov_len  = 1;
+        v[1].iov_base = (void *) buf;
+        v[1].iov_len  = len;
+
+        /* A fresh open file description: dup() would share the offset. */
+        dup_fd = openat(me->dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dup_fd < 0)
+                return -errno;
+
+        d = fdopendir(dup_fd);
+        if (d == NULL) {
+                close(dup_fd);
+                return -errno;
+        }
+
+        while ((de = readdir(d)) != NULL) {
+                size_t l = strlen(de->d_name);
+                int    salen;
+
+                if (l < 3 || strcmp(de->d_name + l - 2, ".m") != 0 ||
+                    strcmp(de->d_name, me->self) == 0)
+                        continue;
+
+                salen = rdv_addr(me->dir, de->d_name, &sa);
+                if (salen < 0)
+                        continue;
+
+                memset(&m, 0, sizeof(m));
+                m.msg_name    = &sa;
+                m.msg_namelen = (socklen_t) salen;
+                m.msg_iov     = v;
+                m.msg_iovlen  = 2;
+
+                for (;;) {
+                        if (sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL)
+                            >= 0)
+                                break;
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == ECONNREFUSED) {
+                                rdv_unlink_stale(me->dir, de->d_name,
+                                                 de->d_ino);
+                                break;
+                        }
+                        if (errno != EAGAIN || timeo == 0)
+                                break; /* best effort, like the IPCP */
+                        if (eflow_closing(f)) {
+                                ret = -EFLOWDOWN;
+                                goto out;
+                        }
+                        /*
+                         * A member's queue is full and it has no wake-up:
+                         * wait a little for it, then drop its copy, as a
+                         * broadcast IPCP does, so a member that never reads
+                         * cannot stall the writers.
+                         */
+                        if (jour_remaining(deadline) == 0 ||
+                            jour_now_ns() - start > BCAST_PATIENCE_NS)
+                                break;
+                        (void) poll(NULL, 0, 1);
+                }
+        }
+ out:
+        closedir(d);
+
+        return ret;
+}
+
+int e_flow_join(const char * layer,
+                size_t       len,
+                void **      lf)
+{
+        struct sockaddr_un sa;
+        struct eflow *     f;
+        struct ebcast *    me;
+        int                dirfd;
+        int                fd;
+        int                salen;
+
+        dirfd = rdv_open_dir(RDV_BCAST_DIR, layer, len, 1);
+        if (dirfd < 0)
+                return dirfd;
+
+        fd = esock_new(SOCK_DGRAM);
+        if (fd < 0) {
+                close(dirfd);
+                return fd;
+        }
+
+        f = eflow_new(fd, 1);
+        if (f == NULL) {
+                close(fd);
+                close(dirfd);
+                return -ENOMEM;
+        }
+
+        me      = eflow_bcast(f);
+        me->dir = dirfd;
+        snprintf(me->self, sizeof(me->self), "%d-%u.m", (int) getpid(),
+                 atomic_fetch_add(&ebcast_member_seq, 1));
+
+        /* A file of a dead process with our pid would block the bind. */
+        (void) unlinkat(dirfd, me->self, 0);
+
+        salen = rdv_addr(dirfd, me->self, &sa);
+        if (salen < 0 || bind(fd, (struct sockaddr *) &sa, salen) < 0) {
+                int e = salen < 0 ? -salen : errno;
+                me->self[0] = '\0';
+                e_flow_dealloc(f);
+                return -e;
+        }
+
+        *lf = f;
+
+        return 0;
+}
+
+void ebcast_leave(struct ebcast * me)
+{
+        if (me->dir < 0)
+                return;
+
+        (void) unlinkat(me->dir, me->self, 0);
+        close(me->dir);
+}

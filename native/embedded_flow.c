@@ -1,0 +1,443 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The embedded layer's data plane. A unicast flow is a connected
+ * SOCK_SEQPACKET socket, one message per SDU (a type byte first), so
+ * boundaries are kept by the kernel and peer death is an immediate end of
+ * file; the queue counters of both directions sit in a sealed memfd page
+ * the two ends share (embedded_handshake.h). A broadcast member reads its
+ * SOCK_DGRAM socket here too; what it sends goes out in embedded_bcast.c.
+ *
+ * The rest of the layer sees struct eflow only through embedded.h: a
+ * connected socket comes in, the shared page is set up during the
+ * handshake, and eflow_start turns the socket over to the data.
+ *
+ * Guards: fd, bcast, shm, tx and bc are set before the flow is published
+ * (by allocation, accept or join) and never change after; closing and
+ * down are atomic; rcvtimeo is the reader's (one reader at a time: Java's
+ * Flow.readLock). e_flow_wake runs under flow.c's jflow lock, so it takes
+ * no lock and never blocks. The shared page is input from the peer, like
+ * bytes from its socket: nothing read from it sizes or bounds anything.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "embedded.h"
+#include "embedded_handshake.h"
+#include "errors.h"
+
+struct eflow {
+        int             fd;       /* connected, or a broadcast member */
+        int             bcast;
+        atomic_int      closing;  /* e_flow_wake was called           */
+        atomic_int      down;     /* the peer left or broke protocol  */
+        struct hs_shm * shm;      /* NULL for broadcast members       */
+        int             tx;       /* our direction in shm             */
+        int64_t         rcvtimeo; /* SO_RCVTIMEO now, -2 unset        */
+        struct ebcast   bc;       /* broadcast members only           */
+};
+
+struct eflow * eflow_new(int fd,
+                         int bcast)
+{
+        struct eflow * f = calloc(1, sizeof(*f));
+
+        if (f == NULL)
+                return NULL;
+
+        f->fd       = fd;
+        f->bcast    = bcast;
+        f->bc.dir   = -1;
+        f->rcvtimeo = -2;
+        atomic_init(&f->closing, 0);
+        atomic_init(&f->down, 0);
+
+        return f;
+}
+
+void eflow_release(struct eflow * f)
+{
+        f->fd = -1;
+        e_flow_dealloc(f);
+}
+
+int eflow_closing(struct eflow * f)
+{
+        return atomic_load(&f->closing);
+}
+
+struct ebcast * eflow_bcast(struct eflow * f)
+{
+        return f->bcast ? &f->bc : NULL;
+}
+
+void e_flow_dealloc(void * lf)
+{
+        struct eflow * f = lf;
+
+        if (f == NULL)
+                return;
+
+        if (f->shm != NULL)
+                munmap(f->shm, HS_SHM_SIZE);
+
+        if (f->bcast)
+                ebcast_leave(&f->bc);
+
+        if (f->fd >= 0)
+                close(f->fd);
+
+        free(f);
+}
+
+void e_flow_wake(void * lf)
+{
+        struct eflow * f = lf;
+
+        atomic_store(&f->closing, 1);
+
+        /* Wakes every poll on it: reads see end of file, writes EPIPE. */
+        (void) shutdown(f->fd, SHUT_RDWR);
+}
+
+int eflow_shared_create(struct eflow * f)
+{
+        void * p;
+        int    fd;
+
+        fd = memfd_create("jouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+
+        if (ftruncate(fd, HS_SHM_SIZE) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+                  F_SEAL_SEAL) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+
+        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+
+        f->shm = p;
+        f->tx  = 0;
+
+        return fd;
+}
+
+/* A peer's memfd is mapped only if it can never shrink under us (SIGBUS). */
+int eflow_shared_map(struct eflow * f,
+                     int            memfd)
+{
+        struct stat st;
+        int         seals;
+        void *      p;
+
+        if (fstat(memfd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            st.st_size < HS_SHM_SIZE)
+                return -EJOUR_PROTO;
+
+        seals = fcntl(memfd, F_GET_SEALS);
+        if (seals < 0 || !(seals & F_SEAL_SHRINK))
+                return -EJOUR_PROTO;
+
+        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                 memfd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+
+        f->shm = p;
+        f->tx  = 1;
+
+        return 0;
+}
+
+/* Data sockets block in recvmsg; every other call passes MSG_DONTWAIT. */
+int eflow_start(struct eflow * f)
+{
+        int fl = fcntl(f->fd, F_GETFL);
+
+        if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+                return -errno;
+
+        return 0;
+}
+
+/* Sets SO_RCVTIMEO (ns, -1 = none) if it differs from what is set. */
+static int set_rcvtimeo(struct eflow * f,
+                        int64_t        ns)
+{
+        struct timeval tv = { 0, 0 };
+
+        if (ns == 0)
+                ns = 1000; /* 0 would mean "none": the least wait instead */
+
+        if (ns == f->rcvtimeo)
+                return 0;
+
+        if (ns > 0) {
+                tv.tv_sec  = ns / 1000000000LL;
+                tv.tv_usec = (ns % 1000000000LL) / 1000;
+                if (tv.tv_sec == 0 && tv.tv_usec == 0)
+                        tv.tv_usec = 1;
+        }
+
+        if (setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                return -errno;
+
+        f->rcvtimeo = ns;
+
+        return 0;
+}
+
+ssize_t e_flow_read(void *         lf,
+                    struct iovec * iov,
+                    int            iovcnt,
+                    int64_t        timeo)
+{
+        struct eflow * f = lf;
+        struct iovec   v[4];
+        struct msghdr  m;
+        uint8_t        hdr;
+        int64_t        deadline = jour_deadline(timeo);
+        ssize_t        n;
+        int            i;
+        int            ret;
+
+        if (iovcnt > 3)
+                return -EINVAL;
+
+        v[0].iov_base = &hdr;
+        v[0].iov_len  = 1;
+        for (i = 0; i < iovcnt; ++i)
+                v[i + 1] = iov[i];
+
+        for (;;) {
+                int blocking = timeo != 0 && !f->bcast;
+
+                memset(&m, 0, sizeof(m));
+                m.msg_iov    = v;
+                m.msg_iovlen = (size_t) iovcnt + 1;
+
+                /*
+                 * A blocking read sleeps in recvmsg itself: one system call,
+                 * not three. close() still wakes it: shutdown() ends every
+                 * wait on the socket. A timeout is SO_RCVTIMEO.
+                 */
+                if (blocking) {
+                        ret = set_rcvtimeo(f, jour_remaining(deadline));
+                        if (ret < 0)
+                                return ret;
+                }
+
+                n = recvmsg(f->fd, &m, blocking ? 0 : MSG_DONTWAIT);
+                if (n > 0) {
+                        if (hdr != MSG_DATA || (m.msg_flags & MSG_TRUNC) ||
+                            (size_t) n - 1 > E_MAX_SDU) {
+                                if (f->bcast)
+                                        continue; /* drop a stray datagram */
+                                atomic_store(&f->down, 1);
+                                return -EJOUR_PROTO;
+                        }
+                        if (f->shm != NULL)
+                                __atomic_fetch_add(&f->shm->dir[1 - f->tx].rcvd,
+                                                   1, __ATOMIC_RELEASE);
+                        return n - 1;
+                }
+
+                if (n == 0) {
+                        atomic_store(&f->down, 1);
+                        return -EFLOWDOWN;
+                }
+
+                if (errno == EINTR)
+                        continue;
+
+                /*
+                 * A peer that closes with our data unread in its queue
+                 * leaves ECONNRESET, reported once, before what it sent:
+                 * read on, the data and then the end of file follow.
+                 */
+                if (errno == ECONNRESET) {
+                        atomic_store(&f->down, 1);
+                        continue;
+                }
+
+                if (errno != EAGAIN) {
+                        if (errno == ENOTCONN) {
+                                atomic_store(&f->down, 1);
+                                return -EFLOWDOWN;
+                        }
+                        return -errno;
+                }
+
+                if (timeo == 0)
+                        return -EAGAIN;
+
+                if (blocking) {
+                        if (jour_remaining(deadline) == 0)
+                                return -ETIMEDOUT;
+                        continue;
+                }
+
+                ret = esock_wait(f->fd, POLLIN, deadline);
+                if (ret < 0)
+                        return ret;
+        }
+}
+
+static ssize_t flow_send(struct eflow * f,
+                         const void *   buf,
+                         size_t         len,
+                         int64_t        timeo)
+{
+        uint8_t        hdr = MSG_DATA;
+        struct iovec   v[2];
+        struct msghdr  m;
+        int64_t        deadline = jour_deadline(timeo);
+        uint64_t *     sent = NULL;
+        ssize_t        n;
+        int            ret;
+
+        v[0].iov_base = &hdr;
+        v[0].iov_len  = 1;
+        v[1].iov_base = (void *) buf;
+        v[1].iov_len  = len;
+
+        memset(&m, 0, sizeof(m));
+        m.msg_iov    = v;
+        m.msg_iovlen = 2;
+
+        if (f->shm != NULL)
+                sent = &f->shm->dir[f->tx].sent;
+
+        for (;;) {
+                /* Count first, so the reader never sees more read than sent. */
+                if (sent != NULL)
+                        __atomic_fetch_add(sent, 1, __ATOMIC_RELEASE);
+
+                n = sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n >= 0)
+                        return (ssize_t) len;
+
+                if (sent != NULL)
+                        __atomic_fetch_sub(sent, 1, __ATOMIC_RELEASE);
+
+                if (errno == EINTR)
+                        continue;
+
+                if (errno == EPIPE || errno == ECONNRESET ||
+                    errno == ENOTCONN) {
+                        atomic_store(&f->down, 1);
+                        return -EFLOWDOWN;
+                }
+
+                if (errno != EAGAIN)
+                        return -errno;
+
+                if (timeo == 0)
+                        return -EAGAIN;
+
+                ret = esock_wait(f->fd, POLLOUT, deadline);
+                if (ret < 0)
+                        return ret;
+        }
+}
+
+
+ssize_t e_flow_write(void *       lf,
+                     const void * buf,
+                     size_t       len,
+                     int64_t      timeo)
+{
+        struct eflow * f = lf;
+
+        if (len > E_MAX_SDU)
+                return -EMSGSIZE;
+
+        if (atomic_load(&f->closing))
+                return -EFLOWDOWN;
+
+        return f->bcast ? ebcast_send(f, buf, len, timeo) :
+                flow_send(f, buf, len, timeo);
+}
+
+int e_flow_queue_len(void * lf,
+                     int    rx)
+{
+        struct eflow * f = lf;
+        struct hs_dir * d;
+        uint64_t       s;
+        uint64_t       r;
+
+        if (f->shm == NULL)
+                return -ENOTSUP;
+
+        d = &f->shm->dir[rx ? 1 - f->tx : f->tx];
+        r = __atomic_load_n(&d->rcvd, __ATOMIC_ACQUIRE);
+        s = __atomic_load_n(&d->sent, __ATOMIC_ACQUIRE);
+
+        /* The peer can scribble on the page: never trust it beyond range. */
+        if (s < r)
+                return 0;
+
+        return s - r > 0x7fffffff ? 0x7fffffff : (int) (s - r);
+}
+
+int64_t e_flow_arrived(void * lf)
+{
+        struct eflow * f = lf;
+        uint64_t       s;
+
+        if (f->shm == NULL)
+                return -ENOTSUP;
+
+        s = __atomic_load_n(&f->shm->dir[1 - f->tx].sent, __ATOMIC_ACQUIRE);
+
+        return (int64_t) (s & INT64_MAX);
+}
+
+size_t e_flow_max_sdu(void * lf)
+{
+        (void) lf;
+
+        return E_MAX_SDU;
+}
+
+int e_flow_fd(void * lf)
+{
+        return ((struct eflow *) lf)->fd;
+}
+
+int e_flow_is_down(void * lf)
+{
+        struct eflow * f = lf;
+        struct pollfd  p = { .fd = f->fd, .events = POLLRDHUP, .revents = 0 };
+
+        if (atomic_load(&f->down))
+                return 1;
+
+        if (f->bcast)
+                return 0;
+
+        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP |
+                                                  POLLERR)))
+                return 1;
+
+        return 0;
+}

@@ -1,0 +1,89 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The embedded layer's AF_UNIX plumbing, shared by its control plane
+ * (bindings, allocation, the accepting side) and its data plane: a new
+ * non-blocking socket, a wait with a deadline, one message with an fd.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "embedded.h"
+#include "errors.h"
+
+int esock_new(int type)
+{
+        int fd;
+        int sz = E_SNDBUF;
+
+        fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+
+        /* Best effort: the default already holds the largest SDU. */
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+
+        return fd;
+}
+
+int esock_wait(int     fd,
+               short   ev,
+               int64_t deadline)
+{
+        struct pollfd p = { .fd = fd, .events = ev, .revents = 0 };
+        int64_t       rem;
+        int           n;
+
+        rem = jour_remaining(deadline);
+        if (rem == 0)
+                return -ETIMEDOUT;
+
+        n = poll(&p, 1, jour_poll_ms(rem));
+        if (n < 0 && errno != EINTR)
+                return -errno;
+
+        return 0;
+}
+
+int esock_send(int          fd,
+               const void * buf,
+               size_t       len,
+               int          pass)
+{
+        union {
+                char           buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct iovec    iov = { .iov_base = (void *) buf, .iov_len = len };
+        struct msghdr   m;
+        struct cmsghdr * c;
+        ssize_t         n;
+
+        memset(&m, 0, sizeof(m));
+        m.msg_iov    = &iov;
+        m.msg_iovlen = 1;
+
+        if (pass >= 0) {
+                memset(&u, 0, sizeof(u));
+                m.msg_control    = u.buf;
+                m.msg_controllen = sizeof(u.buf);
+                c = CMSG_FIRSTHDR(&m);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type  = SCM_RIGHTS;
+                c->cmsg_len   = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &pass, sizeof(int));
+        }
+
+        do {
+                n = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+
+        if (n < 0)
+                return -errno;
+
+        return (size_t) n == len ? 0 : -EIO;
+}
