@@ -172,8 +172,9 @@ final class TestSupport {
 
         @Override
         public void close() throws IOException {
-            client.close();
-            server.close();
+            try (Flow s = server) {
+                client.close();
+            }
         }
     }
 
