@@ -22,8 +22,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * body runs on a named daemon thread; {@link #join(Duration)} returns what
  * it returned or rethrows what it threw, in the thread that joins, and
  * {@link #joinThrown(Duration)} returns what it threw when a throw is the
- * expected outcome. Every test thread of the suite is one of these; a raw
- * {@code new Thread} that throws is a test that cannot fail.
+ * expected outcome. Every thread the suite's tests start is one of these
+ * (a raw {@code new Thread} that throws is a test that cannot fail); the
+ * threads of a child JVM report through its output instead
+ * ({@link TestJvm#haltOnUncaughtException()}).
  *
  * <p>A helper whose outcome nobody took fails the test: {@link #close()}
  * (try-with-resources) takes it, interrupting a helper still running; and
@@ -38,7 +40,7 @@ final class HelperThread<T> implements AutoCloseable {
     /** How long {@link #close()} waits for a helper it interrupted. */
     private static final Duration STOP = Duration.ofSeconds(5);
 
-    /** Helpers whose outcome was not taken yet. */
+    /** Helpers not yet closed, or whose outcome was not taken yet. */
     private static final Set<HelperThread<?>> PENDING = ConcurrentHashMap.newKeySet();
     /** The unique id of the running test (or class, in its @BeforeAll), as {@link Check} sets it. */
     private static volatile String scope;
