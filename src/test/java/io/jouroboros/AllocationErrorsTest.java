@@ -22,12 +22,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /**
  * Allocation failures are fast and typed; names are data, never paths; a
  * dead server's leftovers never block anyone.
  */
+@ExtendWith(HelperThread.Check.class)
 class AllocationErrorsTest {
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
@@ -285,7 +287,12 @@ class AllocationErrorsTest {
             org.junit.jupiter.api.Assumptions.assumeTrue(HostilePeerTest.python() != null, "python3 is needed");
             Process p = new ProcessBuilder(HostilePeerTest.python(), "-c", py, mine.toString())
                     .redirectErrorStream(true).start();
-            assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            try {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, p.waitFor(), out);
+            } finally {
+                TestSupport.kill(p);
+            }
             assertTrue(Files.exists(mine));
             try (TestSupport.EchoServer server = new TestSupport.EchoServer(name);
                  Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(10))) {
@@ -308,19 +315,17 @@ class AllocationErrorsTest {
                     () -> Ouroboros.unbindProcess(name));
             Ouroboros.bindProcess(name);
             Ouroboros.unbindProcess(name);
-            Thread client = new Thread(() -> {
+            try (HelperThread<Void> client = HelperThread.start("client", () -> {
                 try (Flow f = Flow.open(name)) {
                     f.write(java.nio.ByteBuffer.wrap(new byte[] {42}));
-                } catch (Exception e) {
-                    throw new AssertionError(e);
                 }
-            });
-            client.start();
-            try (Flow f = server.accept()) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
-                org.junit.jupiter.api.Assertions.assertEquals(1, f.read(b));
+            })) {
+                try (Flow f = server.accept()) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
+                    org.junit.jupiter.api.Assertions.assertEquals(1, f.read(b));
+                }
+                client.join();
             }
-            client.join();
         }
     }
 }

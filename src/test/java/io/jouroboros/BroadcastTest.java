@@ -18,11 +18,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Broadcast layers (flow_join): every SDU a member writes reaches every
  * other member, and not the writer itself.
  */
+@ExtendWith(HelperThread.Check.class)
 class BroadcastTest {
     private static final Duration LIMIT = Duration.ofSeconds(90);
 

@@ -20,10 +20,12 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Data through a flow to a second JVM and back. */
+@ExtendWith(HelperThread.Check.class)
 class EchoTest {
     private static final String NAME = "echo-test-" + ProcessHandle.current().pid();
     private static final String MSG_NAME = NAME + "-msg";
@@ -40,8 +42,9 @@ class EchoTest {
 
     @AfterAll
     static void stopPeers() throws Exception {
-        stream.close();
-        messages.close();
+        try (PeerProcess s = stream; PeerProcess m = messages) {
+            // closed, even when @BeforeAll started only one
+        }
     }
 
     private static byte[] random(int n, long seed) {
@@ -54,15 +57,10 @@ class EchoTest {
     @ValueSource(ints = {1, 1024, 4 * 1024 * 1024})
     void streamEcho(int size) throws Exception {
         byte[] data = random(size, size);
-        try (Flow f = Flow.open(NAME)) {
-            Thread writer = new Thread(() -> {
-                try {
+        try (Flow f = Flow.open(NAME);
+                HelperThread<Void> writer = HelperThread.start("writer", () -> {
                     assertEquals(size, f.write(ByteBuffer.wrap(data)));
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            });
-            writer.start();
+                })) {
             ByteBuffer got = ByteBuffer.allocate(size);
             while (got.hasRemaining()) {
                 int n = f.read(got);
@@ -76,16 +74,11 @@ class EchoTest {
     @Test
     void directBufferStreamEcho() throws Exception {
         byte[] data = random(300_000, 7);
-        try (Flow f = Flow.open(NAME)) {
-            ByteBuffer out = ByteBuffer.allocateDirect(data.length).put(data).flip();
-            Thread writer = new Thread(() -> {
-                try {
+        ByteBuffer out = ByteBuffer.allocateDirect(data.length).put(data).flip();
+        try (Flow f = Flow.open(NAME);
+                HelperThread<Void> writer = HelperThread.start("writer", () -> {
                     f.write(out);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            });
-            writer.start();
+                })) {
             ByteBuffer got = ByteBuffer.allocateDirect(data.length);
             while (got.hasRemaining()) {
                 assertTrue(f.read(got) > 0);

@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The seed's event API: FlowSet, FlowEventQueue, FlowEvent, FlowEventType. */
+@ExtendWith(HelperThread.Check.class)
 class EventApiTest {
     private static final String NAME = "events-" + ProcessHandle.current().pid();
 

@@ -33,11 +33,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * fccntl in Java form: every getter/setter round-trips on a connected flow,
  * and the flags, timeouts and size limits take effect.
  */
+@ExtendWith(HelperThread.Check.class)
 class FlowControlTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
     private static final String NAME = TestSupport.unique("flowctl");
@@ -54,7 +56,9 @@ class FlowControlTest {
 
     @AfterAll
     static void unbind() throws Exception {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 
     @BeforeEach
@@ -66,7 +70,9 @@ class FlowControlTest {
 
     @AfterEach
     void close() throws Exception {
-        pair.close();
+        if (pair != null) {
+            pair.close();
+        }
     }
 
     private static byte[] bytes(String s) {

@@ -21,15 +21,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,6 +46,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * nothing, and the server keeps accepting legitimate flows.
  */
 @Tag("embedded")
+@ExtendWith(HelperThread.Check.class)
 class HostilePeerTest {
     private static final String NAME = TestSupport.unique("hostile");
     private static final Duration LIMIT = Duration.ofSeconds(60);
@@ -50,9 +57,11 @@ class HostilePeerTest {
     private static Path socketDir;
     private static String socketFile;
     private static FlowServerChannel server;
-    private static Thread acceptor;
+    private static HelperThread<Void> acceptor;
     /** What became of each flow the server accepted: "EOF", or the exception. */
     private static final BlockingQueue<String> flowEnds = new LinkedBlockingQueue<>();
+    /** The echo thread of each flow the server accepted; its outcome is the end it also queued. */
+    private static final Queue<HelperThread<String>> echoes = new ConcurrentLinkedQueue<>();
     private static final List<Throwable> acceptErrors = new CopyOnWriteArrayList<>();
 
     private static final String PY = String.join("\n",
@@ -235,17 +244,34 @@ class HostilePeerTest {
         "    raise SystemExit('unknown case ' + case)",
         "");
 
+    private static volatile Optional<String> python;
+
+    /** A python3 with os.memfd_create, or null (looked for once). */
     static String python() {
+        if (python == null) {
+            python = Optional.ofNullable(findPython());
+        }
+        return python.orElse(null);
+    }
+
+    private static String findPython() {
         for (String p : new String[] {"python3", "/usr/bin/python3", "/usr/local/bin/python3"}) {
             try {
                 Process pr = new ProcessBuilder(p, "-c", "import os; os.memfd_create; print('ok')")
                         .redirectErrorStream(true).start();
-                String o = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                if (pr.waitFor(30, TimeUnit.SECONDS) && pr.exitValue() == 0 && o.equals("ok")) {
-                    return p;
+                try {
+                    String o = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                    if (pr.waitFor(30, TimeUnit.SECONDS) && pr.exitValue() == 0 && o.equals("ok")) {
+                        return p;
+                    }
+                } finally {
+                    TestSupport.kill(pr);
                 }
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException e) {
                 // try the next one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
         return null;
@@ -254,7 +280,7 @@ class HostilePeerTest {
     @BeforeAll
     static void setUp() throws Exception {
         Assumptions.assumeTrue(python() != null, "python3 (with os.memfd_create) is needed for the hostile peer");
-        script = Files.createTempFile("jour-hostile", ".py");
+        script = Files.createTempFile(TestSupport.scratchDir(), "hostile", ".py");
         Files.writeString(script, PY);
         List<String> before = TestSupport.list(TestSupport.rendezvousDir());
         server = FlowServerChannel.open().bind(NAME);
@@ -264,21 +290,45 @@ class HostilePeerTest {
         assertNotNull(dir, "the new n-* directory with our socket; new entries: " + after);
         socketDir = dir;
         socketFile = ProcessHandle.current().pid() + ".s";
-        acceptor = new Thread(HostilePeerTest::acceptLoop, "hostile-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        acceptor = HelperThread.start("hostile-accept", HostilePeerTest::acceptLoop);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (server != null) {
-            server.close();
-            acceptor.join(5000);
-        }
-        if (script != null) {
-            Files.deleteIfExists(script);
+        try {
+            if (server != null) {
+                try (HelperThread<Void> a = acceptor) {
+                    server.close();
+                    if (a != null) {
+                        a.join(Duration.ofSeconds(5));
+                    }
+                }
+            }
+        } finally {
+            if (script != null) {
+                Files.deleteIfExists(script);
+            }
         }
         assertTrue(acceptErrors.isEmpty(), "accept failed: " + acceptErrors);
+    }
+
+    /**
+     * Takes the outcome of every echo thread (after each test, and before
+     * one, for a flow accepted late): each must have ended, and not with an
+     * Error (an assertion of its own); then forgets the ends seen so far.
+     */
+    @BeforeEach
+    @AfterEach
+    void collectEchoes() throws Exception {
+        List<String> failed = new ArrayList<>();
+        for (HelperThread<String> h; (h = echoes.poll()) != null;) {
+            String end = h.join(Duration.ofSeconds(10));
+            if (end.contains("Error")) {
+                failed.add(end);
+            }
+        }
+        flowEnds.clear();
+        assertEquals(List.of(), failed, "echo threads that failed");
     }
 
     private static void acceptLoop() {
@@ -292,13 +342,11 @@ class HostilePeerTest {
                 acceptErrors.add(e);
                 return;
             }
-            Thread t = new Thread(() -> echo(f), "hostile-echo");
-            t.setDaemon(true);
-            t.start();
+            echoes.add(HelperThread.call("hostile-echo", () -> echo(f)));
         }
     }
 
-    private static void echo(Flow f) {
+    private static String echo(Flow f) {
         String end = "EOF";
         try (f) {
             ByteBuffer b = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
@@ -322,6 +370,7 @@ class HostilePeerTest {
             end = e.toString();
         }
         flowEnds.add(end);
+        return end;
     }
 
     /** Runs the script; feeds {@code during} the process once it printed {@code marker}. */
@@ -330,17 +379,21 @@ class HostilePeerTest {
         Process p = new ProcessBuilder(python(), script.toString(), kase, socketDir.resolve(socketFile).toString(),
                 HexFormat.of().formatHex(NAME.getBytes(StandardCharsets.UTF_8))).redirectErrorStream(true).start();
         List<String> out = new ArrayList<>();
-        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                out.add(line);
-                if (marker != null && line.startsWith(marker)) {
-                    during.accept(p);
+        try {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    out.add(line);
+                    if (marker != null && line.startsWith(marker)) {
+                        during.accept(p);
+                    }
                 }
             }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "python did not end: " + out);
+        } finally {
+            TestSupport.kill(p);
         }
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "python did not end: " + out);
         assertEquals(0, p.exitValue(), "python failed: " + out);
         System.out.println("hostile " + kase + ": " + out);
         return out;
@@ -372,7 +425,6 @@ class HostilePeerTest {
 
     private void runRefused(String kase, Integer code) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            flowEnds.clear();
             int fds = TestSupport.openFds();
             List<String> out = hostile(kase, null, null);
             String res = line(out, "RESULT ").substring(7);
@@ -396,7 +448,6 @@ class HostilePeerTest {
     void controlCaseIsAccepted() throws Exception {
         // Proves the script speaks the handshake: the refusals below are for the defects alone.
         assertTimeoutPreemptively(LIMIT, () -> {
-            flowEnds.clear();
             int fds = TestSupport.openFds();
             List<String> out = hostile("control", null, null);
             assertEquals("RESULT OK 0", line(out, "RESULT "), out.toString());
@@ -433,7 +484,6 @@ class HostilePeerTest {
     @ValueSource(strings = {"hangup", "request-then-hangup"})
     void earlyHangUpHarmsNothing(String kase) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            flowEnds.clear();
             int fds = TestSupport.openFds();
             hostile(kase, null, null);
             if (kase.equals("request-then-hangup")) {
@@ -464,7 +514,6 @@ class HostilePeerTest {
 
     private void brokenData(String kase) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            flowEnds.clear();
             int fds = TestSupport.openFds();
             List<String> out = hostile(kase, null, null);
             assertEquals("RESULT OK 0", line(out, "RESULT "));
@@ -481,7 +530,6 @@ class HostilePeerTest {
     @Test
     void peerScribblingOnTheSharedCountersHarmsOnlyItsQueueLengths() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            flowEnds.clear();
             List<String> out = hostile("scribble-counters", "SCRIBBLED", p -> {
                 // The server's flow reads its counters now: it must neither crash nor hang.
                 assertServerStillWorks();
@@ -498,7 +546,6 @@ class HostilePeerTest {
     @ValueSource(ints = {1, 20})
     void silentPeerIsDroppedAndDoesNotDelayOthers(int silent) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            flowEnds.clear();
             int fds = TestSupport.openFds();
             List<String> out = hostile("silent-" + silent, "SILENT", p -> {
                 // While the silent connections hang there, a legitimate client allocates.

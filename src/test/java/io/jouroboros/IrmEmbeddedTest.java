@@ -21,9 +21,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.function.Executable;
  * name creation work, everything that needs IPCPs or the IRMd says so.
  */
 @Tag("embedded")
+@ExtendWith(HelperThread.Check.class)
 class IrmEmbeddedTest {
     private static final long SELF = ProcessHandle.current().pid();
     private static final String NAME = "irm-embedded-" + SELF;
@@ -83,23 +84,18 @@ class IrmEmbeddedTest {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             String name = NAME + "-bound";
             Irm.bindProcess(SELF, name);
-            try (FlowServerChannel server = FlowServerChannel.open().bind(name)) {
-                AtomicReference<Throwable> err = new AtomicReference<>();
-                Thread client = new Thread(() -> {
-                    try (Flow f = Flow.open(name)) {
-                        f.write(ByteBuffer.wrap("hi".getBytes(StandardCharsets.UTF_8)));
-                    } catch (Throwable t) {
-                        err.set(t);
-                    }
-                });
-                client.start();
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    HelperThread<Void> client = HelperThread.start("client", () -> {
+                        try (Flow f = Flow.open(name)) {
+                            f.write(ByteBuffer.wrap("hi".getBytes(StandardCharsets.UTF_8)));
+                        }
+                    })) {
                 try (Flow f = server.accept()) {
                     ByteBuffer b = ByteBuffer.allocate(16);
                     f.read(b);
                     assertEquals("hi", new String(b.array(), 0, b.position(), StandardCharsets.UTF_8));
                 }
                 client.join();
-                assertNull(err.get());
             }
             Irm.unbindProcess(SELF, name);
             // Counted like Ouroboros.unbindProcess: one more unbind has nothing to undo.

@@ -251,17 +251,17 @@ class IrmTest {
             assertThrows(NoSuchIpcpException.class, () -> Irm.bindIpcp(unique("no-ipcp"), n));
             Irm.destroyIpcp(pid);
 
-            Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/local/bin/oecho")), "oecho not installed");
+            Path oecho = TestSupport.tool("oecho");
+            Assumptions.assumeTrue(oecho != null, "oecho is not on the PATH");
             String env = environPath();
             String p = name("prog");
-            // By path, and again by name on PATH: the first binding holds, the second is refused.
-            Irm.bindProgram("/usr/local/bin/oecho", p, false, "-l");
-            assertThrows(IrmException.class, () -> Irm.bindProgram("/usr/local/bin/oecho", p, false));
-            Irm.unbindProgram("/usr/local/bin/oecho", p);
-            if (System.getenv("PATH") != null && System.getenv("PATH").contains("/usr/local/bin")) {
-                Irm.bindProgram("oecho", p, true);
-                Irm.unbindProgram("oecho", p);
-            }
+            // By path, twice: the first binding holds, the second is refused.
+            Irm.bindProgram(oecho.toString(), p, false, "-l");
+            assertThrows(IrmException.class, () -> Irm.bindProgram(oecho.toString(), p, false));
+            Irm.unbindProgram(oecho.toString(), p);
+            // And by name, as the PATH finds it.
+            Irm.bindProgram("oecho", p, true);
+            Irm.unbindProgram("oecho", p);
             assertEquals(env, environPath(), "the process's PATH is intact");
             IrmException missing = assertThrows(IrmException.class,
                     () -> Irm.bindProgram("/nonexistent/" + unique("prog"), p, false));
@@ -367,7 +367,7 @@ class IrmTest {
                 irmdFine(before);
             });
         } finally {
-            victim.destroyForcibly();
+            TestSupport.kill(victim);
         }
     }
 }

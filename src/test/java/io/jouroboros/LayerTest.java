@@ -18,6 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code jouroboros.irm.socket}), whether or not one runs on this machine.
  */
 @Tag("embedded")
+@ExtendWith(HelperThread.Check.class)
 class LayerTest {
     private static final Duration LIMIT = Duration.ofSeconds(90);
 
@@ -165,7 +167,7 @@ class LayerTest {
                 }
             }
         } finally {
-            hung.destroyForcibly();
+            TestSupport.kill(hung);
         }
     }
 

@@ -18,12 +18,14 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Nothing leaks: after many open/use/close cycles the JVM holds exactly the
  * descriptors (and shared-memory mappings) it held before.
  */
 @Tag("embedded")
+@ExtendWith(HelperThread.Check.class)
 class LeakTest {
     private static final Duration SETTLE = Duration.ofSeconds(5);
 
@@ -65,9 +67,9 @@ class LeakTest {
         assertEquals(mapsBefore, maps, what + ": flow counter mappings before/after");
     }
 
-    /** A server in this JVM: accept, echo one SDU, close; forever. */
-    private static Thread oneShotEchoServer(FlowServerChannel server, AtomicReference<Throwable> error) {
-        Thread t = new Thread(() -> {
+    /** A server in this JVM: accept, echo one SDU, close; until the server channel closes. */
+    private static HelperThread<Void> oneShotEchoServer(FlowServerChannel server, AtomicReference<Throwable> error) {
+        return HelperThread.start("leak-echo", () -> {
             ByteBuffer b = ByteBuffer.allocateDirect(256);
             while (true) {
                 try (Flow f = server.accept()) {
@@ -82,13 +84,10 @@ class LeakTest {
                     return;
                 } catch (Throwable e) {
                     error.compareAndSet(null, e);
-                    return;
+                    throw e;
                 }
             }
-        }, "leak-echo");
-        t.setDaemon(true);
-        t.start();
-        return t;
+        });
     }
 
     private static void cycle(String name, ByteBuffer out, ByteBuffer in, int i) throws IOException {
@@ -108,27 +107,30 @@ class LeakTest {
         String name = TestSupport.unique("leak");
         assertTimeoutPreemptively(Duration.ofSeconds(45), () -> {
             AtomicReference<Throwable> error = new AtomicReference<>();
-            FlowServerChannel server = FlowServerChannel.open().bind(name);
-            Thread t = oneShotEchoServer(server, error);
-            ByteBuffer out = ByteBuffer.allocateDirect(4);
-            ByteBuffer in = ByteBuffer.allocateDirect(16);
-            for (int i = 0; i < 200; i++) { // warm-up: scratch buffers, JIT, thread locals
-                cycle(name, out, in, i);
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    HelperThread<Void> t = oneShotEchoServer(server, error)) {
+                ByteBuffer out = ByteBuffer.allocateDirect(4);
+                ByteBuffer in = ByteBuffer.allocateDirect(16);
+                for (int i = 0; i < 200; i++) { // warm-up: scratch buffers, JIT, thread locals
+                    cycle(name, out, in, i);
+                }
+                Thread.sleep(100);
+                int fds = TestSupport.openFds();
+                long maps = flowMappings();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 10_000; i++) {
+                    cycle(name, out, in, i);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                System.out.printf("10000 open/accept/echo/close cycles in %d ms (%.1f us each)%n", ms,
+                        ms * 1000.0 / 10_000);
+                assertEquals(null, error.get(), "server side");
+                assertSettled("10000 flows", fds, maps);
+                server.close();
+                t.await(Duration.ofSeconds(5));
+                assertFalse(t.isAlive());
+                t.join();
             }
-            Thread.sleep(100);
-            int fds = TestSupport.openFds();
-            long maps = flowMappings();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < 10_000; i++) {
-                cycle(name, out, in, i);
-            }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            System.out.printf("10000 open/accept/echo/close cycles in %d ms (%.1f us each)%n", ms, ms * 1000.0 / 10_000);
-            assertEquals(null, error.get(), "server side");
-            assertSettled("10000 flows", fds, maps);
-            server.close();
-            t.join(5000);
-            assertFalse(t.isAlive());
         });
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +18,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Several processes bound to one name share its flows. */
+@ExtendWith(HelperThread.Check.class)
 class LoadShareTest {
     private static final Duration LIMIT = Duration.ofSeconds(90);
 
@@ -94,25 +97,26 @@ class LoadShareTest {
             try (PeerProcess remote = PeerProcess.start("tag-server", name, "R");
                  FlowServerChannel local = FlowServerChannel.open().bind(name)) {
                 remote.expect("READY");
-                Thread acceptor = new Thread(() -> {
+                Map<String, Integer> count = new TreeMap<>();
+                try (HelperThread<Void> acceptor = HelperThread.start("local-tagger", () -> {
                     try {
                         while (true) {
                             try (Flow f = local.accept()) {
                                 f.write(ByteBuffer.wrap("L".getBytes(StandardCharsets.UTF_8)));
                             }
                         }
-                    } catch (Exception e) {
-                        // closed
+                    } catch (ClosedChannelException e) {
+                        // closed: done
                     }
-                }, "local-tagger");
-                acceptor.setDaemon(true);
-                acceptor.start();
-                Map<String, Integer> count = new TreeMap<>();
-                for (int i = 0; i < 40; i++) {
-                    try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
-                        f.receiveTimeout(Duration.ofSeconds(30));
-                        count.merge(tagOf(f), 1, Integer::sum);
+                })) {
+                    for (int i = 0; i < 40; i++) {
+                        try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
+                            f.receiveTimeout(Duration.ofSeconds(30));
+                            count.merge(tagOf(f), 1, Integer::sum);
+                        }
                     }
+                    local.close();
+                    acceptor.join();
                 }
                 System.out.println("flows per server: " + count);
                 // Ouroboros 0.23 cannot connect a process to itself (the IRMd frees a ring twice and

@@ -6,6 +6,7 @@ package io.jouroboros;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -18,6 +19,7 @@ public final class Peer {
     }
 
     public static void main(String[] args) throws Exception {
+        TestJvm.haltOnUncaughtException();
         switch (args[0]) {
             case "echo-server":
                 echoServer(args[1], false, null);
@@ -33,6 +35,7 @@ public final class Peer {
                 break;
             case "bind-and-wait":
                 Ouroboros.bindProcess(args[1]);
+                closeOnExit(() -> Ouroboros.unbindProcess(args[1]));
                 System.out.println("READY");
                 Thread.sleep(Long.MAX_VALUE);
                 break;
@@ -54,12 +57,36 @@ public final class Peer {
         }
     }
 
-    /** Accepts flows forever; each one echoes (or sends a tag) on its own thread. */
+    /**
+     * On a normal exit (the test's SIGTERM), closes what this peer bound, so
+     * that it leaves no socket in the rendezvous directory (kill -9 does).
+     */
+    private static void closeOnExit(AutoCloseable c) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // exiting anyway
+            }
+        }, "peer-exit"));
+    }
+
+    /**
+     * Accepts flows until closed on exit; each one echoes (or sends a tag) on
+     * its own thread (an exception none of them catches ends this JVM with
+     * FATAL: {@link TestJvm#haltOnUncaughtException()}).
+     */
     private static void echoServer(String name, boolean messages, String tag) throws IOException {
         FlowServerChannel server = FlowServerChannel.open().bind(name);
+        closeOnExit(server);
         System.out.println("READY");
         while (true) {
-            Flow f = server.accept();
+            Flow f;
+            try {
+                f = server.accept();
+            } catch (ClosedChannelException e) {
+                return; // exiting
+            }
             QoSSpec q = f.qos();
             System.out.println("ACCEPTED " + q);
             Thread t = new Thread(() -> serve(f, messages, tag));
@@ -129,8 +156,14 @@ public final class Peer {
     /** Accepts one flow, sends 10 SDUs, then waits to be killed. */
     private static void holdServer(String name) throws Exception {
         FlowServerChannel server = FlowServerChannel.open().bind(name);
+        closeOnExit(server);
         System.out.println("READY");
-        Flow f = server.accept();
+        Flow f;
+        try {
+            f = server.accept();
+        } catch (ClosedChannelException e) {
+            return; // exiting
+        }
         for (int i = 0; i < 10; i++) {
             f.write(ByteBuffer.wrap(("sdu " + i).getBytes(StandardCharsets.UTF_8)));
         }

@@ -12,13 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Peer death (kill -9) is seen at once, after everything the peer sent:
  * queued SDUs are still read, then read returns -1, then writes fail with
  * FlowDownException.
  */
+@ExtendWith(HelperThread.Check.class)
 class PeerDeathTest {
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
@@ -94,25 +97,23 @@ class PeerDeathTest {
                 assertTrue(f.readMessage(b) > 0);
             }
             // Now a read blocks; kill the peer under it.
-            long[] endAt = new long[1];
-            int[] result = new int[1];
-            Thread t = new Thread(() -> {
+            AtomicLong endAt = new AtomicLong();
+            try (HelperThread<Integer> t = HelperThread.call("reader", () -> {
                 try {
-                    result[0] = f.read(ByteBuffer.allocate(10));
-                } catch (Exception e) {
-                    result[0] = -99;
+                    return f.read(ByteBuffer.allocate(10));
+                } finally {
+                    endAt.set(System.nanoTime());
                 }
-                endAt[0] = System.nanoTime();
-            });
-            t.start();
-            TestSupport.awaitIn(t, "flowRead", Duration.ofSeconds(10));
-            long t0 = System.nanoTime();
-            peer.kill();
-            t.join(10_000);
-            assertEquals(-1, result[0], "a blocked read returns -1 when the peer dies");
-            long ms = (endAt[0] - t0) / 1_000_000;
-            System.out.println("blocked read saw the peer's death after " + ms + " ms (incl. kill)");
-            assertTrue(ms < 2000, "seen after " + ms + " ms");
+            })) {
+                TestSupport.awaitIn(t.thread(), "flowRead", Duration.ofSeconds(10));
+                long t0 = System.nanoTime();
+                peer.kill();
+                // A read that threw fails here, with what it threw.
+                assertEquals(-1, t.join(Duration.ofSeconds(10)), "a blocked read returns -1 when the peer dies");
+                long ms = (endAt.get() - t0) / 1_000_000;
+                System.out.println("blocked read saw the peer's death after " + ms + " ms (incl. kill)");
+                assertTrue(ms < 2000, "seen after " + ms + " ms");
+            }
         });
     }
 

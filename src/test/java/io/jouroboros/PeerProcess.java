@@ -53,12 +53,12 @@ final class PeerProcess implements AutoCloseable {
         jvm.kill();
     }
 
-    int waitFor() throws InterruptedException {
+    int waitFor() throws Exception {
         return jvm.waitFor();
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
         jvm.close();
     }
 }

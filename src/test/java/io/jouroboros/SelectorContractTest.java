@@ -26,9 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -37,6 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * against the JDK's default provider with Unix-domain sockets: both must
  * give the same answers.
  */
+@ExtendWith(HelperThread.Check.class)
 class SelectorContractTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
@@ -50,18 +51,15 @@ class SelectorContractTest {
      * server accepts it, where a socket connect completes in the backlog.
      */
     private static SelectableChannel[] pair(Transport t, SelectableChannel server) throws Exception {
-        AtomicReference<SelectableChannel> accepted = new AtomicReference<>();
-        Thread acceptor = new Thread(() -> {
+        try (HelperThread<SelectableChannel> acceptor = HelperThread.call("accept-" + t, () -> t.accept(server))) {
+            SelectableChannel c = t.connect(server);
             try {
-                accepted.set(t.accept(server));
-            } catch (Exception e) {
-                throw new AssertionError(e);
+                return new SelectableChannel[] {c, acceptor.join()};
+            } catch (Exception | Error e) {
+                t.close(c);
+                throw e;
             }
-        });
-        acceptor.start();
-        SelectableChannel c = t.connect(server);
-        acceptor.join();
-        return new SelectableChannel[] {c, accepted.get()};
+        }
     }
 
     @FunctionalInterface
@@ -76,21 +74,17 @@ class SelectorContractTest {
     private static void withPair(Transport t, PairBody body) {
         assertTimeoutPreemptively(LIMIT, () -> {
             SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            try (Selector sel = t.provider().openSelector()) {
-                body.run(sel, p);
+            try {
+                SelectableChannel[] p = pair(t, server);
+                try (Selector sel = t.provider().openSelector()) {
+                    body.run(sel, p);
+                } finally {
+                    t.closeAll(p[0], p[1]);
+                }
             } finally {
-                closeAll(p[0], p[1], server);
+                t.close(server);
             }
         });
-    }
-
-    private static void closeAll(Object... things) throws Exception {
-        for (Object o : things) {
-            if (o instanceof AutoCloseable) {
-                ((AutoCloseable) o).close();
-            }
-        }
     }
 
     @ParameterizedTest
@@ -116,24 +110,19 @@ class SelectorContractTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             try (Selector sel = t.provider().openSelector()) {
                 CountDownLatch entered = new CountDownLatch(1);
-                AtomicReference<Long> woke = new AtomicReference<>();
-                Thread th = new Thread(() -> {
-                    try {
-                        entered.countDown();
-                        sel.select(0); // 0 blocks
-                        woke.set(System.nanoTime());
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                });
-                th.start();
-                entered.await();
-                Thread.sleep(200);
-                assertTrue(th.isAlive(), "select(0) must block");
-                long t0 = System.nanoTime();
-                sel.wakeup();
-                th.join();
-                System.out.printf("%s: wakeup to return %.2f ms%n", t, (woke.get() - t0) / 1e6);
+                try (HelperThread<Long> th = HelperThread.call("select-" + t, () -> {
+                    entered.countDown();
+                    sel.select(0); // 0 blocks
+                    return System.nanoTime();
+                })) {
+                    entered.await();
+                    Thread.sleep(200);
+                    assertTrue(th.isAlive(), "select(0) must block");
+                    long t0 = System.nanoTime();
+                    sel.wakeup();
+                    long woke = th.join();
+                    System.out.printf("%s: wakeup to return %.2f ms%n", t, (woke - t0) / 1e6);
+                }
             }
         });
     }
@@ -201,30 +190,25 @@ class SelectorContractTest {
     void acceptReadiness(Transport t) {
         assertTimeoutPreemptively(LIMIT, () -> {
             SelectableChannel server = t.server();
+            SelectableChannel a = null;
+            SelectableChannel c = null;
             try (Selector sel = t.provider().openSelector()) {
                 server.configureBlocking(false);
                 SelectionKey k = server.register(sel, OP_ACCEPT);
                 assertEquals(0, sel.selectNow());
                 assertEquals(null, t.accept(server), "non-blocking accept with nothing waiting");
-                AtomicReference<SelectableChannel> c = new AtomicReference<>();
-                Thread connector = new Thread(() -> {
-                    try {
-                        c.set(t.connect(server));
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                });
-                connector.start();
-                assertEquals(1, sel.select(5000));
-                assertEquals(OP_ACCEPT, k.readyOps());
-                SelectableChannel a = t.accept(server);
-                assertNotNull(a);
-                connector.join();
+                try (HelperThread<SelectableChannel> connector = HelperThread.call("connect-" + t,
+                        () -> t.connect(server))) {
+                    assertEquals(1, sel.select(5000));
+                    assertEquals(OP_ACCEPT, k.readyOps());
+                    a = t.accept(server);
+                    assertNotNull(a);
+                    c = connector.join();
+                }
                 sel.selectedKeys().clear();
                 assertEquals(0, sel.selectNow());
-                closeAll(a, c.get());
             } finally {
-                closeAll(server);
+                t.closeAll(a, c, server);
             }
         });
     }
@@ -237,21 +221,17 @@ class SelectorContractTest {
             p[1].configureBlocking(false);
             SelectionKey k0 = p[0].register(sel, OP_READ);
             SelectionKey k1 = p[1].register(sel, OP_READ);
-            Thread th = new Thread(() -> {
-                try {
-                    sel.select();
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            });
-            th.start();
-            Thread.sleep(100);
-            k0.cancel();
-            p[1].close();
-            assertFalse(k0.isValid());
-            assertFalse(k1.isValid());
-            sel.wakeup();
-            th.join();
+            try (HelperThread<Void> th = HelperThread.start("select-" + t, () -> {
+                sel.select();
+            })) {
+                Thread.sleep(100);
+                k0.cancel();
+                p[1].close();
+                assertFalse(k0.isValid());
+                assertFalse(k1.isValid());
+                sel.wakeup();
+                th.join();
+            }
             sel.selectNow();
             assertFalse(sel.keys().contains(k0), "cancelled key deregistered");
             assertFalse(sel.keys().contains(k1), "closed channel's key deregistered");
@@ -266,29 +246,25 @@ class SelectorContractTest {
     void registerDuringSelectFromAnotherThread(Transport t) {
         withPair(t, (sel, p) -> {
             AtomicInteger rounds = new AtomicInteger();
-            AtomicReference<SelectionKey> got = new AtomicReference<>();
-            Thread th = new Thread(() -> {
-                try {
-                    while (got.get() == null) {
-                        sel.select();
-                        rounds.incrementAndGet();
-                        for (SelectionKey k : sel.selectedKeys()) {
-                            got.set(k);
-                        }
+            try (HelperThread<SelectionKey> th = HelperThread.call("select-" + t, () -> {
+                SelectionKey got = null;
+                while (got == null) {
+                    sel.select();
+                    rounds.incrementAndGet();
+                    for (SelectionKey k : sel.selectedKeys()) {
+                        got = k;
                     }
-                } catch (Exception e) {
-                    throw new AssertionError(e);
                 }
-            });
-            th.start();
-            Thread.sleep(100);
-            p[1].configureBlocking(false);
-            // Registration does not wait for the blocked select.
-            SelectionKey k = p[1].register(sel, OP_READ);
-            Transport.write(p[0], new byte[] {7});
-            sel.wakeup();
-            th.join();
-            assertEquals(k, got.get());
+                return got;
+            })) {
+                Thread.sleep(100);
+                p[1].configureBlocking(false);
+                // Registration does not wait for the blocked select.
+                SelectionKey k = p[1].register(sel, OP_READ);
+                Transport.write(p[0], new byte[] {7});
+                sel.wakeup();
+                assertEquals(k, th.join());
+            }
         });
     }
 
@@ -344,30 +320,28 @@ class SelectorContractTest {
     void nonBlockingConnectWithOpConnect(Transport t) {
         assertTimeoutPreemptively(LIMIT, () -> {
             SelectableChannel server = t.server();
-            SelectableChannel c = t.open();
+            SelectableChannel c = null;
             try (Selector sel = t.provider().openSelector()) {
-                c.configureBlocking(false);
-                boolean done = t.startConnect(c, server);
-                SelectionKey k = c.register(sel, OP_CONNECT);
+                c = t.open();
+                SelectableChannel client = c;
+                client.configureBlocking(false);
+                boolean done = t.startConnect(client, server);
+                SelectionKey k = client.register(sel, OP_CONNECT);
                 if (!done) {
                     // Our flows answer once the server accepts: do it now.
-                    Thread acceptor = new Thread(() -> {
-                        try {
-                            t.accept(server).close();
-                        } catch (Exception e) {
-                            throw new AssertionError(e);
-                        }
-                    });
-                    acceptor.start();
-                    assertEquals(1, sel.select(5000));
-                    assertEquals(OP_CONNECT, k.readyOps());
-                    assertTrue(t.finishConnect(c));
-                    acceptor.join();
+                    try (HelperThread<Void> acceptor = HelperThread.start("accept-" + t, () -> {
+                        t.accept(server).close();
+                    })) {
+                        assertEquals(1, sel.select(5000));
+                        assertEquals(OP_CONNECT, k.readyOps());
+                        assertTrue(t.finishConnect(client));
+                        acceptor.join();
+                    }
                 }
-                assertTrue(t.finishConnect(c));
+                assertTrue(t.finishConnect(client));
                 assertThrows(IllegalArgumentException.class, () -> k.interestOps(OP_ACCEPT));
             } finally {
-                closeAll(c, server);
+                t.closeAll(c, server);
             }
         });
     }
@@ -378,14 +352,17 @@ class SelectorContractTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             Transport other = t == Transport.FLOWS ? Transport.JDK_UNIX : Transport.FLOWS;
             SelectableChannel foreign = other.open();
-            SelectableChannel mine = t.open();
+            SelectableChannel mine = null;
             try (Selector sel = t.provider().openSelector()) {
+                mine = t.open();
+                SelectableChannel m = mine;
                 foreign.configureBlocking(false);
                 assertThrows(IllegalSelectorException.class, () -> foreign.register(sel, OP_READ));
-                mine.configureBlocking(false);
-                assertThrows(IllegalArgumentException.class, () -> mine.register(sel, OP_ACCEPT));
+                m.configureBlocking(false);
+                assertThrows(IllegalArgumentException.class, () -> m.register(sel, OP_ACCEPT));
             } finally {
-                closeAll(foreign, mine);
+                other.closeAll(foreign);
+                t.closeAll(mine);
             }
         });
     }
@@ -394,23 +371,20 @@ class SelectorContractTest {
     @MethodSource("transports")
     void closeWakesABlockedSelect(Transport t) {
         assertTimeoutPreemptively(LIMIT, () -> {
-            Selector sel = t.provider().openSelector();
             CountDownLatch entered = new CountDownLatch(1);
-            Thread th = new Thread(() -> {
-                try {
-                    entered.countDown();
-                    sel.select();
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            });
-            th.start();
-            entered.await();
-            Thread.sleep(100);
-            sel.close();
-            th.join(5000);
-            assertFalse(th.isAlive(), "close() must wake a blocked select()");
-            assertFalse(sel.isOpen());
+            try (Selector sel = t.provider().openSelector();
+                    HelperThread<Void> th = HelperThread.start("select-" + t, () -> {
+                        entered.countDown();
+                        sel.select();
+                    })) {
+                entered.await();
+                Thread.sleep(100);
+                sel.close();
+                th.await(Duration.ofSeconds(5));
+                assertFalse(th.isAlive(), "close() must wake a blocked select()");
+                th.join();
+                assertFalse(sel.isOpen());
+            }
         });
     }
 
@@ -419,17 +393,23 @@ class SelectorContractTest {
     void closedSelectorDeregistersEverything(Transport t) {
         assertTimeoutPreemptively(LIMIT, () -> {
             SelectableChannel server = t.server();
-            SelectableChannel[] p = pair(t, server);
-            Selector sel = t.provider().openSelector();
-            p[1].configureBlocking(false);
-            SelectionKey k = p[1].register(sel, OP_READ);
-            sel.close();
-            assertFalse(k.isValid());
-            assertFalse(p[1].isRegistered());
-            assertThrows(ClosedSelectorException.class, sel::selectNow);
-            sel.wakeup(); // does nothing, throws nothing
-            assertTrue(p[1].isOpen());
-            closeAll(p[0], p[1], server);
+            try {
+                SelectableChannel[] p = pair(t, server);
+                try (Selector sel = t.provider().openSelector()) {
+                    p[1].configureBlocking(false);
+                    SelectionKey k = p[1].register(sel, OP_READ);
+                    sel.close();
+                    assertFalse(k.isValid());
+                    assertFalse(p[1].isRegistered());
+                    assertThrows(ClosedSelectorException.class, sel::selectNow);
+                    sel.wakeup(); // does nothing, throws nothing
+                    assertTrue(p[1].isOpen());
+                } finally {
+                    t.closeAll(p[0], p[1]);
+                }
+            } finally {
+                t.close(server);
+            }
         });
     }
 

@@ -24,8 +24,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Selector behaviour specific to flows, across processes. */
+@ExtendWith(HelperThread.Check.class)
 class SelectorFlowsTest {
     private static final String BASE = "selflows-" + ProcessHandle.current().pid();
 
@@ -105,16 +107,14 @@ class SelectorFlowsTest {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             String name = BASE + "-part";
             try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                Thread client = new Thread(() -> {
-                    try (Flow c = Flow.open(name)) {
-                        c.writeMessage(ByteBuffer.allocate(1000));
-                        c.receiveTimeout(Duration.ofSeconds(20)).read(ByteBuffer.allocate(1));
-                    } catch (Exception e) {
-                        // The test closes the flow when done.
-                    }
-                });
-                client.start();
+                    Selector sel = FlowSelectorProvider.provider().openSelector();
+                    HelperThread<Integer> client = HelperThread.call("client", () -> {
+                        try (Flow c = Flow.open(name)) {
+                            c.writeMessage(ByteBuffer.allocate(1000));
+                            // The test closes its end when done: the end of the flow.
+                            return c.receiveTimeout(Duration.ofSeconds(20)).read(ByteBuffer.allocate(1));
+                        }
+                    })) {
                 try (Flow f = server.accept()) {
                     f.configureBlocking(false);
                     SelectionKey k = f.register(sel, OP_READ);
@@ -177,29 +177,28 @@ class SelectorFlowsTest {
             try (FlowServerChannel server = FlowServerChannel.open().bind(name)) {
                 server.configureBlocking(false);
                 assertNull(server.accept());
-                Thread client = new Thread(() -> {
+                try (HelperThread<Integer> client = HelperThread.call("client", () -> {
                     try (Flow c = Flow.open(name)) {
-                        c.receiveTimeout(Duration.ofSeconds(20)).read(ByteBuffer.allocate(1));
-                    } catch (Exception e) {
-                        // closed by the test
+                        // The test closes its end when done: the end of the flow.
+                        return c.receiveTimeout(Duration.ofSeconds(20)).read(ByteBuffer.allocate(1));
                     }
-                });
-                client.start();
-                Flow accepted;
-                while ((accepted = server.accept()) == null) {
-                    Thread.sleep(5);
+                })) {
+                    Flow accepted;
+                    while ((accepted = server.accept()) == null) {
+                        Thread.sleep(5);
+                    }
+                    try (Flow f = accepted) {
+                        f.configureBlocking(false);
+                        assertTrue(f.flags().containsAll(FlowFlag.nonBlocking()));
+                        long t0 = System.nanoTime();
+                        assertEquals(0, f.read(ByteBuffer.allocate(10)));
+                        assertEquals(0, f.readMessage(ByteBuffer.allocate(10)));
+                        assertTrue(System.nanoTime() - t0 < 2_000_000_000L);
+                        f.configureBlocking(true);
+                        assertFalse(f.flags().contains(FlowFlag.NON_BLOCKING_READ));
+                    }
+                    client.join();
                 }
-                try (Flow f = accepted) {
-                    f.configureBlocking(false);
-                    assertTrue(f.flags().containsAll(FlowFlag.nonBlocking()));
-                    long t0 = System.nanoTime();
-                    assertEquals(0, f.read(ByteBuffer.allocate(10)));
-                    assertEquals(0, f.readMessage(ByteBuffer.allocate(10)));
-                    assertTrue(System.nanoTime() - t0 < 2_000_000_000L);
-                    f.configureBlocking(true);
-                    assertFalse(f.flags().contains(FlowFlag.NON_BLOCKING_READ));
-                }
-                client.join();
             }
         });
     }

@@ -20,21 +20,20 @@ import java.util.concurrent.TimeUnit;
  * A second JVM running any main class of the test classpath (the approach of
  * {@link PeerProcess}, for peers of our own such as {@link TestPeers}). Its
  * stdout lines are queued for {@link #expect(String)}; stderr is copied to ours.
+ * Closing it kills and reaps the JVM (if it still runs) and joins the threads
+ * that read its output.
  */
 final class TestJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
-    private final Thread out;
+    private final HelperThread<Void> out;
+    private final HelperThread<Void> err;
 
     private TestJvm(Process process) {
         this.process = process;
-        out = new Thread(() -> pump(true), "testjvm-out");
-        Thread err = new Thread(() -> pump(false), "testjvm-err");
-        out.setDaemon(true);
-        err.setDaemon(true);
-        out.start();
-        err.start();
+        out = HelperThread.start("testjvm-out-" + process.pid(), () -> pump(true));
+        err = HelperThread.start("testjvm-err-" + process.pid(), () -> pump(false));
     }
 
     private void pump(boolean stdout) {
@@ -55,7 +54,27 @@ final class TestJvm implements AutoCloseable {
 
     /** Starts {@code main} with extra JVM options (after the inherited layer options, so they win) and arguments. */
     static TestJvm start(Class<?> main, List<String> jvmOptions, String... args) throws IOException {
-        return new TestJvm(new ProcessBuilder(command(main, jvmOptions, args)).start());
+        Process p = new ProcessBuilder(command(main, jvmOptions, args)).start();
+        try {
+            return new TestJvm(p);
+        } catch (RuntimeException | Error e) {
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /**
+     * For the main class of a child JVM: an exception no thread caught
+     * prints {@code FATAL} on stdout (where the test reads) and ends the JVM
+     * with status 70, rather than ending one thread on stderr unseen.
+     */
+    static void haltOnUncaughtException() {
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            System.out.println("FATAL " + t.getName() + " " + e);
+            e.printStackTrace();
+            System.out.flush();
+            Runtime.getRuntime().halt(70);
+        });
     }
 
     /**
@@ -73,6 +92,8 @@ final class TestJvm implements AutoCloseable {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
         cmd.add("-XX:TieredStopAtLevel=1");
+        // No /tmp/hsperfdata_<user>/<pid> file: a child killed with -9 would leave it behind.
+        cmd.add("-XX:-UsePerfData");
         // The child runs where this JVM runs: same layer, same rendezvous (as PeerProcess does).
         for (String p : new String[] {"jouroboros.embedded.dir", "jouroboros.layer", "jouroboros.irm.socket"}) {
             String v = System.getProperty(p);
@@ -125,24 +146,36 @@ final class TestJvm implements AutoCloseable {
         return process.pid();
     }
 
+    /** kill -9, and reaped: gone when this returns. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        TestSupport.kill(process);
     }
 
-    int waitFor() throws InterruptedException {
+    /** Waits (up to 60 s) for the JVM to exit and for the rest of its stdout; its exit status. */
+    int waitFor() throws Exception {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            TestSupport.kill(process);
             throw new AssertionError("jvm did not exit; printed " + output());
         }
-        out.join(5000);
+        out.join(Duration.ofSeconds(5));
         return process.exitValue();
     }
 
+    /**
+     * Ends the JVM if it still runs: SIGTERM, so that a peer closes what it
+     * bound (it leaves no socket behind), then SIGKILL if it has not exited
+     * within 5 s; reaps it and takes the outcome of its output threads.
+     */
     @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
+    public void close() throws Exception {
+        try (HelperThread<Void> o = out; HelperThread<Void> e = err) {
+            if (process.isAlive()) {
+                process.destroy();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
             kill();
+            o.join(Duration.ofSeconds(5));
+            e.join(Duration.ofSeconds(5));
         }
     }
 }

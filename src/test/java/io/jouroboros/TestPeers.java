@@ -15,6 +15,7 @@ public final class TestPeers {
     }
 
     public static void main(String[] args) throws Exception {
+        TestJvm.haltOnUncaughtException();
         switch (args[0]) {
             case "layer-probe":
                 layerProbe();

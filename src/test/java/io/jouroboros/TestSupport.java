@@ -10,16 +10,15 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -42,6 +41,50 @@ final class TestSupport {
         String d = System.getProperty("jouroboros.embedded.dir");
         assertNotNull(d, "jouroboros.embedded.dir is not set (run through Maven)");
         return Path.of(d);
+    }
+
+    /**
+     * A directory for the files a test makes (sockets, scripts), in the
+     * build directory beside the rendezvous directory rather than in /tmp;
+     * private to this user. Tests delete what they put there.
+     */
+    static Path scratchDir() throws IOException {
+        Path d = rendezvousDir().resolveSibling("test-tmp");
+        if (!Files.isDirectory(d)) {
+            try {
+                Files.createDirectories(d, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException e) {
+                // made meanwhile by another test JVM
+            }
+        }
+        return d;
+    }
+
+    /** The executable {@code name} as the PATH finds it, or null. */
+    static Path tool(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Kills a process this JVM started (and any child of it) with SIGKILL
+     * and reaps it: when this returns it is gone, not a zombie.
+     */
+    static void kill(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("process " + p.pid() + " still runs 30 s after SIGKILL");
+        }
     }
 
     /** Names of the entries of a directory (empty if it does not exist). */
@@ -129,53 +172,56 @@ final class TestSupport {
 
         @Override
         public void close() throws IOException {
-            client.close();
-            server.close();
+            try (Flow s = server) {
+                client.close();
+            }
         }
     }
 
     /** Allocates a flow to {@code name} and accepts it on {@code srv} (bound to it). */
     static Pair connect(FlowServerChannel srv, String name) throws Exception {
-        CompletableFuture<Flow> acc = CompletableFuture.supplyAsync(() -> {
-            try {
-                return srv.accept(Duration.ofSeconds(10));
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        });
+        HelperThread<Flow> acc = HelperThread.call("accept-" + name, () -> srv.accept(Duration.ofSeconds(10)));
         Flow c;
         try {
             c = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(10));
-        } catch (IOException e) {
-            acc.cancel(true);
+        } catch (Exception | Error e) {
+            // Not interrupted (that would close srv): the accept ends by its timeout.
+            try {
+                Flow a = acc.join(Duration.ofSeconds(15));
+                if (a != null) {
+                    a.close();
+                }
+            } catch (Exception | Error x) {
+                e.addSuppressed(x);
+            }
             throw e;
         }
         try {
-            return new Pair(c, acc.get(10, TimeUnit.SECONDS));
-        } catch (ExecutionException | TimeoutException e) {
+            return new Pair(c, acc.join(Duration.ofSeconds(10)));
+        } catch (Exception | Error e) {
             c.close();
             throw e;
         }
     }
 
     /**
-     * A server in this JVM: accepts flows on a thread, echoes each SDU back
-     * (message view) on a thread per flow. Errors are collected.
+     * A server in this JVM: accepts flows on a helper thread, echoes each SDU
+     * back (message view) on a helper thread per flow. Errors are collected;
+     * close() joins every thread and fails if any of them failed.
      */
     static final class EchoServer implements AutoCloseable {
         final String name;
         final FlowServerChannel channel;
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final AtomicInteger accepted = new AtomicInteger();
-        private final Thread acceptor;
+        private final HelperThread<Void> acceptor;
         private final List<Flow> flows = new CopyOnWriteArrayList<>();
+        private final List<HelperThread<Void>> servers = new CopyOnWriteArrayList<>();
 
         EchoServer(String name) throws IOException {
             this.name = name;
             this.channel = FlowServerChannel.open().bind(name);
-            this.acceptor = new Thread(this::acceptLoop, "echo-accept-" + name);
-            acceptor.setDaemon(true);
-            acceptor.start();
+            this.acceptor = HelperThread.start("echo-accept-" + name, this::acceptLoop);
         }
 
         private void acceptLoop() {
@@ -191,9 +237,7 @@ final class TestSupport {
                 }
                 accepted.incrementAndGet();
                 flows.add(f);
-                Thread t = new Thread(() -> serve(f), "echo-" + name);
-                t.setDaemon(true);
-                t.start();
+                servers.add(HelperThread.start("echo-" + name, () -> serve(f)));
             }
         }
 
@@ -222,10 +266,23 @@ final class TestSupport {
 
         @Override
         public void close() throws Exception {
-            channel.close();
-            acceptor.join(5000);
-            for (Flow f : new ArrayList<>(flows)) {
-                f.close();
+            try (acceptor) {
+                channel.close();
+                acceptor.join(Duration.ofSeconds(5));
+            } finally {
+                for (Flow f : new ArrayList<>(flows)) {
+                    f.close();
+                }
+                for (HelperThread<Void> t : servers) {
+                    try (t) {
+                        t.join(Duration.ofSeconds(5));
+                    }
+                }
+            }
+            if (!errors.isEmpty()) {
+                AssertionError e = new AssertionError("echo server " + name + " failed: " + errors, errors.get(0));
+                errors.stream().skip(1).forEach(e::addSuppressed);
+                throw e;
             }
         }
     }

@@ -20,12 +20,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * close() from another thread wakes a thread blocked in read, write, accept
  * and connect promptly with AsynchronousCloseException; an interrupt gives
  * ClosedByInterruptException and closes the channel, as with JDK sockets.
  */
+@ExtendWith(HelperThread.Check.class)
 class ThreadsTest {
     private static final Duration LIMIT = Duration.ofSeconds(30);
     private static final long MAX_LATENCY_MS = 1000;
@@ -43,8 +45,9 @@ class ThreadsTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        server.close();
-        binder.close();
+        try (FlowServerChannel s = server; PeerProcess b = binder) {
+            // both closed, whichever @BeforeAll made
+        }
     }
 
     @FunctionalInterface
@@ -59,40 +62,38 @@ class ThreadsTest {
      */
     private static Throwable wake(String what, Channel ch, Blocking op, String where, boolean interrupt)
             throws Exception {
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicLong woke = new AtomicLong();
         AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
-        Thread t = new Thread(() -> {
+        try (HelperThread<Void> t = HelperThread.start("blocked-" + what, () -> {
             try {
                 op.run();
-                thrown.set(new AssertionError("returned normally"));
-            } catch (Throwable e) {
+            } finally {
                 woke.set(System.nanoTime());
-                thrown.set(e);
                 stillInterrupted.set(Thread.currentThread().isInterrupted());
             }
-        }, "blocked-" + what);
-        t.start();
-        TestSupport.awaitIn(t, where, Duration.ofSeconds(10));
-        Thread.sleep(200); // well inside the blocking wait
-        assertTrue(t.isAlive(), what + ": not blocked: " + thrown.get());
-        long t0 = System.nanoTime();
-        if (interrupt) {
-            t.interrupt();
-        } else {
-            ch.close();
+        })) {
+            TestSupport.awaitIn(t.thread(), where, Duration.ofSeconds(10));
+            Thread.sleep(200); // well inside the blocking wait
+            assertTrue(t.isAlive(), what + ": not blocked: " + (t.isAlive() ? null : t.joinThrown(Duration.ZERO)));
+            long t0 = System.nanoTime();
+            if (interrupt) {
+                t.thread().interrupt();
+            } else {
+                ch.close();
+            }
+            t.await(Duration.ofSeconds(10));
+            assertFalse(t.isAlive(), what + ": still blocked 10 s after " + (interrupt ? "interrupt" : "close"));
+            Throwable thrown = t.joinThrown(Duration.ZERO);
+            long ms = (woke.get() - t0) / 1_000_000;
+            System.out.printf("%s woken by %s after %.3f ms%n", what, interrupt ? "interrupt" : "close",
+                    (woke.get() - t0) / 1e6);
+            assertTrue(ms < MAX_LATENCY_MS, what + ": woken after " + ms + " ms");
+            if (interrupt) {
+                assertEquals(Boolean.TRUE, stillInterrupted.get(), what + ": the interrupt status stays set");
+            }
+            assertFalse(ch.isOpen(), what + ": the channel is closed afterwards");
+            return thrown;
         }
-        t.join(10_000);
-        assertFalse(t.isAlive(), what + ": still blocked 10 s after " + (interrupt ? "interrupt" : "close"));
-        long ms = (woke.get() - t0) / 1_000_000;
-        System.out.printf("%s woken by %s after %.3f ms%n", what, interrupt ? "interrupt" : "close",
-                (woke.get() - t0) / 1e6);
-        assertTrue(ms < MAX_LATENCY_MS, what + ": woken after " + ms + " ms");
-        if (interrupt) {
-            assertEquals(Boolean.TRUE, stillInterrupted.get(), what + ": the interrupt status stays set");
-        }
-        assertFalse(ch.isOpen(), what + ": the channel is closed afterwards");
-        return thrown.get();
     }
 
     private static void assertAsyncClose(Throwable e, String what) {
@@ -213,20 +214,14 @@ class ThreadsTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             try (TestSupport.Pair p = TestSupport.connect(server, NAME)) {
                 fill(p.client);
-                AtomicReference<Throwable> reader = new AtomicReference<>();
-                Thread r = new Thread(() -> {
-                    try {
-                        p.client.read(ByteBuffer.allocate(10));
-                    } catch (Throwable e) {
-                        reader.set(e);
-                    }
-                }, "concurrent-reader");
-                r.start();
-                TestSupport.awaitIn(r, "flowRead", Duration.ofSeconds(10));
-                assertAsyncClose(wake("write", p.client, bigWrite(p.client), "flowWrite", false), "write");
-                r.join(MAX_LATENCY_MS);
-                assertFalse(r.isAlive(), "the reader is still blocked");
-                assertAsyncClose(reader.get(), "read");
+                try (HelperThread<Integer> r = HelperThread.call("concurrent-reader",
+                        () -> p.client.read(ByteBuffer.allocate(10)))) {
+                    TestSupport.awaitIn(r.thread(), "flowRead", Duration.ofSeconds(10));
+                    assertAsyncClose(wake("write", p.client, bigWrite(p.client), "flowWrite", false), "write");
+                    r.await(Duration.ofMillis(MAX_LATENCY_MS));
+                    assertFalse(r.isAlive(), "the reader is still blocked");
+                    assertAsyncClose(r.joinThrown(Duration.ZERO), "read");
+                }
             }
         });
     }
@@ -236,17 +231,19 @@ class ThreadsTest {
     @Test
     void closeWakesBlockedAccept() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            FlowServerChannel s = FlowServerChannel.open().bind(TestSupport.unique("threads-accept"));
-            assertAsyncClose(wake("accept", s, s::accept, "serverAccept", false), "accept");
+            try (FlowServerChannel s = FlowServerChannel.open().bind(TestSupport.unique("threads-accept"))) {
+                assertAsyncClose(wake("accept", s, s::accept, "serverAccept", false), "accept");
+            }
         });
     }
 
     @Test
     void closeWakesBlockedAcceptWithTimeout() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            FlowServerChannel s = FlowServerChannel.open().bind(TestSupport.unique("threads-accept"));
-            assertAsyncClose(wake("accept(30 s)", s, () -> s.accept(Duration.ofSeconds(30)), "serverAccept", false),
-                    "accept");
+            try (FlowServerChannel s = FlowServerChannel.open().bind(TestSupport.unique("threads-accept"))) {
+                assertAsyncClose(wake("accept(30 s)", s, () -> s.accept(Duration.ofSeconds(30)), "serverAccept",
+                        false), "accept");
+            }
         });
     }
 
@@ -254,9 +251,10 @@ class ThreadsTest {
     void interruptWakesBlockedAccept() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
             String name = TestSupport.unique("threads-accept");
-            FlowServerChannel s = FlowServerChannel.open().bind(name);
-            assertInterrupted(wake("accept", s, s::accept, "serverAccept", true), "accept");
-            assertThrows(UnknownNameException.class, () -> Flow.open(name), "closing unbinds the name");
+            try (FlowServerChannel s = FlowServerChannel.open().bind(name)) {
+                assertInterrupted(wake("accept", s, s::accept, "serverAccept", true), "accept");
+                assertThrows(UnknownNameException.class, () -> Flow.open(name), "closing unbinds the name");
+            }
         });
     }
 
@@ -265,28 +263,31 @@ class ThreadsTest {
     @Test
     void closeWakesBlockedConnect() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            Flow f = Flow.open();
-            assertAsyncClose(wake("connect", f, () -> f.connect(NO_ACCEPT), "flowAllocFinish", false), "connect");
-            assertFalse(f.isConnected());
+            try (Flow f = Flow.open()) {
+                assertAsyncClose(wake("connect", f, () -> f.connect(NO_ACCEPT), "flowAllocFinish", false), "connect");
+                assertFalse(f.isConnected());
+            }
         });
     }
 
     @Test
     void closeWakesBlockedConnectWithTimeout() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            Flow f = Flow.open();
-            assertAsyncClose(wake("connect(30 s)", f,
-                    () -> f.connect(NO_ACCEPT, QoSSpec.raw(), Duration.ofSeconds(30)), "flowAllocFinish", false),
-                    "connect");
+            try (Flow f = Flow.open()) {
+                assertAsyncClose(wake("connect(30 s)", f,
+                        () -> f.connect(NO_ACCEPT, QoSSpec.raw(), Duration.ofSeconds(30)), "flowAllocFinish", false),
+                        "connect");
+            }
         });
     }
 
     @Test
     void interruptWakesBlockedConnect() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            Flow f = Flow.open();
-            assertInterrupted(wake("connect", f, () -> f.connect(NO_ACCEPT), "flowAllocFinish", true), "connect");
-            assertFalse(f.isConnected());
+            try (Flow f = Flow.open()) {
+                assertInterrupted(wake("connect", f, () -> f.connect(NO_ACCEPT), "flowAllocFinish", true), "connect");
+                assertFalse(f.isConnected());
+            }
         });
     }
 

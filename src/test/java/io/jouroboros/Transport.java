@@ -15,6 +15,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -49,6 +51,36 @@ abstract class Transport {
 
     static int write(SelectableChannel ch, byte[] b) throws IOException {
         return io(ch).write(ByteBuffer.wrap(b));
+    }
+
+    /**
+     * Closes a channel of this transport, and deletes what a server made
+     * (a Unix-domain socket's file stays after its channel closes).
+     */
+    void close(SelectableChannel ch) throws IOException {
+        ch.close();
+    }
+
+    /** Closes every channel given (nulls skipped), all of them even when one fails. */
+    void closeAll(SelectableChannel... chs) throws IOException {
+        IOException failed = null;
+        for (SelectableChannel ch : chs) {
+            if (ch == null) {
+                continue;
+            }
+            try {
+                close(ch);
+            } catch (IOException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     @Override
@@ -103,6 +135,9 @@ abstract class Transport {
     };
 
     static final Transport JDK_UNIX = new Transport() {
+        /** The socket file of each open server. */
+        private final Map<SelectableChannel, Path> files = new ConcurrentHashMap<>();
+
         @Override
         SelectorProvider provider() {
             return SelectorProvider.provider();
@@ -110,13 +145,31 @@ abstract class Transport {
 
         @Override
         SelectableChannel server() throws IOException {
-            Path dir = Files.createTempDirectory("sel");
-            Path p = dir.resolve("s");
-            p.toFile().deleteOnExit();
-            dir.toFile().deleteOnExit();
+            // In the build directory, not /tmp; close() deletes it.
+            Path p = TestSupport.scratchDir().resolve("sel-" + ProcessHandle.current().pid() + "-"
+                    + SEQ.incrementAndGet() + ".sock");
+            Files.deleteIfExists(p);
             ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            s.bind(UnixDomainSocketAddress.of(p));
+            try {
+                s.bind(UnixDomainSocketAddress.of(p));
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            files.put(s, p);
             return s;
+        }
+
+        @Override
+        void close(SelectableChannel ch) throws IOException {
+            Path p = files.remove(ch);
+            try {
+                ch.close();
+            } finally {
+                if (p != null) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
 
         private UnixDomainSocketAddress addr(SelectableChannel server) throws IOException {

@@ -65,10 +65,27 @@ enum Transport {
 
         @Override
         Server bind() throws IOException {
+            // A private folder (0700) for the socket file; close() deletes both, as does a failed bind.
             Path dir = Files.createTempDirectory("jouroboros-jmh");
             Path path = dir.resolve("s");
-            ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.bind(UnixDomainSocketAddress.of(path));
+            ServerSocketChannel ch;
+            try {
+                ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            } catch (IOException | RuntimeException e) {
+                delete(e, dir);
+                throw e;
+            }
+            try {
+                ch.bind(UnixDomainSocketAddress.of(path));
+            } catch (IOException | RuntimeException e) {
+                try {
+                    ch.close();
+                } catch (IOException x) {
+                    e.addSuppressed(x);
+                }
+                delete(e, path, dir);
+                throw e;
+            }
             return new Server(path.toString(), ch) {
                 @Override
                 SelectableChannel accept() throws IOException {
@@ -80,6 +97,7 @@ enum Transport {
                     try {
                         ch.close();
                     } finally {
+                        // The file before its folder: a folder that is not empty stays.
                         Files.deleteIfExists(path);
                         Files.deleteIfExists(dir);
                     }
@@ -94,6 +112,17 @@ enum Transport {
     };
 
     private static final AtomicInteger SEQ = new AtomicInteger();
+
+    /** Deletes paths in order (a file before its folder), adding any failure to {@code failure}. */
+    private static void delete(Exception failure, Path... paths) {
+        for (Path p : paths) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
 
     /** The transport of a {@code transport} parameter value. */
     static Transport of(String param) {
