@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -69,7 +70,7 @@ class AllocationErrorsTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             String good = TestSupport.unique("good");
             try (FlowServerChannel server = FlowServerChannel.open(); Flow unconnected = Flow.open()) {
-                int before = TestSupport.openFds();
+                Map<String, String> before = TestSupport.fdSnapshot();
                 for (String bad : badNames()) {
                     String what = bad == null ? "null" : "\"" + bad.replace("\0", "\\0") + "\" ("
                             + bad.getBytes(StandardCharsets.UTF_8).length + " bytes)";
@@ -92,8 +93,7 @@ class AllocationErrorsTest {
                 assertEquals(List.of(), server.names(), "a bind with a bad name binds nothing");
                 assertThrows(UnknownNameException.class, () -> Flow.open(good),
                         "bind(good, bad) must not have bound good");
-                assertEquals(before, TestSupport.fdsSettled(before, Duration.ofSeconds(2)),
-                        "descriptors left open: " + TestSupport.fdTargets());
+                TestSupport.assertNoNewFds(before, Duration.ofSeconds(2), "failed allocations");
             }
         });
     }
@@ -285,7 +285,7 @@ class AllocationErrorsTest {
             String py = "import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET)\n"
                     + "s.bind(sys.argv[1])\n";
             org.junit.jupiter.api.Assumptions.assumeTrue(HostilePeerTest.python() != null, "python3 is needed");
-            Process p = new ProcessBuilder(HostilePeerTest.python(), "-c", py, mine.toString())
+            Process p = TestSupport.python(HostilePeerTest.python(), "-c", py, mine.toString())
                     .redirectErrorStream(true).start();
             try {
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

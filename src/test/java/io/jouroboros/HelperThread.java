@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * left behind, so that neither a failure nor a running thread outlives its
  * test unseen.
  */
-final class HelperThread<T> implements AutoCloseable {
+public final class HelperThread<T> implements AutoCloseable {
     /** How long {@link #join()} waits. */
     static final Duration JOIN = Duration.ofSeconds(60);
     /** How long {@link #close()} waits for a helper it interrupted. */
@@ -220,9 +220,10 @@ final class HelperThread<T> implements AutoCloseable {
     /**
      * Fails a test (or, after all of a class's tests, the class) that left a
      * helper thread behind whose outcome nobody took: still running, or
-     * failed unseen. Register with {@code @ExtendWith(HelperThread.Check.class)}.
+     * failed unseen. Registered for every test class through
+     * {@code META-INF/services}, so a new class cannot forget it.
      */
-    static final class Check implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+    public static final class Check implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
         @Override
         public void beforeAll(ExtensionContext context) {
             scope = context.getUniqueId();

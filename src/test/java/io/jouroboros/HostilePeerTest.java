@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
@@ -257,7 +258,7 @@ class HostilePeerTest {
     private static String findPython() {
         for (String p : new String[] {"python3", "/usr/bin/python3", "/usr/local/bin/python3"}) {
             try {
-                Process pr = new ProcessBuilder(p, "-c", "import os; os.memfd_create; print('ok')")
+                Process pr = TestSupport.python(p, "-c", "import os; os.memfd_create; print('ok')")
                         .redirectErrorStream(true).start();
                 try {
                     String o = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -376,7 +377,7 @@ class HostilePeerTest {
     /** Runs the script; feeds {@code during} the process once it printed {@code marker}. */
     private static List<String> hostile(String kase, String marker, ThrowingConsumer<Process> during)
             throws Exception {
-        Process p = new ProcessBuilder(python(), script.toString(), kase, socketDir.resolve(socketFile).toString(),
+        Process p = TestSupport.python(python(), script.toString(), kase, socketDir.resolve(socketFile).toString(),
                 HexFormat.of().formatHex(NAME.getBytes(StandardCharsets.UTF_8))).redirectErrorStream(true).start();
         List<String> out = new ArrayList<>();
         try {
@@ -425,7 +426,7 @@ class HostilePeerTest {
 
     private void runRefused(String kase, Integer code) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            int fds = TestSupport.openFds();
+            Map<String, String> fds = TestSupport.fdSnapshot();
             List<String> out = hostile(kase, null, null);
             String res = line(out, "RESULT ").substring(7);
             assertTrue(res.startsWith("REFUSED ") || res.startsWith("CLOSED"), kase + ": " + out);
@@ -439,8 +440,7 @@ class HostilePeerTest {
             }
             assertEquals(null, flowEnds.poll(), kase + ": the refused peer must never reach accept()");
             assertServerStillWorks();
-            assertEquals(fds, TestSupport.fdsSettled(fds, Duration.ofSeconds(5)),
-                    kase + ": descriptors leaked: " + TestSupport.fdTargets());
+            TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), kase);
         });
     }
 
@@ -448,14 +448,14 @@ class HostilePeerTest {
     void controlCaseIsAccepted() throws Exception {
         // Proves the script speaks the handshake: the refusals below are for the defects alone.
         assertTimeoutPreemptively(LIMIT, () -> {
-            int fds = TestSupport.openFds();
+            Map<String, String> fds = TestSupport.fdSnapshot();
             List<String> out = hostile("control", null, null);
             assertEquals("RESULT OK 0", line(out, "RESULT "), out.toString());
             assertEquals("ECHO " + HexFormat.of().formatHex("\0hello".getBytes(StandardCharsets.UTF_8)),
                     line(out, "ECHO "));
             assertEquals("EOF", flowEnds.poll(10, TimeUnit.SECONDS));
             assertServerStillWorks();
-            assertEquals(fds, TestSupport.fdsSettled(fds, Duration.ofSeconds(5)), TestSupport.fdTargets());
+            TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), "hostile peer");
         });
     }
 
@@ -484,7 +484,7 @@ class HostilePeerTest {
     @ValueSource(strings = {"hangup", "request-then-hangup"})
     void earlyHangUpHarmsNothing(String kase) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            int fds = TestSupport.openFds();
+            Map<String, String> fds = TestSupport.fdSnapshot();
             hostile(kase, null, null);
             if (kase.equals("request-then-hangup")) {
                 // The request was complete: the server may accept a flow whose peer is already gone,
@@ -493,7 +493,7 @@ class HostilePeerTest {
                 assertTrue(end == null || end.equals("EOF"), end);
             }
             assertServerStillWorks();
-            assertEquals(fds, TestSupport.fdsSettled(fds, Duration.ofSeconds(5)), TestSupport.fdTargets());
+            TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), "hostile peer");
         });
     }
 
@@ -514,7 +514,7 @@ class HostilePeerTest {
 
     private void brokenData(String kase) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            int fds = TestSupport.openFds();
+            Map<String, String> fds = TestSupport.fdSnapshot();
             List<String> out = hostile(kase, null, null);
             assertEquals("RESULT OK 0", line(out, "RESULT "));
             assertEquals("AFTER CLOSED", line(out, "AFTER "), "the server drops the broken flow");
@@ -523,7 +523,7 @@ class HostilePeerTest {
             System.out.println("hostile " + kase + ": the server's flow ended with " + end);
             assertFalse(end.contains("Error"), "an exception, not an Error: " + end);
             assertServerStillWorks();
-            assertEquals(fds, TestSupport.fdsSettled(fds, Duration.ofSeconds(5)), TestSupport.fdTargets());
+            TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), "hostile peer");
         });
     }
 
@@ -546,7 +546,7 @@ class HostilePeerTest {
     @ValueSource(ints = {1, 20})
     void silentPeerIsDroppedAndDoesNotDelayOthers(int silent) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
-            int fds = TestSupport.openFds();
+            Map<String, String> fds = TestSupport.fdSnapshot();
             List<String> out = hostile("silent-" + silent, "SILENT", p -> {
                 // While the silent connections hang there, a legitimate client allocates.
                 for (int i = 0; i < 3; i++) {
@@ -560,7 +560,7 @@ class HostilePeerTest {
             }
             assertEquals(null, flowEnds.poll());
             assertServerStillWorks();
-            assertEquals(fds, TestSupport.fdsSettled(fds, Duration.ofSeconds(5)), TestSupport.fdTargets());
+            TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), "hostile peer");
         });
     }
 

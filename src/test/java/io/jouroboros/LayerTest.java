@@ -152,7 +152,7 @@ class LayerTest {
                 "print('FULL', len(held), flush=True)",
                 "time.sleep(120)",
                 "");
-        Process hung = new ProcessBuilder(py, "-c", script, sock.toString()).redirectErrorStream(true).start();
+        Process hung = TestSupport.python(py, "-c", script, sock.toString()).redirectErrorStream(true).start();
         try {
             java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
                     hung.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));

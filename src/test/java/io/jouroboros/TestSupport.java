@@ -17,6 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,6 +125,56 @@ final class TestSupport {
             n = openFds();
         }
         return n;
+    }
+
+    /**
+     * A process builder for a python3 peer. The sanitizers' runtime that
+     * {@code -Psanitize} preloads into the test JVMs is kept out of it: it is
+     * there for our native library, not for python.
+     */
+    static ProcessBuilder python(String... command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("LD_PRELOAD");
+        return pb;
+    }
+
+    /** This JVM's open descriptors: number to target (a socket, a file, a memfd...). */
+    static Map<String, String> fdSnapshot() {
+        Map<String, String> m = new TreeMap<>();
+        String[] l = new File("/proc/self/fd").list();
+        if (l != null) {
+            for (String s : l) {
+                try {
+                    m.put(s, Files.readSymbolicLink(Path.of("/proc/self/fd", s)).toString());
+                } catch (IOException e) {
+                    // Closed between the listing and the look: not open.
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Fails if, within {@code settle}, this JVM still holds a descriptor it
+     * did not hold at {@code before} (same number, same target). Descriptors
+     * closed meanwhile are no leak: another test's peer process or flow may
+     * end while this one runs, so counts alone would go wrong both ways.
+     */
+    static void assertNoNewFds(Map<String, String> before, Duration settle, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + settle.toNanos();
+        Map<String, String> added;
+        while (true) {
+            added = new TreeMap<>(fdSnapshot());
+            added.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+            if (added.isEmpty() || System.nanoTime() >= deadline) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        if (!added.isEmpty()) {
+            throw new AssertionError(what + ": descriptors leaked: " + added + "; open now: " + fdTargets());
+        }
     }
 
     /** A listing of /proc/self/fd targets, for failure messages. */
