@@ -52,7 +52,7 @@ class HostilePeerTest {
     private static final String NAME = TestSupport.unique("hostile");
     private static final Duration LIMIT = Duration.ofSeconds(60);
     private static final int EPROTO = 71;
-    private static final int ENAME = 1007;
+    private static final int ENAME = io.jouroboros.internal.Errors.ENAME;
 
     private static Path script;
     private static Path socketDir;
