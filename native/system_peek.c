@@ -7,14 +7,16 @@
  * shared packet pool and rings (to take back packets a peer will never
  * read). The layout is in ouroboros_abi.h; it holds for 0.23 on x86_64.
  *
- * Checked before use: an fd must be inside the table, and an entry is
- * trusted only while the flow is allocated (id > 0) and its near end is
- * this process. Anything else reads as "unknown" and
+ * Checked before use: the "proc" symbol must be an object large enough
+ * for the offsets we read (its ELF size), an fd must be inside the table,
+ * and an entry is trusted only while the flow is allocated (id > 0) and
+ * its near end is this process. Anything else reads as "unknown" and
  * the callers go on without it. Every read happens inside the gate, so
  * never under the library's destructor.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,15 +29,34 @@ static struct {
         ouro_ssm_pool_remove_t ssm_pool_remove;
 } peek; /* written by peek_init (the layer's init), read-only after */
 
+/* Whether sym is a data object of at least size bytes. */
+static int object_holds(void * sym,
+                        size_t size)
+{
+        Dl_info           info;
+        const ElfW(Sym) * es = NULL;
+
+        if (dladdr1(sym, &info, (void **) &es, RTLD_DL_SYMENT) == 0 ||
+            es == NULL)
+                return 0;
+
+        return ELF64_ST_TYPE(es->st_info) == STT_OBJECT &&
+                es->st_size >= size;
+}
+
 void peek_init(void * dev)
 {
         uint8_t * proc;
+        size_t    need;
 
         memset(&peek, 0, sizeof(peek));
 
+        need = (OURO_PROC_FLOWS_OFF > OURO_PROC_POOL_OFF ?
+                OURO_PROC_FLOWS_OFF : OURO_PROC_POOL_OFF) + sizeof(void *);
+
         /* The flow table, to learn the process at the other end. */
         proc = dlsym(dev, "proc");
-        if (proc != NULL) {
+        if (proc != NULL && object_holds(proc, need)) {
                 peek.flows = (uint8_t **) (proc + OURO_PROC_FLOWS_OFF);
                 peek.pool  = (void **) (proc + OURO_PROC_POOL_OFF);
         }
