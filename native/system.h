@@ -19,8 +19,9 @@
  *
  * Threads: the caller's; one acceptor (jour-accept), one monitor
  * (jour-monitor), one per allocation under way (jour-alloc), one per
- * Ouroboros flow being deallocated (jour-dealloc). All detached; they
- * leave when syslib.exiting is set.
+ * Ouroboros flow being deallocated (jour-dealloc), all detached; and one
+ * event pump per flow set that holds Ouroboros flows (jour-fset), joined
+ * when the set is destroyed. All leave when syslib.exiting is set.
  *
  * LOCK ORDER (the ten mutexes of the layer). A thread holding one of
  * them takes only locks further down this list:
@@ -34,7 +35,8 @@
  *    7. sflow.txlock       system_flow.c    Ouroboros writes of a flow
  *    8. sflow.rxlock       system_flow.c    Ouroboros reads of a flow
  *    9. sflow.lock         system_alloc.c   a flow's allocation state
- *   10. changes.lock       system_fset.c    the change counter (a leaf)
+ *   10. changes.lock       system_fset.c    ready lists, flows' set lists,
+ *                                           the change counter (a leaf)
  *
  * What may be done while holding them:
  *  - bindlock: the IRMd round trips of binding (irm_create_name,
@@ -127,8 +129,7 @@ struct sflow {
                                       alloc thread, read by sflow_fd()  */
         int              bcast;
         atomic_int       closing;  /* close: blocked calls end          */
-        atomic_int       down;     /* the peer is gone                  */
-        atomic_int       ready;    /* selector: a packet event seen     */
+        atomic_int       down;     /* the peer is gone (flow_down)      */
         atomic_int       finished; /* Java saw the allocation end       */
         /* Ouroboros reads (one at a time) and their timeout: rxlock. */
         pthread_mutex_t  rxlock;
@@ -163,10 +164,18 @@ struct sflow {
         struct jour_qos  asked;
         char             name[OURO_NAME_SIZE + 1];
         size_t           len;
-        /* Flow sets holding this flow: sets_lock. */
-        struct sfset **  sets;
+        /* Flow sets holding this flow, with its member in each: changed
+           under sets_lock and changes.lock, read under either. */
+        struct fset_ref * sets;
         size_t           nsets;
         size_t           capsets;
+};
+
+struct smember;
+
+struct fset_ref {
+        struct sfset *   s;
+        struct smember * m;
 };
 
 struct sflow * sflow_new(int kind, int fd);
@@ -174,6 +183,8 @@ void           sflow_free(struct sflow * f);
 int            sflow_fd(struct sflow * f);
 /* Reads every queued SDU into the stash. Needs rxlock. */
 void           drain_locked(struct sflow * f);
+/* The peer is gone: marks f down, and its flow sets see it. */
+void           flow_down(struct sflow * f);
 
 void    s_flow_wake(void * lf);
 void    s_flow_dealloc(void * lf);
@@ -214,7 +225,7 @@ struct lpair {
         pthread_cond_t  cond;
         struct sduq     q[2];     /* q[i]: what end i reads           */
         int             gone[2];  /* end i deallocated                */
-        struct sflow *  client;   /* end 0 until it is released       */
+        struct sflow *  ends[2];  /* end i until it is released       */
         int             refs;
 };
 
@@ -271,8 +282,10 @@ int  s_flow_join(const char * layer, size_t len, void ** lf);
 
 int  fset_init(void);
 void fset_fini(void);
-/* Wakes every flow set waiting without fevent (loopback, accepting). */
+/* Something changed that no flow names (accepting, wake-ups): waits look. */
 void notify(void);
+/* The readiness of f may have changed: its sets look at it again. */
+void fsets_ready(struct sflow * f);
 /* A flow being deallocated leaves every set. */
 void fsets_forget(struct sflow * f);
 

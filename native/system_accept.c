@@ -212,8 +212,8 @@ static void release_dropped(struct sflow ** v,
                 if (f->kind == SF_LOOP) {
                         struct lpair * lp = f->lp;
                         pthread_mutex_lock(&lp->lock);
-                        if (lp->client != NULL)
-                                alloc_done(lp->client, -EIPCP);
+                        if (lp->ends[0] != NULL)
+                                alloc_done(lp->ends[0], -EIPCP);
                         pthread_mutex_unlock(&lp->lock);
                 }
                 release_any(f);
@@ -348,7 +348,8 @@ int acceptor_route(struct sflow *          f,
                 f->kind     = SF_LOOP;
                 f->lp       = lp;
                 f->end      = 0;
-                lp->client  = f;
+                lp->ends[0] = f;
+                lp->ends[1] = srv;
                 srv->lp     = lp;
                 srv->end    = 1;
                 srv->asked  = *qs;
@@ -652,9 +653,9 @@ int s_srv_accept(void *            srv,
 
                 /* The client's connect completes now, if it still waits. */
                 pthread_mutex_lock(&lp->lock);
-                ok = !lp->gone[0] && lp->client != NULL;
+                ok = !lp->gone[0] && lp->ends[0] != NULL;
                 if (ok)
-                        alloc_done(lp->client, 0);
+                        alloc_done(lp->ends[0], 0);
                 pthread_mutex_unlock(&lp->lock);
                 if (!ok) {
                         l_release(f);

@@ -94,7 +94,7 @@ void alloc_done(struct sflow * f,
         }
         pthread_mutex_unlock(&f->lock);
 
-        notify();
+        fsets_ready(f);
 }
 
 static void * alloc_thread(void * arg)
@@ -298,6 +298,7 @@ int s_flow_alloc_finish(void *            lf,
                 return ret;
 
         atomic_store(&f->finished, 1);
+        fsets_ready(f); /* a selector now sees a flow, not OP_CONNECT */
         if (f->kind == SF_LOOP) {
                 *qs = f->asked;
                 return 0;

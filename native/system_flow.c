@@ -135,6 +135,12 @@ static int is_gone(ssize_t n)
         return n == -EFLOWDOWN || n == -EFLOWPEER || n == -ENOTALLOC;
 }
 
+void flow_down(struct sflow * f)
+{
+        if (!atomic_exchange(&f->down, 1))
+                fsets_ready(f);
+}
+
 /* Reads every queued SDU into the stash. Needs rxlock. */
 void drain_locked(struct sflow * f)
 {
@@ -160,7 +166,7 @@ void drain_locked(struct sflow * f)
         }
 
         if (is_gone(n))
-                atomic_store(&f->down, 1);
+                flow_down(f);
 }
 
 /* ------------------------------------------------------------- close */
@@ -259,7 +265,7 @@ static void o_probe(struct sflow * f)
                                 atomic_fetch_add(&f->nstash, 1);
                         }
                 } else if (is_gone(n)) {
-                        atomic_store(&f->down, 1);
+                        flow_down(f);
                 }
         }
 
@@ -343,17 +349,15 @@ static ssize_t o_flow_read(struct sflow * f,
                                 peer_died(f);
                                 continue;
                         }
-                        if (timeo == 0) {
-                                atomic_store(&f->ready, 0);
+                        if (timeo == 0)
                                 return -EAGAIN;
-                        }
                         if (jour_remaining(deadline) == 0)
                                 return -ETIMEDOUT;
                         continue;
                 }
 
                 if (is_gone(n)) {
-                        atomic_store(&f->down, 1);
+                        flow_down(f);
                         return n == -EFLOWPEER ? -EFLOWPEER : -EFLOWDOWN;
                 }
 
@@ -452,7 +456,7 @@ static ssize_t o_flow_write(struct sflow * f,
                 }
 
                 if (is_gone(n)) {
-                        atomic_store(&f->down, 1);
+                        flow_down(f);
                         n = -EFLOWDOWN;
                 }
                 break;

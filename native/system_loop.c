@@ -21,6 +21,14 @@
 
 #include "system.h"
 
+/* Needs lp->lock: the flow sets of the end facing end e look again. */
+static void ready_other(struct lpair * lp,
+                        int            e)
+{
+        if (lp->ends[!e] != NULL)
+                fsets_ready(lp->ends[!e]);
+}
+
 struct lpair * lpair_new(void)
 {
         struct lpair * lp = calloc(1, sizeof(*lp));
@@ -51,13 +59,13 @@ void l_release(struct sflow * f)
 
         pthread_mutex_lock(&lp->lock);
         lp->gone[f->end] = 1;
-        if (lp->client == f)
-                lp->client = NULL;
+        lp->ends[f->end] = NULL;
+        ready_other(lp, f->end);
         last = --lp->refs == 0;
         pthread_cond_broadcast(&lp->cond);
         pthread_mutex_unlock(&lp->lock);
 
-        notify();
+        notify(); /* a server channel's queue may hold the other end */
 
         if (last) {
                 sduq_clear(&lp->q[0]);
@@ -117,10 +125,9 @@ ssize_t l_read(struct sflow * f,
                 cond_wait_ns(&lp->cond, &lp->lock, step_of(rem, WAIT_CAP));
         }
         pthread_cond_broadcast(&lp->cond); /* room for a writer */
-        pthread_mutex_unlock(&lp->lock);
-
         if (was_full)
-                notify(); /* OP_WRITE of the other end */
+                ready_other(lp, e); /* OP_WRITE of the other end */
+        pthread_mutex_unlock(&lp->lock);
 
         scatter(iov, iovcnt, s->data, s->len);
         n = (ssize_t) s->len;
@@ -195,9 +202,8 @@ ssize_t l_write(struct sflow * f,
         }
         sduq_push(&lp->q[!e], s);
         pthread_cond_broadcast(&lp->cond);
+        ready_other(lp, e);
         pthread_mutex_unlock(&lp->lock);
-
-        notify();
 
         return (ssize_t) len;
 }
@@ -207,9 +213,10 @@ void l_wake(struct sflow * f)
 {
         pthread_mutex_lock(&f->lp->lock);
         f->lp->gone[f->end] = 1;
+        ready_other(f->lp, f->end);
         pthread_cond_broadcast(&f->lp->cond);
         pthread_mutex_unlock(&f->lp->lock);
-        notify();
+        notify(); /* a server channel's queue may hold the other end */
 }
 
 int l_is_down(struct sflow * f)

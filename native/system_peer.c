@@ -76,7 +76,7 @@ void peer_died(struct sflow * f)
         atomic_store(&f->down, 1);
         pthread_mutex_unlock(&f->rxlock);
 
-        notify();
+        fsets_ready(f);
 }
 
 static void * monitor_thread(void * arg)
