@@ -7,6 +7,7 @@ package io.jouroboros.jmh;
 import io.jouroboros.Flow;
 import io.jouroboros.FlowSelectorProvider;
 import io.jouroboros.FlowServerChannel;
+import io.jouroboros.Layer;
 import io.jouroboros.Ouroboros;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -21,14 +22,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The two sides of every comparison, chosen by the benchmarks' {@code transport}
- * parameter: {@code flows} (our provider, the embedded layer) and {@code jdk}
- * (the JDK's default provider, Unix-domain stream sockets, the reference).
+ * parameter: {@code flows} (our provider, on the layer the library chooses:
+ * {@code -Djouroboros.layer=embedded} or {@code system}, which the forked JVM
+ * and the client process both take) and {@code jdk} (the JDK's default
+ * provider, Unix-domain stream sockets, the reference).
  */
 enum Transport {
     FLOWS {
         @Override
         SelectorProvider provider() {
             return FlowSelectorProvider.provider();
+        }
+
+        @Override
+        int maxConnections() throws IOException {
+            return Ouroboros.layer() == Layer.SYSTEM ? SYSTEM_MAX_FLOWS : Integer.MAX_VALUE;
         }
 
         @Override
@@ -95,6 +103,13 @@ enum Transport {
 
     private static final AtomicInteger SEQ = new AtomicInteger();
 
+    /**
+     * Flows one process can hold on the system layer: Ouroboros 0.23 gives a
+     * process PROG_MAX_FLOWS (4096) flow descriptors and keeps PROG_RES_FDS
+     * (64) of them back; the next flow_alloc fails with EBADF.
+     */
+    static final int SYSTEM_MAX_FLOWS = 4096 - 64;
+
     /** The transport of a {@code transport} parameter value. */
     static Transport of(String param) {
         switch (param) {
@@ -109,6 +124,11 @@ enum Transport {
 
     /** The provider whose selector multiplexes this transport's channels. */
     abstract SelectorProvider provider();
+
+    /** How many connections one process can hold, whatever the open-files limit. */
+    int maxConnections() throws IOException {
+        return Integer.MAX_VALUE;
+    }
 
     /** A listening end at a fresh address, blocking. */
     abstract Server bind() throws IOException;
