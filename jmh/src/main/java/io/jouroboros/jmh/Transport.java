@@ -9,6 +9,7 @@ import io.jouroboros.FlowSelectorProvider;
 import io.jouroboros.FlowServerChannel;
 import io.jouroboros.Layer;
 import io.jouroboros.Ouroboros;
+import io.jouroboros.QoSSpec;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -18,6 +19,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -61,7 +63,7 @@ enum Transport {
 
         @Override
         SelectableChannel connect(String address) throws IOException {
-            return Flow.open(address);
+            return Flow.open(address, NO_KEEPALIVE, null);
         }
     },
 
@@ -109,6 +111,15 @@ enum Transport {
      * (64) of them back; the next flow_alloc fails with EBADF.
      */
     static final int SYSTEM_MAX_FLOWS = 4096 - 64;
+
+    /**
+     * Raw QoS without a peer timeout. With one (the presets' 120 s), an
+     * Ouroboros 0.23 flow that has sent nothing for a quarter of it sends a
+     * keepalive: on a raw flow an empty SDU that waits in the peer's queue
+     * until a read, so after 30 s every idle flow of SelectBench would read
+     * as ready, not one.
+     */
+    static final QoSSpec NO_KEEPALIVE = QoSSpec.builder().timeout(Duration.ZERO).build();
 
     /** The transport of a {@code transport} parameter value. */
     static Transport of(String param) {
