@@ -27,7 +27,10 @@
  *  - flows handed to a dead acceptor; deaths unseen ..... system_peer.c
  *  - a dead peer's packet buffers freed twice ........... system_peer.c
  *  - flow_dealloc hangs and leaks pool blocks ........... system_dealloc.c
- *  - fevent has no wake-up and counts nothing ........... system_fset.c
+ *  - fevent has no wake-up, sleeps even with no timeout  system_fset.c
+ *  - fevent counts nothing; keepalives raise events ..... system_ready.c,
+ *                                                         system_fset.c
+ *  - fccntl takes the process's write lock to read ...... system_ready.c
  */
 #define _GNU_SOURCE
 #include <grp.h>

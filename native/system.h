@@ -15,7 +15,8 @@
  *   system_loop.c    loopback flows inside the process
  *   system_accept.c  the accepting side (the acceptor thread), binding
  *   system_alloc.c   allocation (alloc threads), join
- *   system_fset.c    flow sets, the selector's engine
+ *   system_fset.c    flow sets: members, the Ouroboros set, its pump
+ *   system_ready.c   flow sets: ready lists and waits (system_fset.h)
  *
  * Threads: the caller's; one acceptor (jour-accept), one monitor
  * (jour-monitor), one per allocation under way (jour-alloc), one per
@@ -35,7 +36,7 @@
  *    7. sflow.txlock       system_flow.c    Ouroboros writes of a flow
  *    8. sflow.rxlock       system_flow.c    Ouroboros reads of a flow
  *    9. sflow.lock         system_alloc.c   a flow's allocation state
- *   10. changes.lock       system_fset.c    ready lists, flows' set lists,
+ *   10. changes.lock       system_ready.c   ready lists, flows' set lists,
  *                                           the change counter (a leaf)
  *
  * What may be done while holding them:
@@ -136,6 +137,7 @@ struct sflow {
         int64_t          rcvtimeo; /* rxlock                            */
         struct sduq      stash;    /* rxlock: read ahead (peer died)    */
         atomic_int       nstash;   /* stash.n, for readers without lock */
+        atomic_uint      rxgen;    /* bumped by each read (stash, ring) */
         atomic_llong     probed;   /* last look for the peer, ns        */
         /* Ouroboros writes (one at a time) and their timeout: txlock. */
         pthread_mutex_t  txlock;
@@ -280,12 +282,6 @@ int  s_flow_join(const char * layer, size_t len, void ** lf);
 
 /* ------------------------------------------------------ system_fset.c */
 
-int  fset_init(void);
-void fset_fini(void);
-/* Something changed that no flow names (accepting, wake-ups): waits look. */
-void notify(void);
-/* The readiness of f may have changed: its sets look at it again. */
-void fsets_ready(struct sflow * f);
 /* A flow being deallocated leaves every set. */
 void fsets_forget(struct sflow * f);
 
@@ -296,6 +292,16 @@ int  s_fset_add(void * fs, void * obj, int is_srv, uint64_t tag,
 int  s_fset_mod(void * fs, void * obj, int is_srv, uint64_t tag,
                 int interest);
 int  s_fset_del(void * fs, void * obj, int is_srv);
+
+/* ----------------------------------------------------- system_ready.c */
+
+int  fset_init(void);
+void fset_fini(void);
+/* Something changed that no flow names (accepting, wake-ups): waits look. */
+void notify(void);
+/* The readiness of f may have changed: its sets look at it again. */
+void fsets_ready(struct sflow * f);
+
 int  s_fset_wait(void * fs, struct jour_event * ev, int max, int64_t timeo);
 void s_fset_wake(void * fs, int set);
 

@@ -320,6 +320,7 @@ static ssize_t o_flow_read(struct sflow * f,
                 if (atomic_load(&f->nstash) > 0) {
                         struct sdu * s = sduq_pop(&f->stash);
                         atomic_fetch_sub(&f->nstash, 1);
+                        atomic_fetch_add(&f->rxgen, 1);
                         pthread_mutex_unlock(&f->rxlock);
                         scatter(iov, iovcnt, s->data, s->len);
                         n = (ssize_t) s->len;
@@ -333,6 +334,7 @@ static ssize_t o_flow_read(struct sflow * f,
                                  step_of(rem, SLICE_NS));
                 if (n == 0)
                         n = o_read(f->fd, buf, cap);
+                atomic_fetch_add(&f->rxgen, 1);
 
                 pthread_mutex_unlock(&f->rxlock);
 
