@@ -50,6 +50,10 @@
  *    slice.
  *  - under rxlock, txlock or sflow.lock, no lock of another flow or
  *    pair is taken.
+ *  - fsets_ready() and flow_down() take only changes.lock: they may be
+ *    called under any of the others.
+ *  - a flow set's pump drains its events under sfset.lock; destroying
+ *    the set joins the pump holding no lock (at most one PUMP_SLICE).
  */
 #ifndef JOUR_SYSTEM_H
 #define JOUR_SYSTEM_H
