@@ -2,10 +2,11 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The IRM management API: libouroboros-irm, opened with dlopen on first
- * use and never linked. That library has no constructor, so loading it
- * without an IRMd is safe (its calls then return -EIRMD); it is opened
- * apart from the system layer, which also needs libouroboros-dev.
+ * The IRM management API: libouroboros-irm, through the binding the
+ * system layer uses too (system_lib.c: one dlopen, one symbol table),
+ * loaded on first use. That library has no constructor, so loading it
+ * without an IRMd is safe (its calls then return -EIRMD), and it needs
+ * neither the system layer nor libouroboros-dev.
  *
  * Every entry point checks its arguments before the library sees them and
  * returns 0 / a count, or -code. What we guard against in 0.23:
@@ -25,14 +26,13 @@
  *  - irm.h declares irm_connect_ipcp/irm_disconnect_ipcp with dst and
  *    component swapped: we call them as the library defines them.
  */
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jour.h"
 #include "ouroboros_abi.h"
+#include "system_lib.h"
 
 #define IRM_PROG_MAX  4095 /* a program path, bytes          */
 #define IRM_ARGC_MAX  255  /* arguments of a bound program   */
@@ -41,76 +41,7 @@
 #define N_UNI_PARAMS  17
 #define N_SEC_PATHS   6    /* server enc/key/crt, client same */
 
-static struct {
-        pthread_once_t             once;
-        int                        err;
-        void *                     lib;
-        ouro_irm_create_ipcp_t     irm_create_ipcp;
-        ouro_irm_destroy_ipcp_t    irm_destroy_ipcp;
-        ouro_irm_list_ipcps_t      irm_list_ipcps;
-        ouro_irm_enroll_ipcp_t     irm_enroll_ipcp;
-        ouro_irm_bootstrap_ipcp_t  irm_bootstrap_ipcp;
-        ouro_irm_connect_ipcp_t    irm_connect_ipcp;
-        ouro_irm_disconnect_ipcp_t irm_disconnect_ipcp;
-        ouro_irm_bind_program_t    irm_bind_program;
-        ouro_irm_unbind_program_t  irm_unbind_program;
-        ouro_irm_bind_process_t    irm_bind_process;
-        ouro_irm_bind_process_t    irm_unbind_process;
-        ouro_irm_create_name_t     irm_create_name;
-        ouro_irm_destroy_name_t    irm_destroy_name;
-        ouro_irm_list_names_t      irm_list_names;
-        ouro_irm_reg_name_t        irm_reg_name;
-        ouro_irm_reg_name_t        irm_unreg_name;
-} I = { .once = PTHREAD_ONCE_INIT };
-
 static jclass bytes_cls; /* byte[], a global reference */
-
-#define ISYM(name) do {                                                   \
-                *(void **) &I.name = dlsym(I.lib, #name);                 \
-                if (I.name == NULL)                                       \
-                        goto fail_sym;                                    \
-        } while (0)
-
-static void irm_load(void)
-{
-        I.lib = dlopen(OURO_LIB_IRM, RTLD_NOW | RTLD_LOCAL);
-        if (I.lib == NULL) {
-                I.err = -ENOENT;
-                return;
-        }
-
-        ISYM(irm_create_ipcp);
-        ISYM(irm_destroy_ipcp);
-        ISYM(irm_list_ipcps);
-        ISYM(irm_enroll_ipcp);
-        ISYM(irm_bootstrap_ipcp);
-        ISYM(irm_connect_ipcp);
-        ISYM(irm_disconnect_ipcp);
-        ISYM(irm_bind_program);
-        ISYM(irm_unbind_program);
-        ISYM(irm_bind_process);
-        ISYM(irm_unbind_process);
-        ISYM(irm_create_name);
-        ISYM(irm_destroy_name);
-        ISYM(irm_list_names);
-        ISYM(irm_reg_name);
-        ISYM(irm_unreg_name);
-
-        return;
- fail_sym:
-        dlclose(I.lib);
-        I.lib = NULL;
-        I.err = -EJOUR_VERSION;
-}
-
-/* 0 once the library is usable, else -ENOENT or -EVERSION (for good). */
-static int irm_ready(void)
-{
-        if (pthread_once(&I.once, irm_load) != 0)
-                return -ENOMEM;
-
-        return I.err;
-}
 
 /*
  * Copies a byte[] of at most max bytes without NUL into buf[max + 1];
@@ -190,7 +121,7 @@ static jint irmLoad(JNIEnv * env,
         (void) env;
         (void) cls;
 
-        return irm_ready();
+        return syslib_irm();
 }
 
 static jint irmCreateIpcp(JNIEnv *   env,
@@ -203,7 +134,7 @@ static jint irmCreateIpcp(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (type < OURO_IPCP_LOCAL || type >= OURO_IPCP_INVALID)
@@ -213,7 +144,7 @@ static jint irmCreateIpcp(JNIEnv *   env,
                 return -EINVAL;
 
         /* 0 on success, not the pid: Java finds the pid by listing. */
-        ret = I.irm_create_ipcp(name, type);
+        ret = syslib.irm_create_ipcp(name, type);
 
         return ret > 0 ? 0 : ret;
 }
@@ -226,7 +157,7 @@ static int ipcp_listed(pid_t pid)
         long                    i;
         int                     found = 0;
 
-        n = I.irm_list_ipcps(&l);
+        n = syslib.irm_list_ipcps(&l);
         if (n < 0)
                 return (int) n;
 
@@ -248,7 +179,7 @@ static jint irmDestroyIpcp(JNIEnv * env,
         (void) env;
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         /* The IRMd would kill(pid, SIGTERM) whatever pid it gets. */
@@ -261,7 +192,7 @@ static jint irmDestroyIpcp(JNIEnv * env,
         if (ret == 0)
                 return -EIPCP;
 
-        return I.irm_destroy_ipcp(pid);
+        return syslib.irm_destroy_ipcp(pid);
 }
 
 /* out[0] = int[2n] (pid, type pairs), out[1] = names, out[2] = layers. */
@@ -280,13 +211,13 @@ static jint irmListIpcps(JNIEnv *     env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (!out_ok(env, out, 3))
                 return -EINVAL;
 
-        n = I.irm_list_ipcps(&l);
+        n = syslib.irm_list_ipcps(&l);
         if (n < 0)
                 return (jint) n;
 
@@ -351,13 +282,13 @@ static jint irmEnrollIpcp(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (pid <= 0 || get_name(env, jdst, dst) < 0)
                 return -EINVAL;
 
-        return I.irm_enroll_ipcp(pid, dst);
+        return syslib.irm_enroll_ipcp(pid, dst);
 }
 
 static int in_range(jlong v,
@@ -502,7 +433,7 @@ static jint irmBootstrapIpcp(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (pid <= 0 || hash < OURO_DIR_HASH_SHA3_224 ||
@@ -521,7 +452,7 @@ static jint irmBootstrapIpcp(JNIEnv *   env,
         if (conf_of(env, type, jnums, jbytes, &c) < 0)
                 return -EINVAL;
 
-        return I.irm_bootstrap_ipcp(pid, &c);
+        return syslib.irm_bootstrap_ipcp(pid, &c);
 }
 
 static jint irmConnectIpcp(JNIEnv *   env,
@@ -540,7 +471,7 @@ static jint irmConnectIpcp(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (pid <= 0 || get_name(env, jcomp, comp) < 0 ||
@@ -548,7 +479,7 @@ static jint irmConnectIpcp(JNIEnv *   env,
                 return -EINVAL;
 
         if (!connect)
-                return I.irm_disconnect_ipcp(pid, dst, comp);
+                return syslib.irm_disconnect_ipcp(pid, dst, comp);
 
         if (jour_qos_from_java(env, jqos, &q) < 0)
                 return -EINVAL;
@@ -563,7 +494,7 @@ static jint irmConnectIpcp(JNIEnv *   env,
         qs.max_gap      = q.max_gap;
         qs.timeout      = q.timeout;
 
-        return I.irm_connect_ipcp(pid, dst, comp, qs);
+        return syslib.irm_connect_ipcp(pid, dst, comp, qs);
 }
 
 /* ------------------------------------------------------------ binding */
@@ -598,7 +529,7 @@ static jint irmBindProgram(JNIEnv *     env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (get_name(env, jname, name) < 0)
@@ -648,7 +579,7 @@ static jint irmBindProgram(JNIEnv *     env,
                         goto out;
         }
 
-        ret = I.irm_bind_program(prog, name,
+        ret = syslib.irm_bind_program(prog, name,
                                  autostart ? OURO_BIND_AUTO : 0,
                                  (int) argc, argv);
  out:
@@ -669,7 +600,7 @@ static jint irmUnbindProgram(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (get_name(env, jname, name) < 0)
@@ -682,7 +613,7 @@ static jint irmUnbindProgram(JNIEnv *   env,
         if (get_str(env, jprog, prog, IRM_PROG_MAX, 0, 0) < 0)
                 ret = -EINVAL;
         else
-                ret = I.irm_unbind_program(prog, name);
+                ret = syslib.irm_unbind_program(prog, name);
 
         free(prog);
 
@@ -700,14 +631,14 @@ static jint irmBindProcess(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (pid <= 0 || get_name(env, jname, name) < 0)
                 return -EINVAL;
 
-        return bind ? I.irm_bind_process(pid, name) :
-                I.irm_unbind_process(pid, name);
+        return bind ? syslib.irm_bind_process(pid, name) :
+                syslib.irm_unbind_process(pid, name);
 }
 
 /* ------------------------------------------------------------ names */
@@ -727,7 +658,7 @@ static jint irmCreateName(JNIEnv *     env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if ((lb != OURO_LB_RR && lb != OURO_LB_SPILL))
@@ -762,7 +693,7 @@ static jint irmCreateName(JNIEnv *     env,
                         goto out;
         }
 
-        ret = I.irm_create_name(info);
+        ret = syslib.irm_create_name(info);
  out:
         free(info);
 
@@ -778,13 +709,13 @@ static jint irmDestroyName(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (get_name(env, jname, name) < 0)
                 return -EINVAL;
 
-        return I.irm_destroy_name(name);
+        return syslib.irm_destroy_name(name);
 }
 
 /* out[0] = int[n] load-balance policies, out[1] = names. */
@@ -802,13 +733,13 @@ static jint irmListNames(JNIEnv *     env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (!out_ok(env, out, 2))
                 return -EINVAL;
 
-        n = I.irm_list_names(&l);
+        n = syslib.irm_list_names(&l);
         if (n < 0)
                 return (jint) n;
 
@@ -868,13 +799,13 @@ static jint irmRegName(JNIEnv *   env,
 
         (void) cls;
 
-        if ((ret = irm_ready()) < 0)
+        if ((ret = syslib_irm()) < 0)
                 return ret;
 
         if (pid <= 0 || get_name(env, jname, name) < 0)
                 return -EINVAL;
 
-        return reg ? I.irm_reg_name(name, pid) : I.irm_unreg_name(name, pid);
+        return reg ? syslib.irm_reg_name(name, pid) : syslib.irm_unreg_name(name, pid);
 }
 
 /* ------------------------------------------------------------ constants */

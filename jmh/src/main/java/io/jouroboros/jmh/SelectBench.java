@@ -61,6 +61,11 @@ public class SelectBench {
     public void setup() throws Exception {
         requireOpenFiles(n + 200);
         Transport t = Transport.of(transport);
+        if (n > t.maxConnections()) {
+            throw new IllegalStateException("n = " + n + ": one process holds at most " + t.maxConnections()
+                    + " connections of " + transport + " here (on the system layer, Ouroboros's limit of flows"
+                    + " per process); run with -p n=...");
+        }
         server = t.bind();
         clients = Clients.start(t, server.address, n);
         // A client process that dies would leave accept() waiting forever.

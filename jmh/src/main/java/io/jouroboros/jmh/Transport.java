@@ -7,7 +7,9 @@ package io.jouroboros.jmh;
 import io.jouroboros.Flow;
 import io.jouroboros.FlowSelectorProvider;
 import io.jouroboros.FlowServerChannel;
+import io.jouroboros.Layer;
 import io.jouroboros.Ouroboros;
+import io.jouroboros.QoSSpec;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -17,18 +19,26 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The two sides of every comparison, chosen by the benchmarks' {@code transport}
- * parameter: {@code flows} (our provider, the embedded layer) and {@code jdk}
- * (the JDK's default provider, Unix-domain stream sockets, the reference).
+ * parameter: {@code flows} (our provider, on the layer the library chooses:
+ * {@code -Djouroboros.layer=embedded} or {@code system}, which the forked JVM
+ * and the client process both take) and {@code jdk} (the JDK's default
+ * provider, Unix-domain stream sockets, the reference).
  */
 enum Transport {
     FLOWS {
         @Override
         SelectorProvider provider() {
             return FlowSelectorProvider.provider();
+        }
+
+        @Override
+        int maxConnections() throws IOException {
+            return Ouroboros.layer() == Layer.SYSTEM ? SYSTEM_MAX_FLOWS : Integer.MAX_VALUE;
         }
 
         @Override
@@ -53,7 +63,7 @@ enum Transport {
 
         @Override
         SelectableChannel connect(String address) throws IOException {
-            return Flow.open(address);
+            return Flow.open(address, NO_KEEPALIVE, null);
         }
     },
 
@@ -124,6 +134,22 @@ enum Transport {
         }
     }
 
+    /**
+     * Flows one process can hold on the system layer: Ouroboros 0.23 gives a
+     * process PROG_MAX_FLOWS (4096) flow descriptors and keeps PROG_RES_FDS
+     * (64) of them back; the next flow_alloc fails with EBADF.
+     */
+    static final int SYSTEM_MAX_FLOWS = 4096 - 64;
+
+    /**
+     * Raw QoS without a peer timeout. With one (the presets' 120 s), an
+     * Ouroboros 0.23 flow that has sent nothing for a quarter of it sends a
+     * keepalive: on a raw flow an empty SDU that waits in the peer's queue
+     * until a read, so after 30 s every idle flow of SelectBench would read
+     * as ready, not one.
+     */
+    static final QoSSpec NO_KEEPALIVE = QoSSpec.builder().timeout(Duration.ZERO).build();
+
     /** The transport of a {@code transport} parameter value. */
     static Transport of(String param) {
         switch (param) {
@@ -138,6 +164,11 @@ enum Transport {
 
     /** The provider whose selector multiplexes this transport's channels. */
     abstract SelectorProvider provider();
+
+    /** How many connections one process can hold, whatever the open-files limit. */
+    int maxConnections() throws IOException {
+        return Integer.MAX_VALUE;
+    }
 
     /** A listening end at a fresh address, blocking. */
     abstract Server bind() throws IOException;

@@ -1,0 +1,350 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Allocation: connecting a flow to a name (one detached jour-alloc
+ * thread per allocation under way), and joining a broadcast layer.
+ *
+ * Ouroboros 0.23 defects contained here:
+ *
+ *  - flow_alloc cannot be interrupted: it runs on its own thread (at most
+ *    ALLOC_MAX at once), and the caller waits on the flow's condition,
+ *    which close also signals (s_flow_wake).
+ *  - flow_alloc prints to stdout when the IRMd is gone: each try asks
+ *    irmd_gone() first (system_lib.c).
+ *  - The IRMd hands a flow to a process that died while it waited in
+ *    flow_accept: an allocation whose peer is already dead (o_setup,
+ *    system_peer.c) is deallocated and tried again (ALLOC_TRIES).
+ *  - A flow to a name this process serves must never reach the IRMd
+ *    (system_loop.c): acceptor_route() decides first.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "system.h"
+
+#define ALLOC_TRY_S     5           /* one flow_alloc                 */
+#define ALLOC_TIMEO_NS  (30000 * MS) /* all tries of one allocation   */
+#define ALLOC_TRIES     4
+#define ALLOC_MAX       16          /* flow_alloc calls at once       */
+#define ALLOC_GRACE     (5 * MS)    /* non-blocking connect: fast errors */
+#define ALLOC_ENAME_NS  (2000 * MS) /* ...and for the ENAME of a missing name */
+#define LOOP_NOSRV_NS   (2000 * MS) /* loopback flow nobody can accept */
+#define JOIN_TIMEO_S    10
+
+/* At most ALLOC_MAX flow_alloc calls at once (a semaphore: no lock). */
+static sem_t alloc_sem;
+
+int alloc_init(void)
+{
+        return sem_init(&alloc_sem, 0, ALLOC_MAX) == 0 ? 0 : -1;
+}
+
+void alloc_fini(void)
+{
+        (void) sem_destroy(&alloc_sem);
+}
+
+static void qos_to_ouro(const struct jour_qos * q,
+                        ouro_qosspec_t *        o)
+{
+        memset(o, 0, sizeof(*o));
+        o->delay        = q->delay;
+        o->bandwidth    = q->bandwidth;
+        o->availability = q->availability;
+        o->loss         = q->loss;
+        o->ber          = q->ber;
+        o->in_order     = q->in_order;
+        o->max_gap      = q->max_gap;
+        o->timeout      = q->timeout;
+}
+
+void qos_from_ouro(const ouro_qosspec_t * o,
+                   struct jour_qos *      q)
+{
+        q->delay        = o->delay;
+        q->bandwidth    = o->bandwidth;
+        q->availability = o->availability;
+        q->loss         = o->loss;
+        q->ber          = o->ber;
+        q->in_order     = o->in_order;
+        q->max_gap      = o->max_gap;
+        q->timeout      = o->timeout;
+}
+
+/* Ends an allocation: wakes the caller and OP_CONNECT. */
+void alloc_done(struct sflow * f,
+                int            result)
+{
+        uint64_t one = 1;
+
+        pthread_mutex_lock(&f->lock);
+        if (f->allocating) {
+                f->result     = result;
+                f->allocating = 0;
+                pthread_cond_broadcast(&f->cond);
+                if (f->evfd >= 0 && write(f->evfd, &one, sizeof(one)) < 0) {
+                        /* An eventfd cannot be full after one write. */
+                }
+        }
+        pthread_mutex_unlock(&f->lock);
+
+        fsets_ready(f);
+}
+
+static void * alloc_thread(void * arg)
+{
+        struct sflow *  f = arg;
+        int64_t         deadline = jour_deadline(ALLOC_TIMEO_NS);
+        int             r = -EJOUR_WOKEN;
+        int             tries;
+
+        (void) pthread_setname_np(pthread_self(), "jour-alloc");
+
+        /* At most ALLOC_MAX flow_alloc calls at once. */
+        while (sem_trywait(&alloc_sem) < 0) {
+                if (atomic_load(&f->closing) || atomic_load(&syslib.exiting))
+                        goto done;
+                sleep_ns(5 * MS);
+        }
+
+        /* Our acceptor must not be in flow_accept meanwhile. */
+        if (f->self)
+                acceptor_wait_idle();
+
+        for (tries = 0; tries < ALLOC_TRIES; ++tries) {
+                struct timespec to = { ALLOC_TRY_S, 0 };
+                int             dead;
+
+                if (atomic_load(&f->closing) || jour_remaining(deadline) == 0)
+                        break;
+
+                /* flow_alloc prints to stdout when the IRMd is gone. */
+                if (irmd_gone()) {
+                        r = -EIRMD;
+                        break;
+                }
+
+                qos_to_ouro(&f->asked, &f->qs);
+                r = o_alloc(f->name, &f->qs, &to);
+                if (r < 0)
+                        break;
+
+                dead = o_setup(f, r);
+                if (!dead)
+                        break;
+
+                /* The IRMd gave us a process that died accepting: again. */
+                if (f->pidfd >= 0)
+                        close(f->pidfd);
+                f->pidfd = -1;
+                (void) o_dealloc(r);
+                r = -ETIMEDOUT;
+        }
+
+        sem_post(&alloc_sem);
+ done:
+        if (f->self)
+                acceptor_self_done();
+
+        if (r >= 0) {
+                watch(f);
+                __atomic_store_n(&f->fd, r, __ATOMIC_RELEASE);
+        }
+
+        alloc_done(f, r < 0 ? r : 0);
+
+        /* Drop the thread's ownership; the last owner deallocates. */
+        pthread_mutex_lock(&f->lock);
+        r = --f->owners == 0;
+        pthread_mutex_unlock(&f->lock);
+        if (r)
+                o_release(f);
+
+        return NULL;
+}
+
+int s_flow_alloc_start(const char *            name,
+                       size_t                  len,
+                       const struct jour_qos * qs,
+                       void **                 lf)
+{
+        struct sflow * f;
+        int            ret;
+        int            route;
+
+        f = sflow_new(SF_OURO, -1);
+        if (f == NULL)
+                return -ENOMEM;
+
+        f->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (f->evfd < 0) {
+                ret = -errno;
+                sflow_free(f);
+                return ret;
+        }
+
+        memcpy(f->name, name, len);
+        f->name[len]  = '\0';
+        f->len        = len;
+        f->asked      = *qs;
+        f->allocating = 1;
+        f->grace      = 1;
+        f->t0         = jour_now_ns();
+        atomic_store(&f->finished, 0);
+
+        route = acceptor_route(f, qs);
+        if (route < 0) {
+                sflow_free(f);
+                return route;
+        }
+
+        if (route == ROUTE_LOOP) {
+                *lf = f;
+                return 0;
+        }
+
+        f->owners = 2;
+        ret = start_detached(alloc_thread, f);
+        if (ret != 0) {
+                if (f->self)
+                        acceptor_self_done();
+                sflow_free(f);
+                return ret;
+        }
+
+        *lf = f;
+
+        return 0;
+}
+
+/*
+ * Whether the IRMd knows no such name. name_unreg answers ENAME for a
+ * missing name before anything else, and EIPCP for us (we are no IPCP):
+ * a query without side effects (the IRMd logs an error line, though).
+ */
+static int name_missing(const char * name)
+{
+        return syslib.irm_unreg_name(name, getpid()) == -ENAME;
+}
+
+int s_flow_alloc_finish(void *            lf,
+                        struct jour_qos * qs,
+                        int64_t           timeo)
+{
+        struct sflow * f = lf;
+        int64_t        deadline = jour_deadline(timeo);
+        int            ret;
+
+        pthread_mutex_lock(&f->lock);
+        if (timeo == 0 && f->grace && f->kind == SF_OURO) {
+                /*
+                 * A non-blocking connect: a name nobody holds fails at
+                 * once, as on the embedded layer, so let that error show
+                 * (asking the IRMd whether the name exists if the answer
+                 * is slow); a success is still reported as pending
+                 * (OP_CONNECT is ready at once then).
+                 */
+                f->grace = 0;
+                if (f->allocating)
+                        cond_wait_ns(&f->cond, &f->lock, ALLOC_GRACE);
+                if (f->allocating) {
+                        int64_t t0 = jour_now_ns();
+                        int     missing;
+                        pthread_mutex_unlock(&f->lock);
+                        missing = name_missing(f->name);
+                        pthread_mutex_lock(&f->lock);
+                        while (missing && f->allocating &&
+                               !atomic_load(&f->closing) &&
+                               jour_now_ns() - t0 < ALLOC_ENAME_NS)
+                                cond_wait_ns(&f->cond, &f->lock, WAIT_CAP);
+                }
+                if (f->allocating || f->result >= 0) {
+                        pthread_mutex_unlock(&f->lock);
+                        return -EAGAIN;
+                }
+        }
+        f->grace = 0;
+        while (f->allocating && !atomic_load(&f->closing)) {
+                int64_t rem = jour_remaining(deadline);
+
+                if (f->kind == SF_LOOP &&
+                    jour_now_ns() - f->t0 > LOOP_NOSRV_NS) {
+                        pthread_mutex_unlock(&f->lock);
+                        (void) loop_give_up(f);
+                        pthread_mutex_lock(&f->lock);
+                        if (!f->allocating)
+                                break;
+                }
+                if (timeo == 0) {
+                        pthread_mutex_unlock(&f->lock);
+                        return -EAGAIN;
+                }
+                if (rem == 0) {
+                        pthread_mutex_unlock(&f->lock);
+                        return -ETIMEDOUT;
+                }
+                cond_wait_ns(&f->cond, &f->lock, step_of(rem, WAIT_CAP));
+        }
+        ret = f->allocating ? -EJOUR_WOKEN : f->result;
+        pthread_mutex_unlock(&f->lock);
+
+        if (ret < 0)
+                return ret;
+
+        atomic_store(&f->finished, 1);
+        fsets_ready(f); /* a selector now sees a flow, not OP_CONNECT */
+        if (f->kind == SF_LOOP) {
+                *qs = f->asked;
+                return 0;
+        }
+
+        qos_from_ouro(&f->qs, qs);
+        /* Ouroboros overwrites ber (CRC is off); report what was asked. */
+        qs->ber = f->asked.ber;
+
+        return 0;
+}
+
+int s_flow_join(const char * layer,
+                size_t       len,
+                void **      lf)
+{
+        struct timespec to = { JOIN_TIMEO_S, 0 };
+        struct sflow *  f;
+        char            name[OURO_NAME_SIZE + 1];
+        int             fd;
+
+        memcpy(name, layer, len);
+        name[len] = '\0';
+
+        if (irmd_gone())
+                return -EIRMD;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        fd = syslib.flow_join(name, &to);
+        gate_out();
+        if (fd < 0)
+                return fd;
+
+        f = sflow_new(SF_OURO, fd);
+        if (f == NULL) {
+                (void) o_dealloc(fd);
+                return -ENOMEM;
+        }
+
+        f->bcast = 1;
+        if (o_setup(f, fd))
+                atomic_store(&f->down, 1);
+        watch(f);
+
+        *lf = f;
+
+        return 0;
+}

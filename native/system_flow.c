@@ -1,0 +1,526 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The flow object of the system layer and flow I/O: read, write, wake,
+ * queue lengths, the peer's end. Ouroboros flows are handled here;
+ * loopback flows go to system_loop.c.
+ *
+ * Ouroboros 0.23 defects contained here:
+ *
+ *  - A read into a buffer smaller than the SDU drops the rest, and a read
+ *    that exactly fills the buffer is followed by a fake empty read: we
+ *    always read into a buffer one byte larger than the largest SDU
+ *    (o_flow_read; scratch() in system_sdu.c; flow.c keeps what the
+ *    caller's buffer cannot take).
+ *  - fccntl(FLOWSFLAGS) clears the "peer gone" state of both rings and
+ *    sends the peer a FLOW_UP event: we never call it to change blocking;
+ *    non-blocking calls use a zero timeout (set_rcvtimeo, set_sndtimeo)
+ *    instead of FLOWFRNOBLOCK/FLOWFWNOBLOCK. (close sets FLOWFDOWN, once,
+ *    in s_flow_wake: the flow ends there anyway.)
+ *  - flow_write reports success when its ring is full (non-blocking, or
+ *    a timeout) or the peer is gone, and drops the SDU: we never write
+ *    into a full ring (we wait or say EAGAIN), and look for the peer
+ *    first (o_probe).
+ *  - A blocked flow_read is never woken by a deallocation: we block in
+ *    slices (SLICE_NS) and check for close between them.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "system.h"
+
+#define SLICE_NS        (50 * MS)   /* blocking reads and writes      */
+
+int sflow_fd(struct sflow * f)
+{
+        return __atomic_load_n(&f->fd, __ATOMIC_ACQUIRE);
+}
+
+struct sflow * sflow_new(int kind,
+                         int fd)
+{
+        struct sflow * f = calloc(1, sizeof(*f));
+
+        if (f == NULL)
+                return NULL;
+
+        if (pthread_mutex_init(&f->lock, NULL) != 0)
+                goto fail_lock;
+        if (cond_init(&f->cond) != 0)
+                goto fail_cond;
+        if (pthread_mutex_init(&f->rxlock, NULL) != 0)
+                goto fail_rx;
+        if (pthread_mutex_init(&f->txlock, NULL) != 0)
+                goto fail_tx;
+
+        f->kind     = kind;
+        f->fd       = fd;
+        f->evfd     = -1;
+        f->pidfd    = -1;
+        f->peer     = -1;
+        f->owners   = 1;
+        f->rcvtimeo = -2; /* unknown: set on first use */
+        f->sndtimeo = -2;
+        atomic_init(&f->finished, 1);
+
+        return f;
+
+ fail_tx:
+        pthread_mutex_destroy(&f->rxlock);
+ fail_rx:
+        pthread_cond_destroy(&f->cond);
+ fail_cond:
+        pthread_mutex_destroy(&f->lock);
+ fail_lock:
+        free(f);
+        return NULL;
+}
+
+void sflow_free(struct sflow * f)
+{
+        if (f->evfd >= 0)
+                close(f->evfd);
+        if (f->pidfd >= 0)
+                close(f->pidfd);
+        sduq_clear(&f->stash);
+        free(f->sets);
+        pthread_mutex_destroy(&f->txlock);
+        pthread_mutex_destroy(&f->rxlock);
+        pthread_cond_destroy(&f->cond);
+        pthread_mutex_destroy(&f->lock);
+        free(f);
+}
+
+static int set_rcvtimeo(struct sflow * f,
+                        int64_t        ns)
+{
+        struct timespec ts;
+        int             ret;
+
+        if (f->rcvtimeo == ns)
+                return 0;
+
+        ts_of(ns, &ts);
+        ret = o_cntl(f->fd, FLOWSRCVTIMEO, &ts);
+        if (ret < 0)
+                return ret;
+
+        f->rcvtimeo = ns;
+
+        return 0;
+}
+
+static int set_sndtimeo(struct sflow * f,
+                        int64_t        ns)
+{
+        struct timespec ts;
+        int             ret;
+
+        if (f->sndtimeo == ns)
+                return 0;
+
+        ts_of(ns, &ts);
+        ret = o_cntl(f->fd, FLOWSSNDTIMEO, &ts);
+        if (ret < 0)
+                return ret;
+
+        f->sndtimeo = ns;
+
+        return 0;
+}
+
+static int is_gone(ssize_t n)
+{
+        return n == -EFLOWDOWN || n == -EFLOWPEER || n == -ENOTALLOC;
+}
+
+void flow_down(struct sflow * f)
+{
+        if (!atomic_exchange(&f->down, 1))
+                fsets_ready(f);
+}
+
+/* Reads every queued SDU into the stash. Needs rxlock. */
+void drain_locked(struct sflow * f)
+{
+        uint8_t * buf = scratch();
+        ssize_t   n;
+
+        if (buf == NULL || set_rcvtimeo(f, 0) < 0)
+                return;
+
+        for (;;) {
+                struct sdu * s;
+
+                n = o_read(f->fd, buf, jour_layer_system.max_sdu + 1);
+                if (n < 0)
+                        break;
+                if (n == 0)
+                        continue;
+                s = sdu_new(buf, (size_t) n);
+                if (s == NULL)
+                        break;
+                sduq_push(&f->stash, s);
+                atomic_fetch_add(&f->nstash, 1);
+        }
+
+        if (is_gone(n))
+                flow_down(f);
+}
+
+/* ------------------------------------------------------------- close */
+
+/*
+ * close(): blocked calls end, and the peer sees the end at once, even if
+ * a selector keeps the flow registered (and so allocated) a while longer.
+ */
+void s_flow_wake(void * lf)
+{
+        struct sflow * f = lf;
+
+        atomic_store(&f->closing, 1);
+
+        pthread_mutex_lock(&f->lock);
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->lock);
+
+        if (f->kind == SF_LOOP) {
+                l_wake(f);
+        } else if (atomic_load(&f->finished) && sflow_fd(f) >= 0) {
+                /*
+                 * FLOWFDOWN marks both rings down: the peer reads what is
+                 * queued, then the end, and gets a FLOW_DOWN event; our
+                 * own blocked reads end too. (Safe beside other calls on
+                 * the fd, unlike flow_dealloc.)
+                 */
+                uint32_t fl = FLOWFRDWR | FLOWFDOWN;
+                if (gate_in() == 0) {
+                        (void) syslib.fccntl(sflow_fd(f), FLOWSFLAGS, fl);
+                        gate_out();
+                }
+        }
+}
+
+void s_flow_dealloc(void * lf)
+{
+        struct sflow * f = lf;
+        int            last;
+
+        atomic_store(&f->closing, 1);
+        fsets_forget(f);
+
+        if (f->kind == SF_LOOP) {
+                l_release(f);
+                return;
+        }
+
+        pthread_mutex_lock(&f->lock);
+        last = --f->owners == 0;
+        pthread_mutex_unlock(&f->lock);
+
+        if (last)
+                o_release(f);
+}
+
+/* ---------------------------------------------------------- the peer */
+
+/*
+ * Looks for the peer without taking data: a read with a zero timeout when
+ * nothing is queued ends with EFLOWDOWN once the peer has deallocated.
+ * Never under a reader, at most once a millisecond.
+ */
+static void o_probe(struct sflow * f)
+{
+        int64_t now = jour_now_ns();
+        ssize_t n;
+        uint8_t * buf;
+
+        if (atomic_load(&f->down) || f->fd < 0)
+                return;
+
+        if (pidfd_dead(f->pidfd)) {
+                peer_died(f);
+                return;
+        }
+
+        if (now - atomic_load(&f->probed) < MS)
+                return;
+        atomic_store(&f->probed, now);
+
+        if (atomic_load(&f->nstash) > 0 || o_qlen(f->fd, 1) != 0)
+                return;
+
+        if (pthread_mutex_trylock(&f->rxlock) != 0)
+                return; /* a reader is at it, and will see the end */
+
+        buf = scratch();
+        if (buf != NULL && atomic_load(&f->nstash) == 0 &&
+            set_rcvtimeo(f, 0) == 0) {
+                n = o_read(f->fd, buf, jour_layer_system.max_sdu + 1);
+                if (n > 0) {
+                        struct sdu * s = sdu_new(buf, (size_t) n);
+                        if (s != NULL) {
+                                sduq_push(&f->stash, s);
+                                atomic_fetch_add(&f->nstash, 1);
+                        }
+                } else if (is_gone(n)) {
+                        flow_down(f);
+                }
+        }
+
+        pthread_mutex_unlock(&f->rxlock);
+}
+
+int s_flow_is_down(void * lf)
+{
+        struct sflow * f = lf;
+
+        if (f->kind == SF_LOOP)
+                return l_is_down(f);
+
+        if (!atomic_load(&f->finished) || sflow_fd(f) < 0)
+                return 0;
+
+        o_probe(f);
+
+        return atomic_load(&f->down);
+}
+
+/* --------------------------------------------------------------- I/O */
+
+static ssize_t o_flow_read(struct sflow * f,
+                           struct iovec * iov,
+                           int            iovcnt,
+                           int64_t        timeo)
+{
+        size_t    max = jour_layer_system.max_sdu;
+        int64_t   deadline = jour_deadline(timeo);
+        uint8_t * buf;
+        size_t    cap;
+        ssize_t   n;
+        int       direct;
+
+        /* A buffer larger than any SDU: no partial read, no fake 0. */
+        direct = iov[0].iov_len > max;
+        buf    = direct ? iov[0].iov_base : scratch();
+        cap    = direct ? iov[0].iov_len : max + 1;
+        if (buf == NULL)
+                return -ENOMEM;
+
+        for (;;) {
+                int64_t rem = jour_remaining(deadline);
+                int     down;
+
+                if (atomic_load(&f->closing))
+                        return -EJOUR_WOKEN;
+
+                pthread_mutex_lock(&f->rxlock);
+
+                if (atomic_load(&f->nstash) > 0) {
+                        struct sdu * s = sduq_pop(&f->stash);
+                        atomic_fetch_sub(&f->nstash, 1);
+                        atomic_fetch_add(&f->rxgen, 1);
+                        pthread_mutex_unlock(&f->rxlock);
+                        scatter(iov, iovcnt, s->data, s->len);
+                        n = (ssize_t) s->len;
+                        free(s);
+                        return n;
+                }
+
+                /* A peer that is gone sends nothing more: do not wait. */
+                down = atomic_load(&f->down);
+                n = set_rcvtimeo(f, (timeo == 0 || down) ? 0 :
+                                 step_of(rem, SLICE_NS));
+                if (n == 0)
+                        n = o_read(f->fd, buf, cap);
+                atomic_fetch_add(&f->rxgen, 1);
+
+                pthread_mutex_unlock(&f->rxlock);
+
+                if (n > 0)
+                        break;
+
+                if (n == 0)
+                        continue; /* an empty SDU: Ouroboros drops them */
+
+                if (n == -ETIMEDOUT || n == -EAGAIN) {
+                        if (down)
+                                return -EFLOWDOWN;
+                        if (pidfd_dead(f->pidfd)) {
+                                peer_died(f);
+                                continue;
+                        }
+                        if (timeo == 0)
+                                return -EAGAIN;
+                        if (jour_remaining(deadline) == 0)
+                                return -ETIMEDOUT;
+                        continue;
+                }
+
+                if (is_gone(n)) {
+                        flow_down(f);
+                        return n == -EFLOWPEER ? -EFLOWPEER : -EFLOWDOWN;
+                }
+
+                return n;
+        }
+
+        if (!direct)
+                scatter(iov, iovcnt, buf, (size_t) n);
+
+        return n;
+}
+
+ssize_t s_flow_read(void *         lf,
+                    struct iovec * iov,
+                    int            iovcnt,
+                    int64_t        timeo)
+{
+        struct sflow * f = lf;
+
+        if (f->kind == SF_LOOP)
+                return l_read(f, iov, iovcnt, timeo);
+
+        if (sflow_fd(f) < 0)
+                return -ENOTALLOC;
+
+        return o_flow_read(f, iov, iovcnt, timeo);
+}
+
+static ssize_t o_flow_write(struct sflow * f,
+                            const void *   buf,
+                            size_t         len,
+                            int64_t        timeo)
+{
+        int64_t deadline = jour_deadline(timeo);
+        int64_t nap = 200 * 1000;
+        ssize_t n;
+
+        if (f->bcast && len > OURO_BCAST_MTU)
+                return -EMSGSIZE;
+
+        pthread_mutex_lock(&f->txlock);
+        for (;;) {
+                int64_t rem = jour_remaining(deadline);
+                int     q;
+
+                if (atomic_load(&f->closing)) {
+                        n = -EJOUR_WOKEN;
+                        break;
+                }
+
+                /* Writes to a gone peer report success: look first. */
+                o_probe(f);
+                if (atomic_load(&f->down)) {
+                        n = -EFLOWDOWN;
+                        break;
+                }
+
+                if (len == 0) {
+                        n = 0;
+                        break;
+                }
+
+                /* A write into a full ring reports success and drops. */
+                q = o_qlen(f->fd, 0);
+                if (q >= TXQ_MAX) {
+                        if (timeo == 0) {
+                                n = -EAGAIN;
+                                break;
+                        }
+                        if (rem == 0) {
+                                n = -ETIMEDOUT;
+                                break;
+                        }
+                        sleep_ns(step_of(rem, nap));
+                        if (nap < 10 * MS)
+                                nap *= 2;
+                        continue;
+                }
+
+                n = set_sndtimeo(f, timeo == 0 ? 0 : step_of(rem, SLICE_NS));
+                if (n == 0)
+                        n = o_write(f->fd, buf, len);
+                if (n >= 0)
+                        break;
+
+                if (n == -ETIMEDOUT || n == -EAGAIN) {
+                        if (timeo == 0) {
+                                n = -EAGAIN;
+                                break;
+                        }
+                        if (jour_remaining(deadline) == 0) {
+                                n = -ETIMEDOUT;
+                                break;
+                        }
+                        continue;
+                }
+
+                if (is_gone(n)) {
+                        flow_down(f);
+                        n = -EFLOWDOWN;
+                }
+                break;
+        }
+        pthread_mutex_unlock(&f->txlock);
+
+        return n;
+}
+
+ssize_t s_flow_write(void *       lf,
+                     const void * buf,
+                     size_t       len,
+                     int64_t      timeo)
+{
+        struct sflow * f = lf;
+
+        if (f->kind == SF_LOOP)
+                return l_write(f, buf, len, timeo);
+
+        if (sflow_fd(f) < 0)
+                return -ENOTALLOC;
+
+        return o_flow_write(f, buf, len, timeo);
+}
+
+int s_flow_queue_len(void * lf,
+                     int    rx)
+{
+        struct sflow * f = lf;
+        int            q;
+
+        if (f->kind == SF_LOOP)
+                return l_queue_len(f, rx);
+
+        if (sflow_fd(f) < 0)
+                return 0;
+
+        q = o_qlen(f->fd, rx);
+        if (q < 0)
+                return atomic_load(&f->down) ? (rx ? atomic_load(&f->nstash)
+                                                : 0) : q;
+
+        return rx ? q + atomic_load(&f->nstash) : q;
+}
+
+int64_t s_flow_arrived(void * lf)
+{
+        struct sflow * f = lf;
+
+        if (f->kind != SF_LOOP)
+                return -ENOTSUP; /* fevent reports each packet itself */
+
+        return (int64_t) loop_arrived(f);
+}
+
+int s_flow_fd(void * lf)
+{
+        return ((struct sflow *) lf)->evfd;
+}
+
+size_t s_flow_max_sdu(void * lf)
+{
+        return ((struct sflow *) lf)->bcast ? OURO_BCAST_MTU :
+                jour_layer_system.max_sdu;
+}

@@ -1,0 +1,345 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The binding to the Ouroboros libraries (see system_lib.h): dlopen of
+ * libouroboros-irm and libouroboros-dev into one symbol table, the IRMd
+ * probe, the call gate of libouroboros-dev and the exit.
+ *
+ * Ouroboros 0.23 defects contained here:
+ *
+ *  - libouroboros-dev calls exit(1) from a constructor when no IRMd
+ *    answers: we probe the IRMd's socket before dlopen (syslib_open), and
+ *    before every allocation (irmd_gone: flow_alloc prints to stdout when
+ *    the IRMd is gone).
+ *  - The library's destructor frees its state under threads still inside
+ *    it (crash at exit): every call into libouroboros-dev passes the gate
+ *    (gate_in/gate_out); at exit we stop entering the library and wait for
+ *    the threads inside; if some cannot leave, the process ends with
+ *    _exit(status) instead of running that destructor (syslib_exit_wait).
+ *
+ * Neither library is ever closed once its symbols resolved:
+ * libouroboros-dev's destructor talks to the IRMd, and irm.c may use
+ * libouroboros-irm at any time.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "errors.h"
+#include "system_lib.h"
+
+#define MS           (1000LL * 1000)
+#define IRMD_FRESH   (200 * MS)  /* an IRMd that answered is trusted */
+#define EXIT_WAIT_NS (1000 * MS)
+
+struct syslib syslib;
+
+static pthread_once_t irm_once = PTHREAD_ONCE_INIT;
+
+/* ------------------------------------------------------ the IRMd probe */
+
+int jour_irmd_alive(const char * path)
+{
+        struct sockaddr_un sa;
+        int                fd;
+        int                ret = 0;
+        int                tries;
+
+        if (path == NULL || path[0] == '\0')
+                path = OURO_IRM_SOCKET;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return 0;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sun_family = AF_UNIX;
+        strcpy(sa.sun_path, path);
+
+        /*
+         * Non-blocking: an IRMd that hangs with a full backlog makes a
+         * blocking connect wait forever (EAGAIN here): that is no answer.
+         */
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return 0;
+
+        /* A busy IRMd (backlog full a moment) gets half a second. */
+        for (tries = 0; tries < 50; ++tries) {
+                ret = connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+                if (ret || errno != EAGAIN)
+                        break;
+                (void) poll(NULL, 0, 10);
+        }
+
+        close(fd);
+
+        return ret;
+}
+
+/*
+ * Whether the IRMd is gone, asked before calls that print to stdout when
+ * it is. A yes within the last IRMD_FRESH is trusted: each probe is a
+ * connection the IRMd must accept (and logs as a failed read), and a
+ * burst of allocations would be a burst of them.
+ */
+int irmd_gone(void)
+{
+        static atomic_llong alive_at;
+        int64_t             now = jour_now_ns();
+
+        if (now - atomic_load(&alive_at) < IRMD_FRESH)
+                return 0;
+
+        if (!jour_irmd_alive(syslib.socket_path))
+                return 1;
+
+        atomic_store(&alive_at, now);
+
+        return 0;
+}
+
+/* ------------------------------------------------------------ loading */
+
+#define SYM(lib, name) do {                                               \
+                *(void **) &syslib.name = dlsym(syslib.lib, #name);       \
+                if (syslib.name == NULL)                                  \
+                        goto fail_sym;                                    \
+        } while (0)
+
+static void irm_load(void)
+{
+        syslib.irm = dlopen(OURO_LIB_IRM, RTLD_NOW | RTLD_LOCAL);
+        if (syslib.irm == NULL) {
+                syslib.irm_err = -ENOENT;
+                return;
+        }
+
+        SYM(irm, irm_create_ipcp);
+        SYM(irm, irm_destroy_ipcp);
+        SYM(irm, irm_list_ipcps);
+        SYM(irm, irm_enroll_ipcp);
+        SYM(irm, irm_bootstrap_ipcp);
+        SYM(irm, irm_connect_ipcp);
+        SYM(irm, irm_disconnect_ipcp);
+        SYM(irm, irm_bind_program);
+        SYM(irm, irm_unbind_program);
+        SYM(irm, irm_bind_process);
+        SYM(irm, irm_unbind_process);
+        SYM(irm, irm_create_name);
+        SYM(irm, irm_destroy_name);
+        SYM(irm, irm_list_names);
+        SYM(irm, irm_reg_name);
+        SYM(irm, irm_unreg_name);
+
+        return;
+ fail_sym:
+        dlclose(syslib.irm);
+        syslib.irm     = NULL;
+        syslib.irm_err = -EJOUR_VERSION;
+}
+
+int syslib_irm(void)
+{
+        if (pthread_once(&irm_once, irm_load) != 0)
+                return -ENOMEM;
+
+        return syslib.irm_err;
+}
+
+int syslib_open(const char * path)
+{
+        int ret;
+
+        syslib.socket_path[0] = '\0';
+        if (path != NULL && strlen(path) < sizeof(syslib.socket_path))
+                strcpy(syslib.socket_path, path);
+
+        /* Without an IRMd, loading libouroboros-dev ends the process. */
+        if (!jour_irmd_alive(syslib.socket_path))
+                return -EIRMD;
+
+        ret = syslib_irm();
+        if (ret < 0)
+                return ret;
+
+        syslib.dev = dlopen(OURO_LIB_DEV, RTLD_NOW | RTLD_LOCAL);
+        if (syslib.dev == NULL)
+                return -ENOENT;
+
+        SYM(dev, flow_alloc);
+        SYM(dev, flow_accept);
+        SYM(dev, flow_join);
+        SYM(dev, flow_dealloc);
+        SYM(dev, flow_write);
+        SYM(dev, flow_read);
+        SYM(dev, fccntl);
+        SYM(dev, fset_create);
+        SYM(dev, fset_destroy);
+        SYM(dev, fqueue_create);
+        SYM(dev, fqueue_destroy);
+        SYM(dev, fset_add);
+        SYM(dev, fset_del);
+        SYM(dev, fqueue_next);
+        SYM(dev, fqueue_type);
+        SYM(dev, fevent);
+
+        return 0;
+ fail_sym:
+        /* The library is loaded (and announced); it stays, unused. */
+        return -EJOUR_VERSION;
+}
+
+/* ------------------------------------------------- calls into the library */
+
+/*
+ * Every call into libouroboros-dev passes this gate, so that at exit we
+ * know when no thread is inside the library any more.
+ */
+int gate_in(void)
+{
+        atomic_fetch_add(&syslib.inflight, 1);
+        if (atomic_load(&syslib.exiting)) {
+                atomic_fetch_sub(&syslib.inflight, 1);
+                return -1;
+        }
+
+        return 0;
+}
+
+void gate_out(void)
+{
+        atomic_fetch_sub(&syslib.inflight, 1);
+}
+
+ssize_t o_read(int    fd,
+               void * buf,
+               size_t n)
+{
+        ssize_t r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = syslib.flow_read(fd, buf, n);
+        gate_out();
+
+        return r;
+}
+
+ssize_t o_write(int          fd,
+                const void * buf,
+                size_t       n)
+{
+        ssize_t r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = syslib.flow_write(fd, buf, n);
+        gate_out();
+
+        return r;
+}
+
+int o_cntl(int    fd,
+           int    cmd,
+           void * arg)
+{
+        int r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = syslib.fccntl(fd, cmd, arg);
+        gate_out();
+
+        return r;
+}
+
+int o_qlen(int fd,
+           int rx)
+{
+        size_t q = 0;
+        int    r;
+
+        r = o_cntl(fd, rx ? FLOWGRXQLEN : FLOWGTXQLEN, &q);
+        if (r < 0)
+                return r;
+
+        return q > INT_MAX ? INT_MAX : (int) q;
+}
+
+int o_dealloc(int fd)
+{
+        int r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = syslib.flow_dealloc(fd);
+        gate_out();
+
+        return r;
+}
+
+int o_alloc(const char *            name,
+            ouro_qosspec_t *        qs,
+            const struct timespec * to)
+{
+        int r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = syslib.flow_alloc(name, qs, to);
+        gate_out();
+
+        return r;
+}
+
+int o_accept(ouro_qosspec_t *        qs,
+             const struct timespec * to)
+{
+        int r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = syslib.flow_accept(qs, to);
+        gate_out();
+
+        return r;
+}
+
+/* --------------------------------------------------------------- exit */
+
+void syslib_exit_begin(void)
+{
+        atomic_store(&syslib.exiting, 1);
+}
+
+/*
+ * At exit, the library's destructor frees what threads inside it use:
+ * once nobody enters any more, let those inside leave, and if some cannot
+ * (an allocation waiting on the IRMd, a deallocation waiting on a peer),
+ * end the process here rather than crash in the destructor.
+ */
+void syslib_exit_wait(int status)
+{
+        int64_t t0 = jour_now_ns();
+
+        while (atomic_load(&syslib.inflight) > 0 &&
+               jour_now_ns() - t0 < EXIT_WAIT_NS) {
+                struct timespec ts = { 0, MS };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
+
+        if (atomic_load(&syslib.inflight) > 0) {
+                fflush(NULL);
+                _exit(status);
+        }
+}
