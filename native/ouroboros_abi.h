@@ -86,6 +86,21 @@ typedef struct {
  * blocks for others, less the packet buffer's head, headspace and tail. */
 #define OURO_MAX_SDU_PRIV 1048260
 #define OURO_MAX_SDU_USER 261828
+/*
+ * The shared packet pool (ssm/pool.c; block counts of a default 0.23.0
+ * build, cmake/config/ssm.cmake): an SDU of n bytes takes one block of
+ * the smallest size class that holds n + OURO_PK_BUFF_OVERHEAD bytes
+ * (block header, headspace, tailspace), never a larger one, until the
+ * reader frees it. Root and the ouroboros group share the GSPP (the
+ * OURO_MAX_SDU_PRIV processes), other users have a pool each (PUP).
+ */
+#define OURO_PK_BUFF_OVERHEAD 316
+#define OURO_POOL_CLASSES     9
+#define OURO_POOL_CLASS_SIZES { 1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, \
+                                1 << 14, 1 << 16, 1 << 18, 1 << 20 }
+#define OURO_GSPP_BLOCKS      { 1024, 768, 512, 384, 256, 128, 64, 32, 16 }
+#define OURO_PUP_BLOCKS       { 128, 96, 64, 48, 32, 16, 8, 2, 0 }
+
 /* The broadcast IPCP's MTU: longer SDUs are cut short, silently. */
 #define OURO_BCAST_MTU    1400
 

@@ -75,6 +75,7 @@
 #define WAIT_CAP        (200 * MS)  /* condition waits, re-checked    */
 #define TXQ_MARGIN      8           /* ring slots kept for FRCT/keepalives */
 #define TXQ_MAX         (OURO_RBUFF_CAP - TXQ_MARGIN)
+#define POOL_SHARE      4           /* a flow queues <= 1/4 of a pool class */
 #define LOOP_MAX_SDUS   OURO_RBUFF_CAP
 #define LOOP_MAX_BYTES  ((size_t) 16 << 20) /* like the 16 x 1 MiB pool */
 
@@ -146,6 +147,7 @@ struct sflow {
         /* Ouroboros writes (one at a time) and their timeout: txlock. */
         pthread_mutex_t  txlock;
         int64_t          sndtimeo; /* txlock                            */
+        atomic_size_t    refused;  /* OP_WRITE: length of an EAGAIN write */
         /* The process at the other end, watched with a pidfd: set by
            the thread that makes the flow, before fd is published. */
         pid_t            peer;
@@ -191,6 +193,8 @@ int            sflow_fd(struct sflow * f);
 void           drain_locked(struct sflow * f);
 /* The peer is gone: marks f down, and its flow sets see it. */
 void           flow_down(struct sflow * f);
+/* The most SDUs of len bytes a flow may hold queued before one more. */
+int            tx_cap(size_t len);
 
 void    s_flow_wake(void * lf);
 void    s_flow_dealloc(void * lf);

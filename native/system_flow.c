@@ -388,6 +388,39 @@ ssize_t s_flow_read(void *         lf,
         return o_flow_read(f, iov, iovcnt, timeo);
 }
 
+/*
+ * Ouroboros 0.23: each SDU queued on a flow holds a block of the shared
+ * packet pool until the peer reads it, blocks come in size classes with
+ * no fallback to a larger one, and a class has far fewer blocks than a
+ * ring has slots (root's pool: 256 blocks of 4 KiB, 384 of 2 KiB; a ring
+ * takes 1023 SDUs). A writer that queues a whole class blocks every other
+ * writer of that class in flow_write (ssm_pool_alloc_b), among them a
+ * peer that echoes from its reading thread, which then never reads again:
+ * both stop for good (seen with gdb, both writers in ssm_pool_alloc_b,
+ * the class's free count at 0). So a flow holds at most a POOL_SHARE-th
+ * of the blocks of its SDU's class, at least one, at most what the ring
+ * takes.
+ */
+int tx_cap(size_t len)
+{
+        static const size_t size[] = OURO_POOL_CLASS_SIZES;
+        static const int    gspp[] = OURO_GSPP_BLOCKS;
+        static const int    pup[]  = OURO_PUP_BLOCKS;
+        const int *         blocks;
+        int                 i;
+
+        blocks = jour_layer_system.max_sdu == OURO_MAX_SDU_PRIV ? gspp : pup;
+
+        for (i = 0; i < OURO_POOL_CLASSES; ++i) {
+                if (blocks[i] > 0 && len + OURO_PK_BUFF_OVERHEAD <= size[i]) {
+                        int cap = blocks[i] / POOL_SHARE;
+                        return cap < 1 ? 1 : cap < TXQ_MAX ? cap : TXQ_MAX;
+                }
+        }
+
+        return 1;
+}
+
 static ssize_t o_flow_write(struct sflow * f,
                             const void *   buf,
                             size_t         len,
@@ -422,10 +455,14 @@ static ssize_t o_flow_write(struct sflow * f,
                         break;
                 }
 
-                /* A write into a full ring reports success and drops. */
+                /*
+                 * A write into a full ring reports success and drops; one
+                 * into an exhausted pool class blocks (see tx_cap).
+                 */
                 q = o_qlen(f->fd, 0);
-                if (q >= TXQ_MAX) {
+                if (q >= tx_cap(len)) {
                         if (timeo == 0) {
+                                atomic_store(&f->refused, len);
                                 n = -EAGAIN;
                                 break;
                         }
@@ -442,8 +479,10 @@ static ssize_t o_flow_write(struct sflow * f,
                 n = set_sndtimeo(f, timeo == 0 ? 0 : step_of(rem, SLICE_NS));
                 if (n == 0)
                         n = o_write(f->fd, buf, len);
-                if (n >= 0)
+                if (n >= 0) {
+                        atomic_store(&f->refused, 0);
                         break;
+                }
 
                 if (n == -ETIMEDOUT || n == -EAGAIN) {
                         if (timeo == 0) {

@@ -302,7 +302,8 @@ static int member_events(struct sfset *      s,
                         ev |= JOUR_EV_PKT;
         }
         if (m->interest & JOUR_IN_WRITE) {
-                if (down || fd < 0 || o_qlen(fd, 0) < TXQ_MAX)
+                if (down || fd < 0 ||
+                    o_qlen(fd, 0) < tx_cap(atomic_load(&f->refused)))
                         ev |= JOUR_EV_OUT;
                 else
                         *poll = m->keep = 1; /* no event says "room" */
