@@ -165,7 +165,7 @@ typedef int     (*ouro_irm_create_name_t)(ouro_name_info_t *);
 typedef int     (*ouro_irm_unreg_name_t)(const char *, int);
 
 /* ===================================================================
- * IRM management API (irm.c): begin.
+ * IRM management API (irm*.c): begin.
  *
  * The structs and enums that libouroboros-irm 0.23 reads and writes,
  * declared in our own words with the layout gcc gives them on x86_64
@@ -400,7 +400,7 @@ typedef long (*ouro_irm_list_names_t)(ouro_name_info_t **);
 typedef int  (*ouro_irm_reg_name_t)(const char *, int);
 
 /* ===================================================================
- * IRM management API (irm.c): end.
+ * IRM management API (irm*.c): end.
  * =================================================================== */
 
 #endif /* JOUR_OUROBOROS_ABI_H */
