@@ -302,7 +302,6 @@ int  s_fset_del(void * fs, void * obj, int is_srv);
 /* ----------------------------------------------------- system_ready.c */
 
 int  fset_init(void);
-void fset_fini(void);
 /* Something changed that no flow names (accepting, wake-ups): waits look. */
 void notify(void);
 /* The readiness of f may have changed: its sets look at it again. */
