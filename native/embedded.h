@@ -6,7 +6,7 @@
  * user on one machine, with no daemon. This header holds what crosses its
  * files, one concern each:
  *
- *   embedded_layer.c       the layer table, init and fini
+ *   embedded_layer.c       the layer table and its init
  *   embedded_rendezvous.c  the per-user directory where names live
  *   embedded_handshake.c   the allocation handshake on the wire
  *   embedded_sock.c        AF_UNIX helpers for every part

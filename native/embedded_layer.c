@@ -13,16 +13,10 @@ static int e_init(const char * cfg)
         return rdv_init(cfg);
 }
 
-static void e_fini(void)
-{
-        rdv_fini();
-}
-
 const struct jour_layer jour_layer_embedded = {
         .name              = "embedded",
         .max_sdu           = E_MAX_SDU,
         .init              = e_init,
-        .fini              = e_fini,
         .flow_alloc_start  = e_flow_alloc_start,
         .flow_alloc_finish = e_flow_alloc_finish,
         .flow_join         = e_flow_join,
@@ -31,7 +25,6 @@ const struct jour_layer jour_layer_embedded = {
         .flow_read         = e_flow_read,
         .flow_write        = e_flow_write,
         .flow_queue_len    = e_flow_queue_len,
-        .flow_fd           = e_flow_fd,
         .flow_is_down      = e_flow_is_down,
         .flow_arrived      = e_flow_arrived,
         .flow_max_sdu      = e_flow_max_sdu,
@@ -40,7 +33,6 @@ const struct jour_layer jour_layer_embedded = {
         .srv_accept        = e_srv_accept,
         .srv_wake          = e_srv_wake,
         .srv_destroy       = e_srv_destroy,
-        .srv_fd            = e_srv_fd,
         .fset_create       = e_fset_create,
         .fset_destroy      = e_fset_destroy,
         .fset_add          = e_fset_add,

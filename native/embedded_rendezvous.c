@@ -100,14 +100,6 @@ int rdv_init(const char * cfg)
         return 0;
 }
 
-void rdv_fini(void)
-{
-        if (rdv_root_fd >= 0)
-                close(rdv_root_fd);
-
-        rdv_root_fd = -1;
-}
-
 /* Two independent 64-bit FNV-1a variants, finalised; 128 bits in hex. */
 static uint64_t mix(uint64_t h)
 {

@@ -25,7 +25,6 @@
 #define RDV_BCAST_DIR 'b'
 
 int  rdv_init(const char * cfg);
-void rdv_fini(void);
 
 /* The root's path, for diagnostics. */
 const char * rdv_root(void);

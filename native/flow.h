@@ -21,7 +21,6 @@ struct jflow {
         int                       frct;     /* FRCTF*                   */
         int64_t                   rcvtimeo; /* ns, -1 = none            */
         int64_t                   sndtimeo;
-        struct jour_qos           qos;
         /* The unread rest of a partly read SDU. */
         uint8_t *                 rest;
         size_t                    rest_off;

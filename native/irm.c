@@ -8,8 +8,12 @@
  * without an IRMd is safe (its calls then return -EIRMD), and it needs
  * neither the system layer nor libouroboros-dev.
  *
+ * This file registers every irm* native, with the constants Java reads,
+ * and holds the calls that take only names, pids and paths; the IPCP
+ * configurations are in irm_config.c, the lists in irm_list.c.
+ *
  * Every entry point checks its arguments before the library sees them and
- * returns 0 / a count, or -code. What we guard against in 0.23:
+ * returns 0 / a count, or -code. What we guard against in 0.23 here:
  *
  *  - irm_destroy_ipcp(pid) makes the IRMd (root) SIGTERM that pid with no
  *    check at all; pid 0 signals the IRMd's own process group. We only
@@ -19,41 +23,28 @@
  *    (getenv("PATH") is cut to its first entry for good). We take only
  *    paths with a '/' (Java resolves the name against its own copy of
  *    PATH first).
- *  - irm_list_ipcps strcpy's 255-byte names into 255-byte fields (no NUL
- *    inside the field): we read them with strnlen.
- *  - irm_list_names fills only name and pol_lb: the security paths are
- *    uninitialised heap, never read.
- *  - irm.h declares irm_connect_ipcp/irm_disconnect_ipcp with dst and
- *    component swapped: we call them as the library defines them.
+ *  - <ouroboros/irm.h> declares irm_connect_ipcp/irm_disconnect_ipcp with
+ *    dst and component swapped: we call them as the library defines them.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "jour.h"
+#include "irm.h"
 #include "ouroboros_abi.h"
 #include "system_lib.h"
 
 #define IRM_PROG_MAX  4095 /* a program path, bytes          */
 #define IRM_ARGC_MAX  255  /* arguments of a bound program   */
 #define IRM_ARG_MAX   4095 /* one argument, bytes            */
-#define IRM_LIST_MAX  (1 << 20)
-#define N_UNI_PARAMS  17
 #define N_SEC_PATHS   6    /* server enc/key/crt, client same */
 
-static jclass bytes_cls; /* byte[], a global reference */
-
-/*
- * Copies a byte[] of at most max bytes without NUL into buf[max + 1];
- * empty is allowed only with allow_empty, null only with allow_null
- * (then buf is ""). Returns the length or -EINVAL.
- */
-static int get_str(JNIEnv *   env,
-                   jbyteArray arr,
-                   char *     buf,
-                   size_t     max,
-                   int        allow_empty,
-                   int        allow_null)
+int jirm_get_str(JNIEnv *   env,
+                 jbyteArray arr,
+                 char *     buf,
+                 size_t     max,
+                 int        allow_empty,
+                 int        allow_null)
 {
         jsize n;
 
@@ -82,35 +73,7 @@ static int get_name(JNIEnv *   env,
                     jbyteArray arr,
                     char *     buf)
 {
-        return get_str(env, arr, buf, OURO_NAME_SIZE, 0, 0);
-}
-
-/* Puts a new byte[] holding s[0..len) at arr[i]. */
-static int put_bytes(JNIEnv *     env,
-                     jobjectArray arr,
-                     jsize        i,
-                     const char * s,
-                     size_t       len)
-{
-        jbyteArray b;
-
-        b = (*env)->NewByteArray(env, (jsize) len);
-        if (b == NULL)
-                return -ENOMEM;
-
-        (*env)->SetByteArrayRegion(env, b, 0, (jsize) len, (const jbyte *) s);
-        if (!(*env)->ExceptionCheck(env))
-                (*env)->SetObjectArrayElement(env, arr, i, b);
-        (*env)->DeleteLocalRef(env, b);
-
-        return (*env)->ExceptionCheck(env) ? -ENOMEM : 0;
-}
-
-static int out_ok(JNIEnv *     env,
-                  jobjectArray out,
-                  jsize        n)
-{
-        return out != NULL && (*env)->GetArrayLength(env, out) >= n;
+        return jirm_get_str(env, arr, buf, OURO_NAME_SIZE, 0, 0);
 }
 
 /* ------------------------------------------------------------ IPCPs */
@@ -140,7 +103,7 @@ static jint irmCreateIpcp(JNIEnv *   env,
         if (type < OURO_IPCP_LOCAL || type >= OURO_IPCP_INVALID)
                 return -EINVAL;
 
-        if (get_str(env, jname, name, OURO_IPCP_NAME_SIZE, 0, 0) < 0)
+        if (jirm_get_str(env, jname, name, OURO_IPCP_NAME_SIZE, 0, 0) < 0)
                 return -EINVAL;
 
         /* 0 on success, not the pid: Java finds the pid by listing. */
@@ -195,82 +158,6 @@ static jint irmDestroyIpcp(JNIEnv * env,
         return syslib.irm_destroy_ipcp(pid);
 }
 
-/* out[0] = int[2n] (pid, type pairs), out[1] = names, out[2] = layers. */
-static jint irmListIpcps(JNIEnv *     env,
-                         jclass       cls,
-                         jobjectArray out)
-{
-        ouro_ipcp_list_info_t * l = NULL;
-        jintArray               pt = NULL;
-        jobjectArray            names = NULL;
-        jobjectArray            layers = NULL;
-        jint *                  v = NULL;
-        long                    n;
-        long                    i;
-        int                     ret;
-
-        (void) cls;
-
-        if ((ret = syslib_irm()) < 0)
-                return ret;
-
-        if (!out_ok(env, out, 3))
-                return -EINVAL;
-
-        n = syslib.irm_list_ipcps(&l);
-        if (n < 0)
-                return (jint) n;
-
-        if (n > IRM_LIST_MAX || (n > 0 && l == NULL)) {
-                free(l);
-                return -EPROTO;
-        }
-
-        ret = -ENOMEM;
-
-        v = malloc(sizeof(*v) * 2 * (size_t) (n > 0 ? n : 1));
-        if (v == NULL)
-                goto out;
-
-        pt = (*env)->NewIntArray(env, (jsize) (2 * n));
-        names = (*env)->NewObjectArray(env, (jsize) n, bytes_cls, NULL);
-        layers = (*env)->NewObjectArray(env, (jsize) n, bytes_cls, NULL);
-        if (pt == NULL || names == NULL || layers == NULL)
-                goto out;
-
-        for (i = 0; i < n; ++i) {
-                v[2 * i]     = l[i].pid;
-                v[2 * i + 1] = (jint) l[i].type;
-                if (put_bytes(env, names, (jsize) i, l[i].name,
-                              strnlen(l[i].name, sizeof(l[i].name))) < 0 ||
-                    put_bytes(env, layers, (jsize) i, l[i].layer,
-                              strnlen(l[i].layer, sizeof(l[i].layer))) < 0)
-                        goto out;
-        }
-
-        (*env)->SetIntArrayRegion(env, pt, 0, (jsize) (2 * n), v);
-        if ((*env)->ExceptionCheck(env))
-                goto out;
-
-        (*env)->SetObjectArrayElement(env, out, 0, pt);
-        (*env)->SetObjectArrayElement(env, out, 1, names);
-        (*env)->SetObjectArrayElement(env, out, 2, layers);
-        if ((*env)->ExceptionCheck(env))
-                goto out;
-
-        ret = (jint) n;
- out:
-        free(v);
-        free(l);
-        if (pt != NULL)
-                (*env)->DeleteLocalRef(env, pt);
-        if (names != NULL)
-                (*env)->DeleteLocalRef(env, names);
-        if (layers != NULL)
-                (*env)->DeleteLocalRef(env, layers);
-
-        return ret;
-}
 
 static jint irmEnrollIpcp(JNIEnv *   env,
                           jclass     cls,
@@ -291,169 +178,6 @@ static jint irmEnrollIpcp(JNIEnv *   env,
         return syslib.irm_enroll_ipcp(pid, dst);
 }
 
-static int in_range(jlong v,
-                    jlong lo,
-                    jlong hi)
-{
-        return v >= lo && v <= hi;
-}
-
-/*
- * nums: addr_size, eid_size, max_ttl, routing pol, ls pol, t_recalc,
- * t_update, t_timeo, dir pol, alpha, k, t_expire, t_refresh, t_replicate,
- * peer, addr_auth, cong_avoid.
- */
-static int uni_of(const jlong *       p,
-                  ouro_uni_config_t * u)
-{
-        if (!in_range(p[0], 1, UINT8_MAX) || !in_range(p[1], 1, UINT8_MAX) ||
-            !in_range(p[2], 1, UINT8_MAX) ||
-            p[3] != OURO_ROUTING_LINK_STATE ||
-            !in_range(p[4], OURO_LS_SIMPLE, OURO_LS_ECMP) ||
-            !in_range(p[5], 1, INT32_MAX) || !in_range(p[6], 1, INT32_MAX) ||
-            !in_range(p[7], 1, INT32_MAX) || p[8] != OURO_DIR_DHT ||
-            !in_range(p[9], OURO_DHT_ALPHA_MIN, OURO_DHT_ALPHA_MAX) ||
-            !in_range(p[10], OURO_DHT_K_MIN, OURO_DHT_K_MAX) ||
-            !in_range(p[11], OURO_DHT_T_EXPIRE_MIN, OURO_DHT_T_EXPIRE_MAX) ||
-            !in_range(p[12], OURO_DHT_T_REFRESH_MIN,
-                      OURO_DHT_T_REFRESH_MAX) ||
-            !in_range(p[13], OURO_DHT_T_REPLICATE_MIN,
-                      OURO_DHT_T_REPLICATE_MAX) ||
-            p[15] != OURO_ADDR_AUTH_FLAT_RANDOM ||
-            !in_range(p[16], OURO_CA_NONE, OURO_CA_MB_ECN))
-                return -EINVAL;
-
-        u->dt.addr_size             = (uint8_t) p[0];
-        u->dt.eid_size              = (uint8_t) p[1];
-        u->dt.max_ttl               = (uint8_t) p[2];
-        u->dt.routing.pol           = (uint32_t) p[3];
-        u->dt.routing.ls.pol        = (uint32_t) p[4];
-        u->dt.routing.ls.t_recalc   = p[5];
-        u->dt.routing.ls.t_update   = p[6];
-        u->dt.routing.ls.t_timeo    = p[7];
-        u->dir.pol                  = (uint32_t) p[8];
-        u->dir.dht.alpha            = (uint32_t) p[9];
-        u->dir.dht.k                = (uint32_t) p[10];
-        u->dir.dht.t_expire         = (uint32_t) p[11];
-        u->dir.dht.t_refresh        = (uint32_t) p[12];
-        u->dir.dht.t_replicate      = (uint32_t) p[13];
-        u->dir.dht.peer             = (uint64_t) p[14];
-        u->addr_auth_type           = (uint32_t) p[15];
-        u->cong_avoid               = (uint32_t) p[16];
-
-        return 0;
-}
-
-/* Copies exactly len bytes of a byte[] (an address). */
-static int get_exact(JNIEnv *   env,
-                     jbyteArray arr,
-                     void *     buf,
-                     jsize      len)
-{
-        if (arr == NULL || (*env)->GetArrayLength(env, arr) != len)
-                return -EINVAL;
-
-        (*env)->GetByteArrayRegion(env, arr, 0, len, (jbyte *) buf);
-
-        return (*env)->ExceptionCheck(env) ? -EINVAL : 0;
-}
-
-/*
- * type-specific part: unicast nums[17]; udp4/6 nums[0] = port and bytes =
- * ip then dns (4 + 4 or 16 + 16, network order); eth nums[0] = ethertype
- * (DIX) and bytes = the device name.
- */
-static int conf_of(JNIEnv *             env,
-                   jint                 type,
-                   jlongArray           jnums,
-                   jbyteArray           jbytes,
-                   ouro_ipcp_config_t * c)
-{
-        jlong   nums[N_UNI_PARAMS];
-        jsize   nn = 0;
-        uint8_t addr[32];
-
-        if (jnums != NULL) {
-                nn = (*env)->GetArrayLength(env, jnums);
-                if (nn > N_UNI_PARAMS)
-                        return -EINVAL;
-                (*env)->GetLongArrayRegion(env, jnums, 0, nn, nums);
-                if ((*env)->ExceptionCheck(env))
-                        return -EINVAL;
-        }
-
-        switch (type) {
-        case OURO_IPCP_LOCAL:
-        case OURO_IPCP_BROADCAST:
-                return 0;
-        case OURO_IPCP_UNICAST:
-                if (nn != N_UNI_PARAMS)
-                        return -EINVAL;
-                return uni_of(nums, &c->u.unicast);
-        case OURO_IPCP_UDP4:
-                if (nn != 1 || !in_range(nums[0], 1, UINT16_MAX) ||
-                    get_exact(env, jbytes, addr, 8) < 0)
-                        return -EINVAL;
-                memcpy(&c->u.udp4.ip_addr, addr, 4);
-                memcpy(&c->u.udp4.dns_addr, addr + 4, 4);
-                c->u.udp4.port = (uint16_t) nums[0];
-                return 0;
-        case OURO_IPCP_UDP6:
-                if (nn != 1 || !in_range(nums[0], 1, UINT16_MAX) ||
-                    get_exact(env, jbytes, addr, 32) < 0)
-                        return -EINVAL;
-                memcpy(c->u.udp6.ip_addr, addr, 16);
-                memcpy(c->u.udp6.dns_addr, addr + 16, 16);
-                c->u.udp6.port = (uint16_t) nums[0];
-                return 0;
-        case OURO_IPCP_ETH_LLC:
-        case OURO_IPCP_ETH_DIX:
-                if (nn != 1 || !in_range(nums[0], 0, UINT16_MAX) ||
-                    get_str(env, jbytes, c->u.eth.dev, OURO_DEV_NAME_SIZE,
-                            0, 0) < 0)
-                        return -EINVAL;
-                c->u.eth.ethertype = (uint16_t) nums[0];
-                return 0;
-        default:
-                return -EINVAL;
-        }
-}
-
-static jint irmBootstrapIpcp(JNIEnv *   env,
-                             jclass     cls,
-                             jint       pid,
-                             jint       type,
-                             jbyteArray jlayer,
-                             jint       hash,
-                             jlongArray jnums,
-                             jbyteArray jbytes)
-{
-        ouro_ipcp_config_t c;
-        int                ret;
-
-        (void) cls;
-
-        if ((ret = syslib_irm()) < 0)
-                return ret;
-
-        if (pid <= 0 || hash < OURO_DIR_HASH_SHA3_224 ||
-            hash > OURO_DIR_HASH_SHA3_512)
-                return -EINVAL;
-
-        memset(&c, 0, sizeof(c));
-
-        if (get_str(env, jlayer, c.layer_info.name, OURO_LAYER_NAME_SIZE,
-                    0, 0) < 0)
-                return -EINVAL;
-
-        c.layer_info.dir_hash_algo = (uint32_t) hash;
-        c.type                     = (uint32_t) type;
-
-        if (conf_of(env, type, jnums, jbytes, &c) < 0)
-                return -EINVAL;
-
-        return syslib.irm_bootstrap_ipcp(pid, &c);
-}
 
 static jint irmConnectIpcp(JNIEnv *   env,
                            jclass     cls,
@@ -548,7 +272,7 @@ static jint irmBindProgram(JNIEnv *     env,
         ret = -EINVAL;
 
         /* No '/': the library would search $PATH by cutting it up. */
-        if (get_str(env, jprog, prog, IRM_PROG_MAX, 0, 0) < 0 ||
+        if (jirm_get_str(env, jprog, prog, IRM_PROG_MAX, 0, 0) < 0 ||
             strchr(prog, '/') == NULL)
                 goto out;
 
@@ -572,7 +296,7 @@ static jint irmBindProgram(JNIEnv *     env,
                         goto out;
                 }
 
-                n = get_str(env, a, argv[i], IRM_ARG_MAX, 1, 0);
+                n = jirm_get_str(env, a, argv[i], IRM_ARG_MAX, 1, 0);
                 if (a != NULL)
                         (*env)->DeleteLocalRef(env, a);
                 if (n < 0)
@@ -610,7 +334,7 @@ static jint irmUnbindProgram(JNIEnv *   env,
         if (prog == NULL)
                 return -ENOMEM;
 
-        if (get_str(env, jprog, prog, IRM_PROG_MAX, 0, 0) < 0)
+        if (jirm_get_str(env, jprog, prog, IRM_PROG_MAX, 0, 0) < 0)
                 ret = -EINVAL;
         else
                 ret = syslib.irm_unbind_program(prog, name);
@@ -685,8 +409,8 @@ static jint irmCreateName(JNIEnv *     env,
                 jbyteArray p = (*env)->GetObjectArrayElement(env, jpaths, i);
                 int        n;
 
-                n = get_str(env, p, info->sec[i / 3][i % 3],
-                            OURO_NAME_PATH_SIZE, 1, 1);
+                n = jirm_get_str(env, p, info->sec[i / 3][i % 3],
+                                 OURO_NAME_PATH_SIZE, 1, 1);
                 if (p != NULL)
                         (*env)->DeleteLocalRef(env, p);
                 if (n < 0)
@@ -718,75 +442,6 @@ static jint irmDestroyName(JNIEnv *   env,
         return syslib.irm_destroy_name(name);
 }
 
-/* out[0] = int[n] load-balance policies, out[1] = names. */
-static jint irmListNames(JNIEnv *     env,
-                         jclass       cls,
-                         jobjectArray out)
-{
-        ouro_name_info_t * l = NULL;
-        jintArray          lbs = NULL;
-        jobjectArray       names = NULL;
-        jint *             v = NULL;
-        long               n;
-        long               i;
-        int                ret;
-
-        (void) cls;
-
-        if ((ret = syslib_irm()) < 0)
-                return ret;
-
-        if (!out_ok(env, out, 2))
-                return -EINVAL;
-
-        n = syslib.irm_list_names(&l);
-        if (n < 0)
-                return (jint) n;
-
-        if (n > IRM_LIST_MAX || (n > 0 && l == NULL)) {
-                free(l);
-                return -EPROTO;
-        }
-
-        ret = -ENOMEM;
-
-        v = malloc(sizeof(*v) * (size_t) (n > 0 ? n : 1));
-        if (v == NULL)
-                goto out;
-
-        lbs = (*env)->NewIntArray(env, (jsize) n);
-        names = (*env)->NewObjectArray(env, (jsize) n, bytes_cls, NULL);
-        if (lbs == NULL || names == NULL)
-                goto out;
-
-        /* Only name and pol_lb are filled: the paths are garbage. */
-        for (i = 0; i < n; ++i) {
-                v[i] = (jint) l[i].pol_lb;
-                if (put_bytes(env, names, (jsize) i, l[i].name,
-                              strnlen(l[i].name, sizeof(l[i].name))) < 0)
-                        goto out;
-        }
-
-        (*env)->SetIntArrayRegion(env, lbs, 0, (jsize) n, v);
-        if ((*env)->ExceptionCheck(env))
-                goto out;
-
-        (*env)->SetObjectArrayElement(env, out, 0, lbs);
-        (*env)->SetObjectArrayElement(env, out, 1, names);
-        if ((*env)->ExceptionCheck(env))
-                goto out;
-
-        ret = (jint) n;
- out:
-        free(v);
-        free(l);
-        if (lbs != NULL)
-                (*env)->DeleteLocalRef(env, lbs);
-        if (names != NULL)
-                (*env)->DeleteLocalRef(env, names);
-
-        return ret;
-}
 
 static jint irmRegName(JNIEnv *   env,
                        jclass     cls,
@@ -846,14 +501,6 @@ static const struct jour_const consts[] = {
         { "PROG_MAX",            IRM_PROG_MAX },
         { "ARGC_MAX",            IRM_ARGC_MAX },
         { "ARG_MAX",             IRM_ARG_MAX },
-        { "EPERM",               EPERM },
-        { "ENOENT",              ENOENT },
-        { "EINVAL",              EINVAL },
-        { "ENOTSUP",             ENOTSUP },
-        { "EIRMD",               EIRMD },
-        { "EIPCP",               EIPCP },
-        { "ENAME",               ENAME },
-        { "EVERSION",            EJOUR_VERSION },
 };
 
 #define N_CONSTS (sizeof(consts) / sizeof(consts[0]))
@@ -872,32 +519,38 @@ static const JNINativeMethod methods[] = {
         { "irmConstant",      "(Ljava/lang/String;)I",   (void *) irmConstant },
         { "irmCreateIpcp",    "([BI)I",                  (void *) irmCreateIpcp },
         { "irmDestroyIpcp",   "(I)I",                    (void *) irmDestroyIpcp },
-        { "irmListIpcps",     "([Ljava/lang/Object;)I",  (void *) irmListIpcps },
+        { "irmListIpcps",     "([Ljava/lang/Object;)I",  (void *) jirm_list_ipcps },
         { "irmEnrollIpcp",    "(I[B)I",                  (void *) irmEnrollIpcp },
-        { "irmBootstrapIpcp", "(II[BI[J[B)I",            (void *) irmBootstrapIpcp },
+        { "irmBootstrapIpcp", "(II[BI[J[B)I",            (void *) jirm_bootstrap_ipcp },
         { "irmConnectIpcp",   "(I[B[B[JZ)I",             (void *) irmConnectIpcp },
         { "irmBindProgram",   "([B[BZ[[B)I",             (void *) irmBindProgram },
         { "irmUnbindProgram", "([B[B)I",                 (void *) irmUnbindProgram },
         { "irmBindProcess",   "(I[BZ)I",                 (void *) irmBindProcess },
         { "irmCreateName",    "([BI[[B)I",               (void *) irmCreateName },
         { "irmDestroyName",   "([B)I",                   (void *) irmDestroyName },
-        { "irmListNames",     "([Ljava/lang/Object;)I",  (void *) irmListNames },
+        { "irmListNames",     "([Ljava/lang/Object;)I",  (void *) jirm_list_names },
         { "irmRegName",       "([BIZ)I",                 (void *) irmRegName },
 };
 
 int jour_irm_init(JNIEnv * env)
 {
-        jclass c;
-
-        c = (*env)->FindClass(env, "[B");
-        if (c == NULL)
+        if (jirm_list_init(env) < 0)
                 return -1;
 
-        bytes_cls = (*env)->NewGlobalRef(env, c);
-        (*env)->DeleteLocalRef(env, c);
-        if (bytes_cls == NULL)
+        if (jour_register(env, "io/jouroboros/internal/Native", methods,
+                          sizeof(methods) / sizeof(methods[0])) < 0) {
+                jirm_list_fini(env);
                 return -1;
+        }
 
-        return jour_register(env, "io/jouroboros/internal/Native", methods,
-                             sizeof(methods) / sizeof(methods[0]));
+        return 0;
+}
+
+/*
+ * libouroboros-irm stays open: its pthread_once cannot be re-armed, and
+ * the system layer holds the same handle (system_lib.c).
+ */
+void jour_irm_fini(JNIEnv * env)
+{
+        jirm_list_fini(env);
 }

@@ -25,6 +25,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "ouroboros_abi.h"
+
 /* QoS in host form; field for field the Ouroboros qosspec_t. */
 struct jour_qos {
         uint32_t delay;        /* ms                               */
@@ -38,13 +40,13 @@ struct jour_qos {
 };
 
 /* Readiness bits reported by a flow set (Ouroboros fqtype values + ours). */
-#define JOUR_EV_PKT      (1 << 0)  /* FLOW_PKT: something to read/accept  */
-#define JOUR_EV_DOWN     (1 << 1)  /* FLOW_DOWN                           */
-#define JOUR_EV_UP       (1 << 2)  /* FLOW_UP                             */
-#define JOUR_EV_ALLOC    (1 << 3)  /* FLOW_ALLOC                          */
-#define JOUR_EV_DEALLOC  (1 << 4)  /* FLOW_DEALLOC                        */
-#define JOUR_EV_PEER     (1 << 5)  /* FLOW_PEER: peer timed out           */
-#define JOUR_EV_OUT      (1 << 8)  /* ours: the flow can take an SDU now  */
+#define JOUR_EV_PKT      OURO_FLOW_PKT     /* something to read/accept   */
+#define JOUR_EV_DOWN     OURO_FLOW_DOWN
+#define JOUR_EV_UP       OURO_FLOW_UP
+#define JOUR_EV_ALLOC    OURO_FLOW_ALLOC
+#define JOUR_EV_DEALLOC  OURO_FLOW_DEALLOC
+#define JOUR_EV_PEER     OURO_FLOW_PEER    /* peer timed out             */
+#define JOUR_EV_OUT      (1 << 8)  /* ours: the flow can take an SDU now */
 
 /* Interest bits for fset_add/fset_mod. */
 #define JOUR_IN_READ     1
@@ -60,8 +62,8 @@ struct jour_layer {
         const char * name;
         size_t       max_sdu;
 
+        /* Once per process, by jour_layer_select; never undone. */
         int     (*init)(const char * cfg);
-        void    (*fini)(void);
 
         /* Flows: lf is the layer's own flow object. */
         int     (*flow_alloc_start)(const char *            name,
@@ -86,7 +88,6 @@ struct jour_layer {
                               int64_t      timeo);
         int     (*flow_queue_len)(void * lf,
                                   int    rx);
-        int     (*flow_fd)(void * lf);
         int     (*flow_is_down)(void * lf);
         /* The largest SDU of this flow (a broadcast MTU may be smaller). */
         size_t  (*flow_max_sdu)(void * lf);
@@ -104,7 +105,6 @@ struct jour_layer {
                               void **           lf);
         void    (*srv_wake)(void * srv);
         void    (*srv_destroy)(void * srv);
-        int     (*srv_fd)(void * srv);
 
         /*
          * Flow sets (fset/fqueue/fevent). Members are flows or accepting

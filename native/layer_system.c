@@ -4,7 +4,7 @@
  *
  * The system layer: the real Ouroboros on the machine, through its
  * application library, opened with dlopen at run time and never linked.
- * This file holds the layer table and its init/fini; the rest is one
+ * This file holds the layer table and its init; the rest is one
  * file per concern (see the map and the lock order in system.h).
  *
  * The defects of Ouroboros 0.23 are contained so that Java sees the
@@ -96,20 +96,10 @@ static int s_init(const char * cfg)
         return -ENOMEM;
 }
 
-static void s_fini(void)
-{
-        /*
-         * Nothing: detached threads of ours may still run, and
-         * libouroboros-dev is never closed (its destructor talks to the
-         * IRMd).
-         */
-}
-
 struct jour_layer jour_layer_system = {
         .name              = "system",
         .max_sdu           = OURO_MAX_SDU_USER,
         .init              = s_init,
-        .fini              = s_fini,
         .flow_alloc_start  = s_flow_alloc_start,
         .flow_alloc_finish = s_flow_alloc_finish,
         .flow_join         = s_flow_join,
@@ -118,7 +108,6 @@ struct jour_layer jour_layer_system = {
         .flow_read         = s_flow_read,
         .flow_write        = s_flow_write,
         .flow_queue_len    = s_flow_queue_len,
-        .flow_fd           = s_flow_fd,
         .flow_is_down      = s_flow_is_down,
         .flow_arrived      = s_flow_arrived,
         .flow_max_sdu      = s_flow_max_sdu,
@@ -127,7 +116,6 @@ struct jour_layer jour_layer_system = {
         .srv_accept        = s_srv_accept,
         .srv_wake          = s_srv_wake,
         .srv_destroy       = s_srv_destroy,
-        .srv_fd            = s_srv_fd,
         .fset_create       = s_fset_create,
         .fset_destroy      = s_fset_destroy,
         .fset_add          = s_fset_add,

@@ -19,7 +19,6 @@
 #define FLOWFDOWN     00000004
 #define FLOWFRNOBLOCK 00001000
 #define FLOWFWNOBLOCK 00002000
-#define FLOWFNONBLOCK (FLOWFRNOBLOCK | FLOWFWNOBLOCK)
 #define FLOWFRNOPART  00010000
 #define FLOWFWNOPART  00020000
 #define FLOWFDEFAULT  (FLOWFRDWR | FLOWFWNOPART)
@@ -35,7 +34,6 @@
 #define FLOWGRCVTIMEO 00000002
 #define FLOWSSNDTIMEO 00000003
 #define FLOWGSNDTIMEO 00000004
-#define FLOWGQOSSPEC  00000005
 #define FLOWSFLAGS    00000006
 #define FLOWGFLAGS    00000007
 #define FLOWGRXQLEN   00000010
@@ -131,11 +129,10 @@ typedef struct {
  * And, to take back our own packets from the ring of a peer that will
  * never read them (flow_dealloc would wait forever, and the blocks would
  * stay taken in the shared pool): proc.pool (struct ssm_pool *) at 0,
- * flows[fd].rx_rb and .tx_rb (struct ssm_rbuff *) at 88 and 96, and two
- * functions libouroboros-common exports for its users.
+ * flows[fd].tx_rb (struct ssm_rbuff *) at 96, and two functions
+ * libouroboros-common exports for its users.
  */
 #define OURO_PROC_POOL_OFF  0
-#define OURO_FLOW_RXRB_OFF  88
 #define OURO_FLOW_TXRB_OFF  96
 typedef long    (*ouro_ssm_rbuff_read_t)(void *);
 typedef int     (*ouro_ssm_pool_remove_t)(void *, unsigned long);
@@ -165,7 +162,7 @@ typedef int     (*ouro_irm_create_name_t)(ouro_name_info_t *);
 typedef int     (*ouro_irm_unreg_name_t)(const char *, int);
 
 /* ===================================================================
- * IRM management API (irm.c): begin.
+ * IRM management API (irm*.c): begin.
  *
  * The structs and enums that libouroboros-irm 0.23 reads and writes,
  * declared in our own words with the layout gcc gives them on x86_64
@@ -400,7 +397,7 @@ typedef long (*ouro_irm_list_names_t)(ouro_name_info_t **);
 typedef int  (*ouro_irm_reg_name_t)(const char *, int);
 
 /* ===================================================================
- * IRM management API (irm.c): end.
+ * IRM management API (irm*.c): end.
  * =================================================================== */
 
 #endif /* JOUR_OUROBOROS_ABI_H */

@@ -4,7 +4,7 @@
  *
  * The system layer's internal header: what crosses its files.
  *
- *   layer_system.c   the layer table, init/fini, the index of defects
+ *   layer_system.c   the layer table, init, the index of defects
  *   system_lib.c     the libraries, the call gate, the IRMd probe, exit
  *   system_peek.c    reads of libouroboros-dev's private memory
  *   system_wait.c    monotonic waits, sleeps, detached threads
@@ -205,7 +205,6 @@ ssize_t s_flow_write(void * lf, const void * buf, size_t len,
                      int64_t timeo);
 int     s_flow_queue_len(void * lf, int rx);
 int64_t s_flow_arrived(void * lf);
-int     s_flow_fd(void * lf);
 size_t  s_flow_max_sdu(void * lf);
 
 /* ------------------------------------------------------ system_peek.c */
@@ -274,7 +273,6 @@ int  s_srv_accept(void * srv, struct jour_qos * qs, int64_t timeo,
                   void ** lf);
 void s_srv_wake(void * srv);
 void s_srv_destroy(void * srv);
-int  s_srv_fd(void * srv);
 
 /* ----------------------------------------------------- system_alloc.c */
 
@@ -304,7 +302,6 @@ int  s_fset_del(void * fs, void * obj, int is_srv);
 /* ----------------------------------------------------- system_ready.c */
 
 int  fset_init(void);
-void fset_fini(void);
 /* Something changed that no flow names (accepting, wake-ups): waits look. */
 void notify(void);
 /* The readiness of f may have changed: its sets look at it again. */

@@ -709,13 +709,6 @@ void s_srv_destroy(void * srv)
         free(s);
 }
 
-int s_srv_fd(void * srv)
-{
-        (void) srv;
-
-        return -1;
-}
-
 /* Whether a flow waits that this server channel takes. */
 int srv_ready(void * srv)
 {

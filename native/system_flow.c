@@ -553,11 +553,6 @@ int64_t s_flow_arrived(void * lf)
         return (int64_t) loop_arrived(f);
 }
 
-int s_flow_fd(void * lf)
-{
-        return ((struct sflow *) lf)->evfd;
-}
-
 size_t s_flow_max_sdu(void * lf)
 {
         return ((struct sflow *) lf)->bcast ? OURO_BCAST_MTU :

@@ -58,11 +58,6 @@ int fset_init(void)
         return cond_init(&changes.cond);
 }
 
-void fset_fini(void)
-{
-        pthread_cond_destroy(&changes.cond);
-}
-
 /* ---------------------------------------------------- the ready lists */
 
 /* Needs changes.lock. */
