@@ -28,6 +28,7 @@
  *  - flows handed to a dead acceptor; deaths unseen ..... system_peer.c
  *  - a dead peer's packet buffers freed twice ........... system_peer.c
  *  - flow_dealloc hangs and leaks pool blocks ........... system_dealloc.c
+ *  - flows of a process that exited are never freed ..... system_dealloc.c
  *  - fevent has no wake-up, sleeps even with no timeout  system_fset.c
  *  - fevent counts nothing; keepalives raise events ..... system_ready.c,
  *                                                         system_fset.c
@@ -40,16 +41,21 @@
 
 #include "system.h"
 
+#define EXIT_DEALLOC_NS (500 * MS) /* flows closed just before exit */
+
 /*
- * At exit, the library's destructor frees what threads inside it use:
- * stop entering it, wake the acceptor, let those inside leave, or end
- * the process here (system_lib.c).
+ * At exit: first give flows closed just before it a moment to be
+ * deallocated with the IRMd (system_dealloc.c); then, since the library's
+ * destructor frees what threads inside it use, stop entering it, wake the
+ * acceptor, let those inside leave, or end the process here
+ * (system_lib.c).
  */
 static void s_on_exit(int    status,
                       void * arg)
 {
         (void) arg;
 
+        dealloc_settle(EXIT_DEALLOC_NS);
         syslib_exit_begin();
         acceptor_kick();
         syslib_exit_wait(status);

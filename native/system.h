@@ -224,6 +224,13 @@ int  o_setup(struct sflow * f, int fd);
 /* --------------------------------------------------- system_dealloc.c */
 
 void o_release(struct sflow * f);
+/*
+ * At exit: waits up to max_ns for the deallocation threads under way, so
+ * flows closed just before exit are deallocated with the IRMd (a flow
+ * whose peer has not taken what we sent is still left to the library's
+ * destructor, so the peer reads it).
+ */
+void dealloc_settle(int64_t max_ns);
 void release_any(struct sflow * f);
 
 /* ------------------------------------------------------ system_loop.c */
