@@ -108,6 +108,7 @@
 #define IRMD_FRESH      (200 * MS)  /* an IRMd that answered is trusted */
 #define LINGER_NS       (30000 * MS) /* close: a peer that takes nothing */
 #define EXIT_WAIT_NS    (1000 * MS)
+#define EXIT_DEALLOC_NS (500 * MS)  /* at exit: flows closed just before */
 #define TXQ_MARGIN      8           /* ring slots kept for FRCT/keepalives */
 #define TXQ_MAX         (OURO_RBUFF_CAP - TXQ_MARGIN)
 #define LOOP_MAX_SDUS   OURO_RBUFF_CAP
@@ -143,6 +144,7 @@ static struct {
         char                    socket_path[108];
         atomic_int              exiting;
         atomic_int              inflight; /* threads inside the library */
+        atomic_int              releasing; /* dealloc threads not done  */
         pthread_key_t           scratch;
         sem_t                   alloc_sem;
 } S;
@@ -985,6 +987,7 @@ static void * dealloc_thread(void * arg)
 
                 if (atomic_load(&S.exiting)) {
                         sflow_free(f); /* the library's destructor will do */
+                        atomic_fetch_sub(&S.releasing, 1);
                         return NULL;
                 }
 
@@ -1013,6 +1016,7 @@ static void * dealloc_thread(void * arg)
                         o_purge_tx(f->fd);
                         if (o_qlen(f->fd, 0) > 0) {
                                 sflow_free(f); /* better leaked than hung */
+                                atomic_fetch_sub(&S.releasing, 1);
                                 return NULL;
                         }
                         break;
@@ -1030,6 +1034,8 @@ static void * dealloc_thread(void * arg)
 
         sflow_free(f);
 
+        atomic_fetch_sub(&S.releasing, 1);
+
         return NULL;
 }
 
@@ -1040,8 +1046,10 @@ static void o_release(struct sflow * f)
                 return;
         }
 
+        atomic_fetch_add(&S.releasing, 1);
         if (start_detached(dealloc_thread, f) != 0) {
                 /* No thread: better a leaked flow than a hang here. */
+                atomic_fetch_sub(&S.releasing, 1);
                 unwatch(f);
                 sflow_free(f);
         }
@@ -3059,6 +3067,13 @@ static void s_fset_wake(void * fs,
  * stop entering it, let those inside leave, and if some cannot (an
  * allocation waiting on the IRMd, a deallocation waiting on a peer), end
  * the process here rather than crash in the destructor.
+ *
+ * First, give flows closed just before exit a moment to be deallocated
+ * with the IRMd: the destructor only forgets them locally, and the IRMd
+ * never deallocates the flows of a process that is gone, so the IPCP
+ * would keep them for good (a broadcast IPCP goes on copying every SDU
+ * to them). A flow whose peer has not taken what we sent by then is left
+ * as before: the peer still reads it, then the end.
  */
 static void s_on_exit(int    status,
                       void * arg)
@@ -3067,6 +3082,11 @@ static void s_on_exit(int    status,
 
         (void) arg;
 
+        while (atomic_load(&S.releasing) > 0 &&
+               jour_now_ns() - t0 < EXIT_DEALLOC_NS)
+                sleep_ns(MS);
+
+        t0 = jour_now_ns();
         atomic_store(&S.exiting, 1);
         pthread_cond_broadcast(&G.cond);
 
