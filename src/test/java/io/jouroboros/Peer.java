@@ -171,22 +171,36 @@ public final class Peer {
         Thread.sleep(Long.MAX_VALUE);
     }
 
-    /** Joins, says READY, waits for "go" SDU count, then writes its id count times and reads. */
+    /**
+     * Joins, says READY, waits for the SDU "go", writes its id once, and
+     * says "GOT x" for each of the first {@code expect} SDUs of the others.
+     * A broadcast layer keeps the order of each writer's SDUs only: another
+     * member's answer to the same "go" can arrive here before that "go"
+     * (the embedded layer sends to the members one at a time), so what
+     * comes before "go" is reported and counted like the rest.
+     */
     private static void broadcast(String layer, String id, int expect) throws Exception {
         try (Flow f = Flow.join(layer)) {
             System.out.println("READY");
             f.receiveTimeout(Duration.ofSeconds(30));
-            ByteBuffer b = ByteBuffer.allocate(Ouroboros.maxSdu());
-            // Wait for the test to say go, then announce ourselves.
-            b.clear();
-            f.readMessage(b);
+            int got = 0;
+            for (String s = message(f); !s.equals("go"); s = message(f)) {
+                System.out.println("GOT " + s);
+                got++;
+            }
             f.writeMessage(ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
-            for (int i = 0; i < expect; i++) {
-                b.clear();
-                int n = f.readMessage(b);
-                b.flip();
-                System.out.println("GOT " + StandardCharsets.UTF_8.decode(b));
+            for (; got < expect; got++) {
+                System.out.println("GOT " + message(f));
             }
         }
+    }
+
+    /** The next SDU of a flow, as text. */
+    private static String message(Flow f) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Ouroboros.maxSdu());
+        if (f.readMessage(b) < 0) {
+            throw new IOException("end of flow");
+        }
+        return StandardCharsets.UTF_8.decode(b.flip()).toString();
     }
 }
