@@ -24,6 +24,7 @@
  *  - fccntl(FLOWSFLAGS) clears "peer gone" .............. system_flow.c
  *  - flow_write "succeeds" into a full ring or dead peer  system_flow.c
  *  - a flow that queues a pool class blocks all writers . system_flow.c
+ *  - a flow id freed is reused before it is cleared ..... system_lib.c
  *  - flow_alloc cannot be interrupted ................... system_alloc.c
  *  - flows handed to a dead acceptor; deaths unseen ..... system_peer.c
  *  - a dead peer's packet buffers freed twice ........... system_peer.c

@@ -24,7 +24,7 @@
  * event pump per flow set that holds Ouroboros flows (jour-fset), joined
  * when the set is destroyed. All leave when syslib.exiting is set.
  *
- * LOCK ORDER (the ten mutexes of the layer). A thread holding one of
+ * LOCK ORDER (the eleven mutexes of the layer). A thread holding one of
  * them takes only locks further down this list:
  *
  *    1. acceptor.bindlock  system_accept.c  bind/unbind with the IRMd
@@ -38,6 +38,11 @@
  *    9. sflow.lock         system_alloc.c   a flow's allocation state
  *   10. changes.lock       system_ready.c   ready lists, flows' set lists,
  *                                           the change counter (a leaf)
+ *   11. flow_ids.lock      system_lib.c     allocations, accepts and joins
+ *                                           never overlap deallocations
+ *                                           (a leaf, held by no caller:
+ *                                           the o_* calls that wait on it
+ *                                           are made holding no lock)
  *
  * What may be done while holding them:
  *  - bindlock: the IRMd round trips of binding (irm_create_name,

@@ -326,10 +326,7 @@ int s_flow_join(const char * layer,
         if (irmd_gone())
                 return -EIRMD;
 
-        if (gate_in() < 0)
-                return -EIRMD;
-        fd = syslib.flow_join(name, &to);
-        gate_out();
+        fd = o_join(name, &to);
         if (fd < 0)
                 return fd;
 

@@ -108,5 +108,6 @@ int     o_dealloc(int fd);
 int     o_alloc(const char * name, ouro_qosspec_t * qs,
                 const struct timespec * to);
 int     o_accept(ouro_qosspec_t * qs, const struct timespec * to);
+int     o_join(const char * name, const struct timespec * to);
 
 #endif /* JOUR_SYSTEM_LIB_H */
