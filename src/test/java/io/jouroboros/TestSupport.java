@@ -116,17 +116,6 @@ final class TestSupport {
         return l == null ? -1 : l.length;
     }
 
-    /** The fd count once it equals {@code want}, or the last count after {@code max}. */
-    static int fdsSettled(int want, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        int n = openFds();
-        while (n != want && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            n = openFds();
-        }
-        return n;
-    }
-
     /**
      * A process builder for a python3 peer. The sanitizers' runtime that
      * {@code -Psanitize} preloads into the test JVMs is kept out of it: it is
