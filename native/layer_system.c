@@ -12,7 +12,6 @@
  * contains it:
  *
  *  - exit(1) from a constructor without an IRMd ......... system_lib.c
- *  - the constructor's rx thread may crash at start ..... system_lib.c
  *  - the destructor frees state under threads inside .... system_lib.c
  *  - flow_alloc prints to stdout without an IRMd ........ system_lib.c
  *  - a flow to a name of our own breaks the IRMd ........ system_loop.c

@@ -38,13 +38,10 @@
  * libouroboros-irm at any time.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -173,70 +170,6 @@ int syslib_irm(void)
         return syslib.irm_err;
 }
 
-/*
- * Ouroboros 0.23: libouroboros-dev's constructor (init, dev.c) starts its
- * rx thread (flow_rx) before it initialises the flow list that thread
- * walks at every FRCT tick (5 ms, handle_keepalives). If the constructor's
- * thread is off the CPU for a tick between the two, the rx thread follows
- * the list's NULL pointer and the process dies: SIGSEGV in flow_rx, 0.17 s
- * after start, seen about once in 30 JVM starts on a loaded 2-CPU host.
- * So the constructor runs at real-time priority (SCHED_FIFO): no ordinary
- * task can take its CPU, and it initialises the list right after starting
- * the thread. The library's threads inherit the policy: they, and this
- * thread, get back what this thread had. Without the privilege for it
- * (CAP_SYS_NICE or RLIMIT_RTPRIO), the load goes on as before.
- */
-static int task_tids(pid_t * tids,
-                     int     max)
-{
-        DIR *           d = opendir("/proc/self/task");
-        struct dirent * e;
-        int             n = 0;
-
-        if (d == NULL)
-                return 0;
-        while (n < max && (e = readdir(d)) != NULL) {
-                if (e->d_name[0] != '.')
-                        tids[n++] = (pid_t) atoi(e->d_name);
-        }
-        closedir(d);
-
-        return n;
-}
-
-static void * dlopen_dev(void)
-{
-        struct sched_param rt = { .sched_priority = 1 };
-        struct sched_param old;
-        pid_t              before[1024];
-        pid_t              after[1024];
-        int                policy = sched_getscheduler(0);
-        int                nb;
-        int                na;
-        int                i;
-        int                j;
-        void *             h;
-
-        if (policy < 0 || sched_getparam(0, &old) < 0 ||
-            sched_setscheduler(0, SCHED_FIFO, &rt) < 0)
-                return dlopen(OURO_LIB_DEV, RTLD_NOW | RTLD_LOCAL);
-
-        nb = task_tids(before, 1024);
-        h  = dlopen(OURO_LIB_DEV, RTLD_NOW | RTLD_LOCAL);
-        (void) sched_setscheduler(0, policy, &old);
-
-        /* The threads started meanwhile that inherited SCHED_FIFO. */
-        na = task_tids(after, 1024);
-        for (i = 0; i < na; ++i) {
-                for (j = 0; j < nb && before[j] != after[i]; ++j)
-                        ;
-                if (j == nb && sched_getscheduler(after[i]) == SCHED_FIFO)
-                        (void) sched_setscheduler(after[i], policy, &old);
-        }
-
-        return h;
-}
-
 int syslib_open(const char * path)
 {
         int ret;
@@ -253,7 +186,7 @@ int syslib_open(const char * path)
         if (ret < 0)
                 return ret;
 
-        syslib.dev = dlopen_dev();
+        syslib.dev = dlopen(OURO_LIB_DEV, RTLD_NOW | RTLD_LOCAL);
         if (syslib.dev == NULL)
                 return -ENOENT;
 
