@@ -48,6 +48,7 @@
 #ifndef JOUR_EMBEDDED_H
 #define JOUR_EMBEDDED_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -65,6 +66,21 @@
 
 /* A non-blocking, close-on-exec AF_UNIX socket; a fd or -errno. */
 int esock_new(int type);
+
+/*
+ * An epoll set with a non-blocking eventfd in it, reported with tag (a
+ * wake-up for whoever waits on the set): 0, or -errno with nothing open.
+ */
+int esock_epoll_wake(int *    epfd,
+                     int *    wakefd,
+                     uint64_t tag);
+
+/*
+ * A walk of the directory dirfd from its start: its own open file
+ * description (dup() would share the offset of every other walk).
+ * NULL with errno set on failure.
+ */
+DIR * esock_opendir(int dirfd);
 
 /*
  * Polls fd for ev until the deadline (jour_deadline): 0 when the call is

@@ -57,37 +57,21 @@ struct esrv {
 
 int e_srv_create(void ** srv)
 {
-        struct esrv *      s;
-        struct epoll_event ev;
-        int                ret;
+        struct esrv * s;
+        int           ret;
 
         s = calloc(1, sizeof(*s));
         if (s == NULL)
                 return -ENOMEM;
 
-        s->epfd   = epoll_create1(EPOLL_CLOEXEC);
-        s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (s->epfd < 0 || s->wakefd < 0) {
-                int e = errno;
-                if (s->epfd >= 0)
-                        close(s->epfd);
-                if (s->wakefd >= 0)
-                        close(s->wakefd);
-                free(s);
-                return -e;
-        }
-
         s->wake_tag.kind = TAG_WAKE;
         atomic_init(&s->closing, 0);
 
-        ev.events   = EPOLLIN;
-        ev.data.ptr = &s->wake_tag;
-        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &ev) < 0) {
-                int e = errno;
-                close(s->epfd);
-                close(s->wakefd);
+        ret = esock_epoll_wake(&s->epfd, &s->wakefd,
+                               (uint64_t) (uintptr_t) &s->wake_tag);
+        if (ret < 0) {
                 free(s);
-                return -e;
+                return ret;
         }
 
         ret = pthread_mutex_init(&s->names_lock, NULL);

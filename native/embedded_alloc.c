@@ -40,20 +40,12 @@ static int connect_any(int          dirfd,
         char (*files)[32]  = NULL;
         ino_t *            inos = NULL;
         size_t             n = 0;
-        int                dup_fd;
         int                ret = -ENAME;
         int                busy = 0;
 
-        /* A fresh open file description: dup() would share its offset. */
-        dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0)
+        d = esock_opendir(dirfd);
+        if (d == NULL)
                 return -errno;
-
-        d = fdopendir(dup_fd);
-        if (d == NULL) {
-                close(dup_fd);
-                return -errno;
-        }
 
         files = malloc(E_MAX_SERVERS * sizeof(*files));
         inos  = malloc(E_MAX_SERVERS * sizeof(*inos));

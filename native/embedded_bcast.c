@@ -45,7 +45,6 @@ ssize_t ebcast_send(struct eflow * f,
         DIR *              d;
         int64_t            deadline = jour_deadline(timeo);
         int64_t            start = jour_now_ns();
-        int                dup_fd;
         ssize_t            ret = (ssize_t) len;
 
         v[0].iov_base = &hdr;
@@ -53,16 +52,9 @@ ssize_t ebcast_send(struct eflow * f,
         v[1].iov_base = (void *) buf;
         v[1].iov_len  = len;
 
-        /* A fresh open file description: dup() would share the offset. */
-        dup_fd = openat(me->dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0)
+        d = esock_opendir(me->dir);
+        if (d == NULL)
                 return -errno;
-
-        d = fdopendir(dup_fd);
-        if (d == NULL) {
-                close(dup_fd);
-                return -errno;
-        }
 
         while ((de = readdir(d)) != NULL) {
                 size_t l = strlen(de->d_name);

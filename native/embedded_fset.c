@@ -26,28 +26,17 @@ struct efset {
 
 int e_fset_create(void ** fs)
 {
-        struct efset *     s;
-        struct epoll_event ev;
+        struct efset * s;
+        int            ret;
 
         s = calloc(1, sizeof(*s));
         if (s == NULL)
                 return -ENOMEM;
 
-        s->epfd   = epoll_create1(EPOLL_CLOEXEC);
-        s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-
-        ev.events   = EPOLLIN;
-        ev.data.u64 = FSET_WAKE_TAG;
-
-        if (s->epfd < 0 || s->wakefd < 0 ||
-            epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &ev) < 0) {
-                int e = errno;
-                if (s->epfd >= 0)
-                        close(s->epfd);
-                if (s->wakefd >= 0)
-                        close(s->wakefd);
+        ret = esock_epoll_wake(&s->epfd, &s->wakefd, FSET_WAKE_TAG);
+        if (ret < 0) {
                 free(s);
-                return -e;
+                return ret;
         }
 
         *fs = s;

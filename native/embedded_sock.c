@@ -7,9 +7,15 @@
  * non-blocking socket, a wait with a deadline, one message with an fd.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "embedded.h"
@@ -86,4 +92,52 @@ int esock_send(int          fd,
                 return -errno;
 
         return (size_t) n == len ? 0 : -EIO;
+}
+
+int esock_epoll_wake(int *    epfd,
+                     int *    wakefd,
+                     uint64_t tag)
+{
+        struct epoll_event ev;
+        int                e;
+
+        *epfd   = epoll_create1(EPOLL_CLOEXEC);
+        *wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+        ev.events   = EPOLLIN;
+        ev.data.u64 = tag;
+
+        if (*epfd >= 0 && *wakefd >= 0 &&
+            epoll_ctl(*epfd, EPOLL_CTL_ADD, *wakefd, &ev) == 0)
+                return 0;
+
+        e = errno;
+        if (*epfd >= 0)
+                close(*epfd);
+        if (*wakefd >= 0)
+                close(*wakefd);
+        *epfd   = -1;
+        *wakefd = -1;
+
+        return -e;
+}
+
+DIR * esock_opendir(int dirfd)
+{
+        DIR * d;
+        int   fd;
+        int   e;
+
+        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+
+        d = fdopendir(fd);
+        if (d == NULL) {
+                e = errno;
+                close(fd);
+                errno = e;
+        }
+
+        return d;
 }
