@@ -15,6 +15,9 @@
  *  - The IRMd hands a flow to a process that died while it waited in
  *    flow_accept: an allocation whose peer is already dead (o_setup,
  *    system_peer.c) is deallocated and tried again (ALLOC_TRIES).
+ *  - An allocation that meets the end of the server's accept slice fails
+ *    at once (the IRMd destroys the pending accept it had picked): a
+ *    failure quicker than ALLOC_QUICK is tried again (ALLOC_TRIES).
  *  - A flow to a name this process serves must never reach the IRMd
  *    (system_loop.c): acceptor_route() decides first.
  */
@@ -35,6 +38,7 @@
 #define ALLOC_GRACE     (5 * MS)    /* non-blocking connect: fast errors */
 #define ALLOC_ENAME_NS  (2000 * MS) /* ...and for the ENAME of a missing name */
 #define LOOP_NOSRV_NS   (2000 * MS) /* loopback flow nobody can accept */
+#define ALLOC_QUICK     (500 * MS)  /* an IRMd failure too quick to be real */
 #define JOIN_TIMEO_S    10
 
 /* At most ALLOC_MAX flow_alloc calls at once (a semaphore: no lock). */
@@ -120,6 +124,7 @@ static void * alloc_thread(void * arg)
         for (tries = 0; tries < ALLOC_TRIES; ++tries) {
                 struct timespec to = { ALLOC_TRY_S, 0 };
                 int             dead;
+                int64_t         t;
 
                 if (atomic_load(&f->closing) || jour_remaining(deadline) == 0)
                         break;
@@ -131,7 +136,22 @@ static void * alloc_thread(void * arg)
                 }
 
                 qos_to_ouro(&f->asked, &f->qs);
+                t = jour_now_ns();
                 r = o_alloc(f->name, &f->qs, &to);
+                /*
+                 * An allocation that meets the end of the server's accept
+                 * slice fails at once, with nothing left allocated: the
+                 * IRMd had picked the pending accept, which then timed
+                 * out and was destroyed under it (flow_accept in its
+                 * reg_wait_flow_accepted). Its answer: ETIMEDOUT, ECRYPT
+                 * (it decodes the empty OAP answer), EBADF, or EIPCP (its
+                 * "not found" -1 reads as EPERM, and it tries an IPCP).
+                 * Real answers of those kinds come after it waited for
+                 * an acceptor, or come again: try again, ALLOC_TRIES in all.
+                 */
+                if ((r == -ETIMEDOUT || r == -ECRYPT || r == -EBADF ||
+                     r == -EIPCP) && jour_now_ns() - t < ALLOC_QUICK)
+                        continue;
                 if (r < 0)
                         break;
 
