@@ -7,6 +7,7 @@ package io.jouroboros;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,14 +119,62 @@ final class TestJvm implements AutoCloseable {
             long left = deadline - System.nanoTime();
             String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
             if (line == null) {
+                boolean alive = process.isAlive();
+                if (alive) {
+                    threadDump();
+                }
                 throw new AssertionError("jvm " + process.pid() + " did not print '" + prefix + "' within "
-                        + timeout + "; alive=" + process.isAlive() + ", printed " + seen);
+                        + timeout + "; alive=" + alive + ", printed " + seen
+                        + (alive ? " (its threads are on the test's output)" : ""));
             }
             seen.add(line);
             if (line.startsWith(prefix)) {
                 return line;
             }
         }
+    }
+
+    /**
+     * Prints the stuck JVM's threads on this JVM's stdout (the test's
+     * report): SIGQUIT makes HotSpot print them on the child's stdout, read
+     * here. Lines the child printed in between are kept for expect.
+     */
+    private void threadDump() throws InterruptedException {
+        try {
+            Process k = new ProcessBuilder("kill", "-QUIT", Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            k.getInputStream().transferTo(OutputStream.nullOutputStream());
+            if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                k.destroyForcibly();
+                System.out.println("jvm " + process.pid() + ": kill -QUIT failed, no thread dump");
+                return;
+            }
+        } catch (IOException e) {
+            System.out.println("jvm " + process.pid() + ": no thread dump: " + e);
+            return;
+        }
+        List<String> dump = new ArrayList<>();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        boolean inDump = false;
+        for (long left; (left = end - System.nanoTime()) > 0;) {
+            String l = lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500)), TimeUnit.NANOSECONDS);
+            if (l == null) {
+                if (inDump) {
+                    break; // the dump has ended
+                }
+                continue;
+            }
+            // HotSpot's dump: a time stamp, then "Full thread dump ...".
+            inDump |= l.startsWith("Full thread dump") || l.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
+            if (inDump) {
+                dump.add(l);
+            } else {
+                seen.add(l); // printed before the dump: not the dump's
+            }
+        }
+        System.out.println("=== threads of the stuck jvm " + process.pid() + ":");
+        dump.forEach(System.out::println);
+        System.out.println("=== end of the threads of jvm " + process.pid());
     }
 
     /** Every line printed so far and until exit. */
