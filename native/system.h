@@ -147,6 +147,7 @@ struct sflow {
         int64_t          rcvtimeo; /* rxlock                            */
         struct sduq      stash;    /* rxlock: read ahead (peer died)    */
         atomic_int       nstash;   /* stash.n, for readers without lock */
+        atomic_int       stashing; /* SDUs taken, not yet in nstash      */
         atomic_uint      rxgen;    /* bumped by each read (stash, ring) */
         atomic_llong     probed;   /* last look for the peer, ns        */
         /* Ouroboros writes (one at a time) and their timeout: txlock. */

@@ -150,6 +150,7 @@ void drain_locked(struct sflow * f)
         if (buf == NULL || set_rcvtimeo(f, 0) < 0)
                 return;
 
+        atomic_fetch_add(&f->stashing, 1);
         for (;;) {
                 struct sdu * s;
 
@@ -164,6 +165,7 @@ void drain_locked(struct sflow * f)
                 sduq_push(&f->stash, s);
                 atomic_fetch_add(&f->nstash, 1);
         }
+        atomic_fetch_sub(&f->stashing, 1);
 
         if (is_gone(n))
                 flow_down(f);
@@ -257,6 +259,8 @@ static void o_probe(struct sflow * f)
         buf = scratch();
         if (buf != NULL && atomic_load(&f->nstash) == 0 &&
             set_rcvtimeo(f, 0) == 0) {
+                /* Its packet event may be drained meanwhile: see stashing. */
+                atomic_fetch_add(&f->stashing, 1);
                 n = o_read(f->fd, buf, jour_layer_system.max_sdu + 1);
                 if (n > 0) {
                         struct sdu * s = sdu_new(buf, (size_t) n);
@@ -267,6 +271,7 @@ static void o_probe(struct sflow * f)
                 } else if (is_gone(n)) {
                         flow_down(f);
                 }
+                atomic_fetch_sub(&f->stashing, 1);
         }
 
         pthread_mutex_unlock(&f->rxlock);

@@ -18,7 +18,8 @@
  *    (jour-fset) that waits in fevent in slices (PUMP_SLICE) and feeds
  *    the ready lists (drain_events); the set's destroy joins it.
  *  - Keepalives raise packet events with nothing queued (FRCT takes them
- *    in fevent): drain_events ignores them.
+ *    in fevent): drain_events ignores them (an event with nothing queued
+ *    in Ouroboros counts when our stash holds an SDU or is taking one).
  *  - Ouroboros puts a flow in one set at a time: a flow in a second set
  *    is seen there through the feeds of the first one's events, and joins
  *    when the first lets go (s_fset_del feeds its other sets).
@@ -52,8 +53,17 @@ static void drain_events(struct sfset * s)
 
                 if (type == OURO_FLOW_PKT) {
                         size_t q = 0;
-                        if (syslib.fccntl(fd, FLOWGRXQLEN, &q) < 0 || q == 0)
-                                continue; /* keepalive */
+                        /*
+                         * Nothing queued: a keepalive, unless the SDU is
+                         * in our stash, or on its way there (o_probe and
+                         * drain_locked, system_flow.c, may take one that
+                         * lands as they look). stashing is read before
+                         * nstash, which they raise before they lower it.
+                         */
+                        if ((syslib.fccntl(fd, FLOWGRXQLEN, &q) < 0 ||
+                             q == 0) && atomic_load(&m->f->stashing) == 0 &&
+                            atomic_load(&m->f->nstash) == 0)
+                                continue;
                         if (m->interest & JOUR_IN_EDGE)
                                 m->pkts++;
                         fsets_ready(m->f);

@@ -91,6 +91,58 @@ class EventApiTest {
         });
     }
 
+    /**
+     * One packet event per SDU while another thread asks for the flow's
+     * flags all along: on the system layer that looks for a gone peer with
+     * a zero-timeout read, which may take an SDU that lands at that moment
+     * into the binding's own queue, before its Ouroboros event is counted.
+     */
+    @Test
+    void packetEventPerSduWhileFlagsArePolled() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            try (PeerProcess peer = PeerProcess.start("message-echo-server", NAME + "-polled")) {
+                peer.expect("READY");
+                final int total = 3000;
+                try (Flow a = Flow.open(NAME + "-polled"); FlowSet set = new FlowSet(a)) {
+                    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                    FlowEventQueue fq = new FlowEventQueue();
+                    int events = 0;
+                    try (HelperThread<Void> poller = HelperThread.start("flags-poller", () -> {
+                        while (!stop.get()) {
+                            assertFalse(a.flags().contains(FlowFlag.DOWN), "the peer is alive");
+                        }
+                    })) {
+                        ByteBuffer buf = ByteBuffer.allocate(8);
+                        for (int i = 0; i < total; i += 10) {
+                            for (int k = i; k < i + 10; k++) {
+                                a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) k}));
+                            }
+                            // Every echo counted before any is read: nothing else takes them.
+                            long deadline = System.nanoTime() + 5_000_000_000L;
+                            while (events < i + 10) {
+                                assertTrue(System.nanoTime() < deadline, "packet events for " + (i + 10)
+                                        + " SDUs echoed: " + events + " (rx queue " + a.rxQueueLength() + ")");
+                                set.wait(fq, Duration.ofMillis(100));
+                                for (FlowEvent e; (e = fq.next()) != null;) {
+                                    events += e.type() == FlowEventType.PACKET ? 1 : 0;
+                                }
+                            }
+                            for (int k = i; k < i + 10; k++) {
+                                buf.clear();
+                                assertEquals(1, a.readMessage(buf), "echo " + k);
+                                assertEquals((byte) k, buf.get(0), "echo " + k + " in order");
+                            }
+                        }
+                        stop.set(true);
+                        poller.join(Duration.ofSeconds(10));
+                    }
+                    set.wait(fq, Duration.ofMillis(200));
+                    assertNull(fq.next(), "no more events than SDUs");
+                }
+            }
+        });
+    }
+
     @Test
     void eventTypeValuesAreOuroboros() {
         assertEquals(1, FlowEventType.PACKET.value());
