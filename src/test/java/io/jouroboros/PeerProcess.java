@@ -39,6 +39,11 @@ final class PeerProcess implements AutoCloseable {
         return jvm.expect(prefix, timeout);
     }
 
+    /** The next line the peer printed, if there is one now (no waiting, no failure); else null. */
+    String poll() {
+        return jvm.poll();
+    }
+
     /** The last line {@link #expect} took. */
     String lastLine() {
         return jvm.lastLine();

@@ -177,6 +177,15 @@ final class TestJvm implements AutoCloseable {
         System.out.println("=== end of the threads of jvm " + process.pid());
     }
 
+    /** The next line printed, if there is one now (no waiting); else null. */
+    String poll() {
+        String line = lines.poll();
+        if (line != null) {
+            seen.add(line);
+        }
+        return line;
+    }
+
     /** Every line printed so far and until exit. */
     List<String> output() {
         List<String> all = new ArrayList<>(seen);
