@@ -106,6 +106,8 @@ static const struct jour_const consts[] = {
         { "EFLOWDOWN",     EFLOWDOWN },
         { "EFLOWPEER",     EFLOWPEER },
         { "ENAME",         ENAME },
+        { "ECRYPT",        ECRYPT },
+        { "EAUTH",         EOAUTH },
         { "EWOKEN",        EJOUR_WOKEN },
         { "EVERSION",      EJOUR_VERSION },
 };

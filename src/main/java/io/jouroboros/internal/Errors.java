@@ -4,6 +4,8 @@
  */
 package io.jouroboros.internal;
 
+import io.jouroboros.AuthenticationException;
+import io.jouroboros.EncryptionException;
 import io.jouroboros.FlowDownException;
 import io.jouroboros.FlowPermissionException;
 import io.jouroboros.FlowTimeoutException;
@@ -52,6 +54,10 @@ public final class Errors {
     public static final int EFLOWPEER = Consts.constant("EFLOWPEER");
     /** Unknown name. */
     public static final int ENAME = Consts.constant("ENAME");
+    /** Encryption failed: the key exchange or its configuration was refused. */
+    public static final int ECRYPT = Consts.constant("ECRYPT");
+    /** Authentication failed: a certificate or key was refused. */
+    public static final int EAUTH = Consts.constant("EAUTH");
     /** Ours: a close from another thread woke the call. */
     public static final int EWOKEN = Consts.constant("EWOKEN");
     /** Ours: the Ouroboros library lacks functions of the supported version. */
@@ -154,6 +160,12 @@ public final class Errors {
         }
         if (code == EMSGSIZE) {
             return new MessageTooLargeException(code, name, msg);
+        }
+        if (code == ECRYPT) {
+            return new EncryptionException(code, name, msg);
+        }
+        if (code == EAUTH) {
+            return new AuthenticationException(code, name, msg);
         }
         return new OuroborosException(code, name, msg);
     }

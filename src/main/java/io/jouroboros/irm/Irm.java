@@ -428,13 +428,20 @@ public final class Irm {
      * Creates a name with a load-balance policy and security paths for its
      * server and client sides. Creating a name that exists succeeds and
      * changes nothing. On the embedded layer it checks the arguments and
-     * does nothing: embedded names exist while a process is bound to them.
+     * does nothing (embedded names exist while a process is bound to them),
+     * and refuses security paths, as the embedded layer has no encryption.
+     *
+     * <p>Ouroboros 0.23's IRMd takes the key and certificate paths but not
+     * the encryption path (its message has no field for it), and leaves the
+     * encryption paths of names made this way uninitialised: for encrypted
+     * flows use {@link #createEncryptedName}.
      *
      * @param name the name, 1 to 255 bytes of UTF-8
      * @param loadBalance how flows are spread over the processes bound to it
      * @param server the server side's files, {@code null} for the defaults
      * @param client the client side's files, {@code null} for the defaults
      * @throws IllegalArgumentException if the name or a path is bad
+     * @throws SystemLayerRequiredException on the embedded layer, if a path is given
      * @throws IrmException if the IRMd refuses
      * @throws OuroborosException if the layer cannot start
      */
@@ -451,12 +458,166 @@ public final class Irm {
             path("client encryption", c.encryption()), path("client key", c.key()),
             path("client certificate", c.certificate()),
         };
+        String what = "Irm.createName(" + q(name) + ", " + loadBalance + ")";
         if (!system) {
+            for (byte[] p : paths) {
+                if (p != null) {
+                    throw new SystemLayerRequiredException(Errors.ENOTSUP, what + " with security paths",
+                            NO_ENCRYPTION);
+                }
+            }
             return;
         }
-        String what = "Irm.createName(" + q(name) + ", " + loadBalance + ")";
         requireSystem(what);
         check(Native.irmCreateName(nb, loadBalance.value(), paths), what);
+    }
+
+    // ------------------------------------------------------------ encrypted names
+
+    /** Why the embedded layer refuses encryption, for the messages. */
+    private static final String NO_ENCRYPTION = "the embedded layer has no encryption: its flows never leave"
+            + " this user's processes on this machine, and a request for encryption is refused there rather"
+            + " than ignored";
+
+    private static void requireSystemForEncryption(String what) throws OuroborosException {
+        if (!onSystem()) {
+            throw new SystemLayerRequiredException(Errors.ENOTSUP, what, NO_ENCRYPTION);
+        }
+        requireSystem(what);
+    }
+
+    /**
+     * The IRMd's security directory, under which it reads each name's
+     * encryption configuration ({@code server/<name>/enc.conf} and
+     * {@code client/<name>/enc.conf}). Ouroboros fixes it when it is built
+     * ({@code <sysconfdir>/ouroboros/security}) and the IRMd cannot be
+     * asked, so it is the system property {@code jouroboros.security.dir},
+     * else the environment variable {@code JOUROBOROS_SECURITY_DIR}, else
+     * worked out from the install prefix of the loaded
+     * {@code libouroboros-dev} ({@code /usr} gives
+     * {@code /etc/ouroboros/security}, {@code /usr/local} gives
+     * {@code /usr/local/etc/ouroboros/security}).
+     *
+     * @return an absolute path
+     * @throws SystemLayerRequiredException on the embedded layer
+     * @throws IrmException if it cannot be worked out (then set the property)
+     * @throws OuroborosException if the layer cannot start
+     */
+    public static Path securityDirectory() throws OuroborosException {
+        requireSystemForEncryption("Irm.securityDirectory()");
+        return SecurityFiles.directory();
+    }
+
+    /**
+     * The file the IRMd reads, at each allocation of a flow to the name,
+     * for one side's encryption configuration:
+     * {@code <security dir>/server|client/<name>/enc.conf}.
+     *
+     * @param name the name, which must not contain {@code '/'} nor be {@code "."} or {@code ".."}
+     * @param side the side
+     * @return the path
+     * @throws IllegalArgumentException if the name is bad, or the path is longer than the IRMd takes
+     * @throws SystemLayerRequiredException on the embedded layer
+     * @throws IrmException if the security directory cannot be worked out
+     * @throws OuroborosException if the layer cannot start
+     */
+    public static Path encryptionConfig(String name, Encryption.Side side) throws OuroborosException {
+        Names.encode("name", name);
+        Objects.requireNonNull(side, "side");
+        requireSystemForEncryption("Irm.encryptionConfig(" + q(name) + ", " + side + ")");
+        return SecurityFiles.configFile(SecurityFiles.directory(), name, side);
+    }
+
+    /**
+     * Makes the flows to a name encrypted: writes each side's configuration
+     * where the IRMd reads it (mode 0600, in folders of mode 0700), then
+     * creates the name anew so that the IRMd reads those files. From then
+     * on every flow allocated to the name through the IRMd is encrypted
+     * with a key agreed for that flow; {@code Flow.open(name, qos, timeout)}
+     * and {@code FlowServerChannel.bind(name)} are used as usual.
+     *
+     * <p>A side given as {@code null} has no configuration (an existing one
+     * is removed). A server side with one refuses clients without one;
+     * configure the client side here for the clients of this host, and on
+     * each other host for its clients (each IRMd reads its own files).
+     *
+     * <p>The name is created the way the IRMd creates names for
+     * {@code irm_bind_process}, and an existing name is destroyed first, its
+     * bindings and registrations with it: Ouroboros 0.23's IRMd leaves the
+     * encryption paths of a name made by {@code irm_create_name}
+     * uninitialised, so such a name may read no configuration or another
+     * file. So call this before servers bind the name and before
+     * registering it in layers. A name made this way has the
+     * {@link LoadBalance#SPILLOVER} policy. To change the configuration of
+     * a name made here, {@link #updateEncryption} rewrites a file: the IRMd
+     * reads it again at each allocation.
+     *
+     * @param name the name, 1 to 255 bytes of UTF-8, not containing {@code '/'},
+     *        not {@code "."} or {@code ".."}
+     * @param server the server side's configuration, or {@code null}
+     * @param client the client side's configuration, or {@code null}
+     * @throws IllegalArgumentException if the name is bad, both sides are
+     *         null, or the two sides can never meet (the client's key
+     *         exchange weaker than the server's, or different KEM modes)
+     * @throws SystemLayerRequiredException on the embedded layer, which has no encryption
+     * @throws IrmException if the IRMd refuses, or the security directory cannot be worked out
+     * @throws IOException if a file cannot be written (the security directory
+     *         belongs to the IRMd's user, usually root)
+     */
+    public static void createEncryptedName(String name, Encryption server, Encryption client) throws IOException {
+        byte[] nb = Names.encode("name", name);
+        if (server == null && client == null) {
+            throw new IllegalArgumentException("createEncryptedName(" + q(name) + "): give a configuration for"
+                    + " the server side, the client side, or both");
+        }
+        Encryption.checkPair(server, client);
+        String what = "Irm.createEncryptedName(" + q(name) + ")";
+        requireSystemForEncryption(what);
+        Path dir = SecurityFiles.directory();
+        Path s = SecurityFiles.configFile(dir, name, Encryption.Side.SERVER);
+        Path c = SecurityFiles.configFile(dir, name, Encryption.Side.CLIENT);
+        put(s, server);
+        put(c, client);
+        int gone = Native.irmDestroyName(nb);
+        // The IRMd answers EPERM for no such name too: only a name still listed is a failure.
+        if (gone < 0 && listNames().stream().anyMatch(n -> sameName(n.name(), name))) {
+            throw Errors.irmException(gone, what + ": destroying the existing name, whose encryption paths"
+                    + " may be wrong");
+        }
+        int self = processPid(ProcessHandle.current().pid());
+        check(Native.irmBindProcess(self, nb, true), what + ": creating the name by binding this process");
+        check(Native.irmBindProcess(self, nb, false), what + ": unbinding this process");
+    }
+
+    /**
+     * Rewrites (or, with {@code null}, removes) one side's encryption
+     * configuration of a name made by {@link #createEncryptedName}; the
+     * IRMd reads it at the next allocation.
+     *
+     * @param name the name
+     * @param side the side
+     * @param config the new configuration, or {@code null} for none
+     * @throws IllegalArgumentException if the name is bad
+     * @throws SystemLayerRequiredException on the embedded layer, which has no encryption
+     * @throws IrmException if the security directory cannot be worked out
+     * @throws IOException if the file cannot be written
+     */
+    public static void updateEncryption(String name, Encryption.Side side, Encryption config) throws IOException {
+        put(encryptionConfig(name, side), config);
+    }
+
+    /** Whether a listed name is this one (the IRMd lists only the first 254 bytes). */
+    private static boolean sameName(String listed, String name) {
+        return listed.equals(name) || (listed.getBytes(StandardCharsets.UTF_8).length == Names.MAX - 1
+                && name.startsWith(listed));
+    }
+
+    private static void put(Path file, Encryption e) throws IOException {
+        if (e == null) {
+            SecurityFiles.remove(file);
+        } else {
+            SecurityFiles.write(file, e.toConfig());
+        }
     }
 
     /**

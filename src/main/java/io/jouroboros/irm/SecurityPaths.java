@@ -9,7 +9,10 @@ package io.jouroboros.irm;
  * client): the encryption configuration, the private key and the
  * certificate. Each is a path of at most 511 bytes of UTF-8, or
  * {@code null}/empty for the IRMd's default
- * ({@code <crt dir>/<name>/enc.conf}, {@code key.pem}, {@code crt.pem}).
+ * ({@code <security dir>/server|client/<name>/enc.conf}, {@code key.pem},
+ * {@code crt.pem}). Ouroboros 0.23's IRMd does not take the encryption
+ * path from {@link Irm#createName}: it reads the default one, which
+ * {@link Irm#createEncryptedName} writes.
  *
  * @param encryption the encryption configuration file
  * @param key the private key (PEM)
