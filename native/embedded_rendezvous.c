@@ -155,6 +155,21 @@ int rdv_open_dir(char         kind,
         return fd;
 }
 
+void rdv_remove_dir(char         kind,
+                    const char * name,
+                    size_t       len)
+{
+        char sub[64];
+
+        if (rdv_root_fd < 0)
+                return;
+
+        hash_name(kind, name, len, sub, sizeof(sub));
+
+        /* ENOTEMPTY (in use) and ENOENT (gone already) are both fine. */
+        (void) unlinkat(rdv_root_fd, sub, AT_REMOVEDIR);
+}
+
 int rdv_addr(int                  dirfd,
              const char *         file,
              struct sockaddr_un * sa)

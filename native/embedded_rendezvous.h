@@ -35,6 +35,17 @@ int rdv_open_dir(char         kind,
                  size_t       len,
                  int          create);
 
+/*
+ * Removes the directory of a name if it is empty, as the last entry in it
+ * goes. rmdir() refuses a folder with anything in it, so a binder of the
+ * same name in another process is never harmed: one that opened the
+ * folder just before it went finds it gone when it binds (ENOENT) and
+ * makes it again.
+ */
+void rdv_remove_dir(char         kind,
+                    const char * name,
+                    size_t       len);
+
 /* Fills a sockaddr for <dirfd>/<file>; returns its length or -errno. */
 int rdv_addr(int                  dirfd,
              const char *         file,
