@@ -26,8 +26,17 @@
 
 int  rdv_init(const char * cfg);
 
-/* The root's path, for diagnostics. */
+/* The root's path, for diagnostics (also the one rdv_init refused). */
 const char * rdv_root(void);
+
+/*
+ * The root rdv_init(cfg) uses: cfg if set, else $XDG_RUNTIME_DIR/jouroboros
+ * (when that is a directory of ours, mode 0700), else /tmp/jouroboros-<uid>.
+ * Returns 0, or -ENAMETOOLONG.
+ */
+int  rdv_path(const char * cfg,
+              char *       buf,
+              size_t       len);
 
 /* Opens (and with create, makes) the directory of a name; returns a fd. */
 int rdv_open_dir(char         kind,
