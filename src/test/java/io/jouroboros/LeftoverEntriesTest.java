@@ -124,12 +124,17 @@ class LeftoverEntriesTest {
         }
     }
 
-    private static Path folderOf(long pid, List<String> before) throws Exception {
-        List<String> now = nameFolders();
-        now.removeAll(before);
-        Path d = TestSupport.nameDirOf(pid, now);
-        assertNotNull(d, "no new folder with " + pid + ".s among " + now);
-        return d;
+    /** The new folders holding an entry of pid (the holder's two names). */
+    private static List<Path> foldersOf(long pid, List<String> before) throws Exception {
+        List<Path> l = new ArrayList<>();
+        for (String f : nameFolders()) {
+            Path d = TestSupport.rendezvousDir().resolve(f);
+            if (!before.contains(f) && Files.exists(d.resolve(pid + ".s"))) {
+                l.add(d);
+            }
+        }
+        assertEquals(2, l.size(), "the holder's two folders: " + l);
+        return l;
     }
 
     @Test
@@ -137,19 +142,26 @@ class LeftoverEntriesTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             String name = TestSupport.unique("killed-bind");
             List<String> before = nameFolders();
-            Path dir;
+            List<Path> dirs;
             long pid;
             try (Holder h = new Holder(name, TestSupport.unique("killed-bind-proc"))) {
                 pid = h.pid();
-                dir = folderOf(pid, before);
+                dirs = foldersOf(pid, before);
                 h.close(); // kill -9
             }
-            assertTrue(Files.exists(dir.resolve(pid + ".s")), "kill -9 leaves the entry (until the next bind)");
+            for (Path d : dirs) {
+                assertTrue(Files.exists(d.resolve(pid + ".s")), "kill -9 leaves the entries (until the next bind)");
+            }
             long me = ProcessHandle.current().pid();
             try (FlowServerChannel s = FlowServerChannel.open().bind(name)) {
-                assertEquals(List.of(me + ".s"), TestSupport.list(dir), "the folder after our bind");
+                Path mine = TestSupport.nameDirOf(me, dirs.stream().map(d -> d.getFileName().toString()).toList());
+                assertNotNull(mine, "our bind went into one of the holder's folders: " + dirs);
+                assertEquals(List.of(me + ".s"), TestSupport.list(mine), "the folder after our bind");
+                Path other = dirs.get(dirs.get(0).equals(mine) ? 1 : 0);
+                assertEquals(List.of(pid + ".s"), TestSupport.list(other), "the other name's folder, untouched");
+                s.close();
+                assertFalse(Files.exists(mine), "the folder after our close");
             }
-            assertFalse(Files.exists(dir), "the folder after our close");
         });
     }
 
@@ -158,16 +170,21 @@ class LeftoverEntriesTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             String name = TestSupport.unique("killed-open");
             List<String> before = nameFolders();
-            Path dir;
+            List<Path> dirs;
             long pid;
             try (Holder h = new Holder(name, TestSupport.unique("killed-open-proc"))) {
                 pid = h.pid();
-                dir = folderOf(pid, before);
+                dirs = foldersOf(pid, before);
                 h.close(); // kill -9
             }
-            assertTrue(Files.exists(dir.resolve(pid + ".s")), "kill -9 leaves the entry (until the next open)");
+            for (Path d : dirs) {
+                assertTrue(Files.exists(d.resolve(pid + ".s")), "kill -9 leaves the entries (until the next open)");
+            }
             assertThrows(UnknownNameException.class, () -> Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(5)).close());
-            assertFalse(Files.exists(dir), "the folder after an open that found nobody: " + TestSupport.list(dir));
+            List<Path> left = new ArrayList<>(dirs);
+            left.removeIf(d -> !Files.exists(d));
+            assertEquals(1, left.size(), "the opened name's folder goes, the other name's stays: " + left);
+            assertEquals(List.of(pid + ".s"), TestSupport.list(left.get(0)), "the other name's folder, untouched");
         });
     }
 
