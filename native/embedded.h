@@ -127,6 +127,13 @@ struct ebind {
         int            proc_refs; /* of which Ouroboros.bindProcess  */
 };
 
+/*
+ * Removes from a name's folder the entries of processes that are gone
+ * (killed, or ended before they could clean up): those of pids that no
+ * longer exist whose socket refuses a connection.
+ */
+void           ebind_sweep(int dirfd);
+
 /* The binding of a name, one reference more, made if new; NULL and *err. */
 struct ebind * ebind_get(const char * name,
                          size_t       len,

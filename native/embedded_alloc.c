@@ -4,8 +4,8 @@
  *
  * Allocation in the embedded layer, the client side of the handshake:
  * connect to one of the listeners of a name (drawn at random, so the
- * processes bound to a name share the load; stale ones of dead processes
- * are removed on the way), send the request with the memfd the data plane
+ * processes bound to a name share the load; entries of dead processes are
+ * swept first, and a folder left empty goes), send the request with the memfd the data plane
  * shares, and read the reply, without blocking or with a deadline.
  */
 #define _GNU_SOURCE
@@ -124,8 +124,11 @@ int e_flow_alloc_start(const char *            name,
         if (dirfd < 0)
                 return dirfd;
 
+        ebind_sweep(dirfd);
         ret = connect_any(dirfd, &fd);
         close(dirfd);
+        if (ret == -ENAME)
+                rdv_remove_dir(RDV_NAME_DIR, name, len);
         if (ret < 0)
                 return ret;
 

@@ -14,16 +14,23 @@
  * handshake, and eflow_start turns the socket over to the data.
  *
  * Guards: fd, bcast, shm, tx and bc are set before the flow is published
- * (by allocation, accept or join) and never change after; closing and
- * down are atomic; rcvtimeo is the reader's (one reader at a time: Java's
- * Flow.readLock). e_flow_wake runs under flow.c's jflow lock, so it takes
- * no lock and never blocks. The shared page is input from the peer, like
- * bytes from its socket: nothing read from it sizes or bounds anything.
+ * (by allocation, accept or join) and never change after; closing, down
+ * and broken are atomic; rcvtimeo is the reader's (one reader at a time:
+ * Java's Flow.readLock); taken is written by the reader only, given by the
+ * writer only (Java's Flow.writeLock), and read by anyone with atomic
+ * loads. e_flow_wake runs under flow.c's jflow lock, so it takes no lock
+ * and never blocks.
+ *
+ * The shared page is input from the peer, like bytes from its socket: it
+ * is read in one place only, peer_counter() below, which says what a
+ * value may be.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,8 +48,11 @@ struct eflow {
         int             bcast;
         atomic_int      closing;  /* e_flow_wake was called           */
         atomic_int      down;     /* the peer left or broke protocol  */
+        atomic_int      broken;   /* the peer broke protocol: sticky  */
         struct hs_shm * shm;      /* NULL for broadcast members       */
         int             tx;       /* our direction in shm             */
+        uint64_t        taken;    /* SDUs we read: our own count      */
+        uint64_t        given;    /* SDUs we count as sent (ours)     */
         int64_t         rcvtimeo; /* SO_RCVTIMEO now, -2 unset        */
         struct ebcast   bc;       /* broadcast members only           */
 };
@@ -61,6 +71,7 @@ struct eflow * eflow_new(int fd,
         f->rcvtimeo = -2;
         atomic_init(&f->closing, 0);
         atomic_init(&f->down, 0);
+        atomic_init(&f->broken, 0);
 
         return f;
 }
@@ -167,6 +178,148 @@ int eflow_shared_map(struct eflow * f,
         return 0;
 }
 
+/*
+ * The peer broke the protocol: the flow is down for good, every call on
+ * it fails with EJOUR_PROTO from now on, and the shutdown wakes whoever
+ * waits on it (a flow set sees it down) and ends the flow for the peer.
+ */
+static int flow_broken(struct eflow * f)
+{
+        atomic_store(&f->broken, 1);
+        atomic_store(&f->down, 1);
+        (void) shutdown(f->fd, SHUT_RDWR);
+
+        return -EJOUR_PROTO;
+}
+
+/*
+ * The most SDUs one direction of a flow can hold: a message in an AF_UNIX
+ * socket's queue is charged to its sender's send buffer with its sk_buff
+ * (767 bytes for a 1-byte SDU on Linux 6.18, never under 512), and no
+ * sender's buffer exceeds twice the largest of net.core.wmem_max,
+ * net.core.wmem_default and what we ask for. Read once; a generous
+ * default when /proc cannot tell.
+ */
+#define E_QUEUED_DEFAULT  65536
+#define E_SKB_MIN         512
+
+static uint64_t max_queued;
+static pthread_once_t max_queued_once = PTHREAD_ONCE_INIT;
+
+static long sysctl_long(const char * path)
+{
+        FILE * fp = fopen(path, "re");
+        long   v = -1;
+
+        if (fp == NULL)
+                return -1;
+
+        if (fscanf(fp, "%ld", &v) != 1)
+                v = -1;
+
+        (void) fclose(fp);
+
+        return v;
+}
+
+static void max_queued_init(void)
+{
+        long m = sysctl_long("/proc/sys/net/core/wmem_max");
+        long d = sysctl_long("/proc/sys/net/core/wmem_default");
+        long b = E_SNDBUF;
+
+        if (m < 0 || d < 0) {
+                max_queued = E_QUEUED_DEFAULT;
+                return;
+        }
+
+        b = m > b ? m : b;
+        b = d > b ? d : b;
+        max_queued = (uint64_t) b * 2 / E_SKB_MIN;
+}
+
+enum peer_ctr {
+        PEER_SENT, /* SDUs the peer sent us: rx queue, packet events */
+        PEER_RCVD  /* SDUs the peer took of ours: tx queue           */
+};
+
+/*
+ * THE ONE PLACE THAT READS MEMORY THE PEER CAN WRITE. Every value a peer
+ * can write (this counter page, and any ring, index or length a future
+ * data plane shares) is read here and checked against what is physically
+ * possible before anything uses it; a value out of range takes the flow
+ * down (flow_broken: EJOUR_PROTO on every call after), and a value from a
+ * peer never sizes an allocation or a loop. Keep it the one place.
+ *
+ * What is possible, with our own counts (taken, given: never in shared
+ * memory) read before and after the peer's value, so a reader or writer
+ * of ours running meanwhile cannot fail an honest peer:
+ *  - the peer's sent: at least what we took (it counts before it sends;
+ *    it takes back only a count whose send failed), at most what we took
+ *    plus what its socket can hold, plus one it counted and has not sent
+ *    and one we took and have not counted;
+ *  - the peer's rcvd: at most what we gave (same reasons), at least what
+ *    we gave less what our socket can hold and those two.
+ * So a counter never goes back below what we already saw through our own
+ * counts, nor runs ahead of the socket.
+ *
+ * Returns 0 and the value in *v, or -EJOUR_PROTO.
+ */
+static int peer_counter(struct eflow *  f,
+                        enum peer_ctr   which,
+                        uint64_t *      v)
+{
+        const uint64_t * ours;
+        const uint64_t * theirs;
+        uint64_t         lo;
+        uint64_t         hi;
+        uint64_t         slack;
+        uint64_t         x;
+
+        if (atomic_load(&f->broken))
+                return -EJOUR_PROTO;
+
+        if (pthread_once(&max_queued_once, max_queued_init) != 0)
+                return -ENOMEM;
+
+        slack = max_queued + 2;
+
+        if (which == PEER_SENT) {
+                ours   = &f->taken;
+                theirs = &f->shm->dir[1 - f->tx].sent;
+        } else {
+                ours   = &f->given;
+                theirs = &f->shm->dir[f->tx].rcvd;
+        }
+
+        lo = __atomic_load_n(ours, __ATOMIC_ACQUIRE);
+        x  = __atomic_load_n(theirs, __ATOMIC_ACQUIRE);
+        hi = __atomic_load_n(ours, __ATOMIC_ACQUIRE);
+
+        if (which == PEER_SENT) {
+                if (x < lo || (x > hi && x - hi > slack))
+                        return flow_broken(f);
+        } else {
+                if (x > hi || (lo > slack && x < lo - slack))
+                        return flow_broken(f);
+        }
+
+        *v = x;
+
+        return 0;
+}
+
+/* Publishes one of our own counts to the peer (it validates what it reads). */
+static void publish_count(uint64_t * shared,
+                          uint64_t * ours,
+                          int64_t    delta)
+{
+        uint64_t n = __atomic_load_n(ours, __ATOMIC_RELAXED) + (uint64_t) delta;
+
+        __atomic_store_n(ours, n, __ATOMIC_RELEASE);
+        __atomic_store_n(shared, n, __ATOMIC_RELEASE);
+}
+
 /* Data sockets block in recvmsg; every other call passes MSG_DONTWAIT. */
 int eflow_start(struct eflow * f)
 {
@@ -230,6 +383,9 @@ ssize_t e_flow_read(void *         lf,
         for (;;) {
                 int blocking = timeo != 0 && !f->bcast;
 
+                if (atomic_load(&f->broken))
+                        return -EJOUR_PROTO;
+
                 memset(&m, 0, sizeof(m));
                 m.msg_iov    = v;
                 m.msg_iovlen = (size_t) iovcnt + 1;
@@ -251,12 +407,11 @@ ssize_t e_flow_read(void *         lf,
                             (size_t) n - 1 > E_MAX_SDU) {
                                 if (f->bcast)
                                         continue; /* drop a stray datagram */
-                                atomic_store(&f->down, 1);
-                                return -EJOUR_PROTO;
+                                return flow_broken(f);
                         }
                         if (f->shm != NULL)
-                                __atomic_fetch_add(&f->shm->dir[1 - f->tx].rcvd,
-                                                   1, __ATOMIC_RELEASE);
+                                publish_count(&f->shm->dir[1 - f->tx].rcvd,
+                                              &f->taken, 1);
                         return n - 1;
                 }
 
@@ -327,16 +482,19 @@ static ssize_t flow_send(struct eflow * f,
                 sent = &f->shm->dir[f->tx].sent;
 
         for (;;) {
+                if (atomic_load(&f->broken))
+                        return -EJOUR_PROTO;
+
                 /* Count first, so the reader never sees more read than sent. */
                 if (sent != NULL)
-                        __atomic_fetch_add(sent, 1, __ATOMIC_RELEASE);
+                        publish_count(sent, &f->given, 1);
 
                 n = sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (n >= 0)
                         return (ssize_t) len;
 
                 if (sent != NULL)
-                        __atomic_fetch_sub(sent, 1, __ATOMIC_RELEASE);
+                        publish_count(sent, &f->given, -1);
 
                 if (errno == EINTR)
                         continue;
@@ -370,6 +528,9 @@ ssize_t e_flow_write(void *       lf,
         if (len > E_MAX_SDU)
                 return -EMSGSIZE;
 
+        if (atomic_load(&f->broken))
+                return -EJOUR_PROTO;
+
         if (atomic_load(&f->closing))
                 return -EFLOWDOWN;
 
@@ -381,33 +542,43 @@ int e_flow_queue_len(void * lf,
                      int    rx)
 {
         struct eflow * f = lf;
-        struct hs_dir * d;
         uint64_t       s;
         uint64_t       r;
+        int            ret;
 
         if (f->shm == NULL)
                 return -ENOTSUP;
 
-        d = &f->shm->dir[rx ? 1 - f->tx : f->tx];
-        r = __atomic_load_n(&d->rcvd, __ATOMIC_ACQUIRE);
-        s = __atomic_load_n(&d->sent, __ATOMIC_ACQUIRE);
+        /* One side is our own count, the other checked by peer_counter. */
+        if (rx) {
+                r   = __atomic_load_n(&f->taken, __ATOMIC_ACQUIRE);
+                ret = peer_counter(f, PEER_SENT, &s);
+        } else {
+                ret = peer_counter(f, PEER_RCVD, &r);
+                s   = __atomic_load_n(&f->given, __ATOMIC_ACQUIRE);
+        }
+        if (ret < 0)
+                return ret;
 
-        /* The peer can scribble on the page: never trust it beyond range. */
+        /* Our own count may have moved on since: never below 0. */
         if (s < r)
                 return 0;
 
-        return s - r > 0x7fffffff ? 0x7fffffff : (int) (s - r);
+        return s - r > INT32_MAX ? INT32_MAX : (int) (s - r);
 }
 
 int64_t e_flow_arrived(void * lf)
 {
         struct eflow * f = lf;
         uint64_t       s;
+        int            ret;
 
         if (f->shm == NULL)
                 return -ENOTSUP;
 
-        s = __atomic_load_n(&f->shm->dir[1 - f->tx].sent, __ATOMIC_ACQUIRE);
+        ret = peer_counter(f, PEER_SENT, &s);
+        if (ret < 0)
+                return ret;
 
         return (int64_t) (s & INT64_MAX);
 }

@@ -66,28 +66,43 @@ static int default_root(char * buf,
         return (n < 0 || (size_t) n >= len) ? -ENAMETOOLONG : 0;
 }
 
+int rdv_path(const char * cfg,
+             char *       buf,
+             size_t       len)
+{
+        if (cfg != NULL && cfg[0] != '\0') {
+                if (strlen(cfg) >= len)
+                        return -ENAMETOOLONG;
+                strcpy(buf, cfg);
+                return 0;
+        }
+
+        return default_root(buf, len);
+}
+
 int rdv_init(const char * cfg)
 {
         int fd;
         int ret;
 
-        if (cfg != NULL && cfg[0] != '\0') {
-                if (strlen(cfg) >= sizeof(rdv_root_path))
-                        return -ENAMETOOLONG;
-                strcpy(rdv_root_path, cfg);
-        } else {
-                ret = default_root(rdv_root_path, sizeof(rdv_root_path));
-                if (ret < 0)
-                        return ret;
-        }
+        ret = rdv_path(cfg, rdv_root_path, sizeof(rdv_root_path));
+        if (ret < 0)
+                return ret;
 
         if (mkdir(rdv_root_path, 0700) < 0 && errno != EEXIST)
                 return -errno;
 
         fd = open(rdv_root_path,
                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
+        if (fd < 0) {
+                struct stat st;
+                int         e = errno;
+
+                /* O_DIRECTORY says ENOTDIR for a link: say what it is. */
+                if (lstat(rdv_root_path, &st) == 0 && S_ISLNK(st.st_mode))
+                        e = ELOOP;
+                return -e;
+        }
 
         ret = safe_dir(fd);
         if (ret < 0) {
@@ -153,6 +168,21 @@ int rdv_open_dir(char         kind,
                 return errno == ENOENT ? -ENAME : -errno;
 
         return fd;
+}
+
+void rdv_remove_dir(char         kind,
+                    const char * name,
+                    size_t       len)
+{
+        char sub[64];
+
+        if (rdv_root_fd < 0)
+                return;
+
+        hash_name(kind, name, len, sub, sizeof(sub));
+
+        /* ENOTEMPTY (in use) and ENOENT (gone already) are both fine. */
+        (void) unlinkat(rdv_root_fd, sub, AT_REMOVEDIR);
 }
 
 int rdv_addr(int                  dirfd,

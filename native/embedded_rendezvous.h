@@ -26,14 +26,34 @@
 
 int  rdv_init(const char * cfg);
 
-/* The root's path, for diagnostics. */
+/* The root's path, for diagnostics (also the one rdv_init refused). */
 const char * rdv_root(void);
+
+/*
+ * The root rdv_init(cfg) uses: cfg if set, else $XDG_RUNTIME_DIR/jouroboros
+ * (when that is a directory of ours, mode 0700), else /tmp/jouroboros-<uid>.
+ * Returns 0, or -ENAMETOOLONG.
+ */
+int  rdv_path(const char * cfg,
+              char *       buf,
+              size_t       len);
 
 /* Opens (and with create, makes) the directory of a name; returns a fd. */
 int rdv_open_dir(char         kind,
                  const char * name,
                  size_t       len,
                  int          create);
+
+/*
+ * Removes the directory of a name if it is empty, as the last entry in it
+ * goes. rmdir() refuses a folder with anything in it, so a binder of the
+ * same name in another process is never harmed: one that opened the
+ * folder just before it went finds it gone when it binds (ENOENT) and
+ * makes it again.
+ */
+void rdv_remove_dir(char         kind,
+                    const char * name,
+                    size_t       len);
 
 /* Fills a sockaddr for <dirfd>/<file>; returns its length or -errno. */
 int rdv_addr(int                  dirfd,

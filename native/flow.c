@@ -10,6 +10,7 @@
  * fit the caller's buffer stays queued in the flow, never dropped.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -396,6 +397,23 @@ static jint flowWrite(JNIEnv * env,
         return (jint) n;
 }
 
+/*
+ * The layer's count plus the held rest of a partly read SDU, saturated:
+ * the layer caps its count at INT_MAX, and one more must not wrap.
+ */
+static jlong rx_queue_len(struct jflow * f)
+{
+        int n = f->layer->flow_queue_len(f->lf, 1);
+
+        if (n < 0)
+                return n;
+
+        if (f->rest != NULL && n < INT_MAX)
+                ++n;
+
+        return n;
+}
+
 #define FLAGS_KNOWN (FLOWFACCMODE | FLOWFDOWN | FLOWFRNOBLOCK | \
                      FLOWFWNOBLOCK | FLOWFRNOPART | FLOWFWNOPART)
 #define FRCT_KNOWN  (FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER)
@@ -441,8 +459,7 @@ static jlong flowCntl(JNIEnv * env,
                         flags |= FLOWFDOWN;
                 return flags;
         case FLOWGRXQLEN:
-                return f->layer->flow_queue_len(f->lf, 1) +
-                        (f->rest != NULL ? 1 : 0);
+                return rx_queue_len(f);
         case FLOWGTXQLEN:
                 return f->layer->flow_queue_len(f->lf, 0);
         case JOURGRXTOTAL:

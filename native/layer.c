@@ -4,9 +4,11 @@
  *
  * Choosing the layer, once per process, before any flow exists.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 
+#include "embedded_rendezvous.h"
 #include "jour.h"
 #include "ouroboros_abi.h"
 
@@ -110,8 +112,6 @@ static jboolean irmdAlive(JNIEnv * env,
 static jstring layerInfo(JNIEnv * env,
                          jclass   cls)
 {
-        extern const char * rdv_root(void);
-
         (void) cls;
 
         if (running == NULL)
@@ -122,11 +122,44 @@ static jstring layerInfo(JNIEnv * env,
                                     " (" OURO_LIB_DEV ")");
 }
 
+/*
+ * The embedded layer's rendezvous directory: the one in use, or the one
+ * it would use (or was refused) with the setting jcfg; NULL if too long.
+ */
+static jstring embeddedDir(JNIEnv * env,
+                           jclass   cls,
+                           jstring  jcfg)
+{
+        char         path[PATH_MAX];
+        const char * cfg = NULL;
+        int          ret;
+
+        (void) cls;
+
+        if (running == &jour_layer_embedded)
+                return (*env)->NewStringUTF(env, rdv_root());
+
+        if (jcfg != NULL) {
+                cfg = (*env)->GetStringUTFChars(env, jcfg, NULL);
+                if (cfg == NULL)
+                        return NULL;
+        }
+
+        ret = rdv_path(cfg, path, sizeof(path));
+
+        if (cfg != NULL)
+                (*env)->ReleaseStringUTFChars(env, jcfg, cfg);
+
+        return ret < 0 ? NULL : (*env)->NewStringUTF(env, path);
+}
+
 static const JNINativeMethod methods[] = {
         { "layerSelect", "(Ljava/lang/String;Ljava/lang/String;)I",
           (void *) layerSelect },
         { "layerInfo",   "()Ljava/lang/String;", (void *) layerInfo },
         { "irmdAlive",   "(Ljava/lang/String;)Z", (void *) irmdAlive },
+        { "embeddedDir", "(Ljava/lang/String;)Ljava/lang/String;",
+          (void *) embeddedDir },
 };
 
 int jour_layer_init(JNIEnv * env)

@@ -97,6 +97,13 @@ public final class FlowSet implements AutoCloseable {
         }
     }
 
+    /**
+     * SDUs that ever arrived on the flow, or -1 if the layer does not count
+     * them or the flow broke. On the embedded layer the count is the peer's,
+     * and native code checks it against what its socket can hold beyond what
+     * this end read (a value out of range takes the flow down instead), so
+     * the number of packet events of a wait is bounded by real traffic.
+     */
     private static long arrived(int h) {
         long n = Native.flowCntl(h, Consts.JOURGRXTOTAL, 0);
         return n < 0 ? -1 : n;
@@ -250,7 +257,8 @@ public final class FlowSet implements AutoCloseable {
                 try {
                     long now = arrived(h);
                     if (now >= 0 && m.seen >= 0) {
-                        packets = now - m.seen;
+                        // An honest count can step back by one (a send that failed).
+                        packets = Math.max(0, now - m.seen);
                     }
                     m.seen = now;
                 } finally {

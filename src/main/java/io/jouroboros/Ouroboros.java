@@ -140,10 +140,16 @@ public final class Ouroboros {
     }
 
     /**
-     * What the running layer is attached to: the rendezvous directory of the
-     * embedded layer.
+     * What the layer is attached to: the rendezvous directory of the
+     * embedded layer (its path alone), or the Ouroboros library of the
+     * system layer. Before a layer runs, this does not start one: it says
+     * {@code "no layer runs yet; the embedded layer's rendezvous directory
+     * would be <path>"}, or, after a layer failed to start,
+     * {@code "no layer runs: <why>"}, where a refused rendezvous directory
+     * is named by its path.
      *
-     * @return the description, or {@code null} if no layer runs yet
+     * @return the description, or {@code null} if the native library is
+     *         unavailable
      */
     public static String layerInfo() {
         return LayerRuntime.info();

@@ -281,6 +281,10 @@ class AllocationErrorsTest {
             }
             Path mine = dir.resolve(ProcessHandle.current().pid() + ".s");
             assertFalse(Files.exists(mine), "closing the server removes its socket");
+            assertFalse(Files.exists(dir), "and the name's folder, left empty");
+            // As a dead process with our pid would have left it: the folder with its socket.
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
             // Plant a dead socket under our own file name.
             String py = "import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET)\n"
                     + "s.bind(sys.argv[1])\n";

@@ -82,13 +82,16 @@ public final class LayerRuntime {
                         "jouroboros.layer=" + want + ": unknown layer; use auto, system or embedded");
                 throw copy(failure);
         }
-        String dir = setting("jouroboros.embedded.dir", "JOUROBOROS_EMBEDDED_DIR", null);
+        String dir = embeddedSetting();
         int ret = Native.layerSelect("embedded", dir);
         if (ret < 0) {
             String name = Errors.name(-ret);
+            String where = Native.embeddedDir(dir);
             failure = new LayerUnavailableException(-ret, name, "embedded layer: the rendezvous directory "
-                    + (dir != null ? dir : "(default)") + " is unusable: " + Errors.text(-ret)
-                    + " (" + name + "); it must be a directory owned by this user with mode 0700");
+                    + (where != null ? where : dir) + (dir != null ? "" : " (the default)") + " is unusable: "
+                    + Errors.text(-ret) + " (" + name + "); it must be a directory, not a symbolic link, owned by"
+                    + " this user with mode 0700: remove what is there, or choose another directory with"
+                    + " jouroboros.embedded.dir or JOUROBOROS_EMBEDDED_DIR");
             throw copy(failure);
         }
         layer = "embedded";
@@ -142,10 +145,26 @@ public final class LayerRuntime {
         return socket != null ? socket : Consts.IRM_SOCKET;
     }
 
-    /** What the running layer is attached to (and why auto chose it), once it runs. */
+    private static String embeddedSetting() {
+        return setting("jouroboros.embedded.dir", "JOUROBOROS_EMBEDDED_DIR", null);
+    }
+
+    /**
+     * What the running layer is attached to (and why auto chose it); before
+     * a layer runs, the rendezvous directory the embedded layer would use,
+     * or why no layer could start (which names that directory when it was
+     * the reason); null only without the native library.
+     */
     public static synchronized String info() {
         if (layer == null) {
-            return null;
+            if (failure != null) {
+                return "no layer runs: " + failure.getMessage();
+            }
+            if (!NativeLibrary.isAvailable()) {
+                return null;
+            }
+            return "no layer runs yet; the embedded layer's rendezvous directory would be "
+                    + Native.embeddedDir(embeddedSetting());
         }
         String i = Native.layerInfo();
         return note == null ? i : i + "; " + note;

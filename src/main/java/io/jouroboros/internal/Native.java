@@ -33,6 +33,9 @@ public final class Native {
 
     static native String layerInfo();
 
+    /** The embedded layer's rendezvous directory: in use, or the one the setting (null: default) gives. */
+    static native String embeddedDir(String config);
+
     /** Whether an IRMd answers on the socket (null: the default path); a native seqpacket connect. */
     static native boolean irmdAlive(String socketPath);
 
