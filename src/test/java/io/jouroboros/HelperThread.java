@@ -51,14 +51,23 @@ public final class HelperThread<T> implements AutoCloseable {
         void run() throws Exception;
     }
 
+    /** The helper whose body runs on this thread, if any. */
+    private static final ThreadLocal<HelperThread<?>> CURRENT = new ThreadLocal<>();
+
     private final Thread thread;
-    private final String owner = scope;
+    /**
+     * The scope it belongs to: its starter's, if a helper started it (an
+     * acceptor of a test class starts helpers for what it accepts, which
+     * belong to the class, however late they come), else the running test's.
+     */
+    private final String owner = CURRENT.get() != null ? CURRENT.get().owner : scope;
     private volatile T value;
     private volatile Throwable failure;
     private volatile boolean checked;
 
     private HelperThread(String name, Callable<T> body) {
         thread = new Thread(() -> {
+            CURRENT.set(this);
             try {
                 value = body.call();
             } catch (Throwable e) {
