@@ -5,27 +5,31 @@
 
 import io.jouroboros.Flow;
 import io.jouroboros.FlowServerChannel;
+import io.jouroboros.Ouroboros;
 import io.jouroboros.OuroborosException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A simple echo client/server, as pyOuroboros's {@code oecho.py}: the client
- * allocates a flow to {@code oecho} and sends a line; the server prints it
- * and sends it back.
+ * A simple echo client/server, as Ouroboros's C {@code oecho} and
+ * pyOuroboros's {@code oecho.py}: the client allocates a flow to
+ * {@code oecho} and sends one message; the server prints it and sends it
+ * back.
  *
  * <pre>
  * java -jar target/jouroboros-examples.jar -l &amp;   # server
  * java -jar target/jouroboros-examples.jar        # client
  * </pre>
  *
- * <p>Both ends wrap the flow with {@link Channels#newReader} and
- * {@link Channels#newWriter}. These wrappers lock the channel while they use
- * it, so one thread reads and writes through them in turn; never read in one
- * thread and write in another through them.
+ * <p>One message is one SDU, read and written with the flow's message view
+ * ({@link Flow#readMessage} and {@link Flow#writeMessage}), which is what
+ * the other two programs put on the wire: the C client sends
+ * {@code "Client says hi!"} with its terminating NUL, the Python client its
+ * string without a newline, and each waits for that SDU to come back. So
+ * this server answers both, and this client talks to their servers. The
+ * server echoes the bytes it got unchanged; both ends print the text
+ * without a trailing NUL.
  */
 public final class OEcho {
     private static final String MESSAGE = "Hello, jOuroboros!";
@@ -80,19 +84,26 @@ public final class OEcho {
         System.exit(error == null ? 0 : 64);
     }
 
+    /** The text of an SDU, without the NUL a C program ends its string with. */
+    private static String text(ByteBuffer sdu) {
+        int n = sdu.remaining();
+        while (n > 0 && sdu.get(sdu.position() + n - 1) == 0) {
+            n--;
+        }
+        return new String(sdu.array(), sdu.arrayOffset() + sdu.position(), n, StandardCharsets.UTF_8);
+    }
+
     private static int client(String name) throws IOException {
         try (Flow f = Flow.open(name)) {
-            BufferedReader in = new BufferedReader(Channels.newReader(f, StandardCharsets.UTF_8));
-            Writer out = Channels.newWriter(f, StandardCharsets.UTF_8);
-            out.write(MESSAGE + "\n");
-            out.flush();
-            String line = in.readLine();
-            if (line == null) {
+            f.writeMessage(ByteBuffer.wrap(MESSAGE.getBytes(StandardCharsets.UTF_8)));
+            ByteBuffer sdu = ByteBuffer.allocate(Ouroboros.maxSdu() + 1);
+            if (f.readMessage(sdu) < 0) {
                 System.err.println("oecho: the server closed the flow without an answer");
                 return 1;
             }
-            System.out.println(line);
-            return line.equals(MESSAGE) ? 0 : 1;
+            String reply = text(sdu.flip());
+            System.out.println(reply);
+            return reply.equals(MESSAGE) ? 0 : 1;
         }
     }
 
@@ -100,19 +111,18 @@ public final class OEcho {
         try (FlowServerChannel server = FlowServerChannel.open().bind(name)) {
             // Printed once bound: from here on, clients reach this process.
             System.out.println("Starting the server.");
+            ByteBuffer sdu = ByteBuffer.allocate(Ouroboros.maxSdu() + 1);
             while (true) {
                 try (Flow f = server.accept()) {
                     System.out.println("New flow.");
-                    BufferedReader in = new BufferedReader(Channels.newReader(f, StandardCharsets.UTF_8));
-                    Writer out = Channels.newWriter(f, StandardCharsets.UTF_8);
-                    String line = in.readLine();
-                    if (line == null) {
+                    sdu.clear();
+                    if (f.readMessage(sdu) < 0) {
                         System.out.println("The client left without a message.");
                         continue;
                     }
-                    System.out.println("Message from client is " + line);
-                    out.write(line + "\n");
-                    out.flush();
+                    sdu.flip();
+                    System.out.println("Message from client is " + text(sdu));
+                    f.writeMessage(sdu);
                 } catch (IOException e) {
                     // One broken client must not stop the server.
                     System.out.println("Flow failed: " + e);

@@ -1,0 +1,505 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.tools;
+
+import io.jouroboros.Flow;
+import io.jouroboros.FlowServerChannel;
+import io.jouroboros.FlowTimeoutException;
+import io.jouroboros.QoSSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code jouroboros oping}: Ouroboros's {@code oping}, client and server,
+ * with its flags, its output and its packet, so it pings the C server and
+ * answers the C client.
+ *
+ * <p>The packet (Ouroboros 0.23's {@code struct oping_msg}, packed, at the
+ * start of a payload of {@code -s} bytes, the rest zero): a 32-bit type in
+ * network order (0 request, 1 reply), a 32-bit sequence number in network
+ * order, then two 64-bit fields of the sender's clock in the sender's own
+ * byte order, which only the sender reads back (the C client writes its
+ * {@code CLOCK_MONOTONIC} seconds and nanoseconds in host order, little
+ * endian on the machines this binding runs on; this client does the same
+ * with {@link System#nanoTime()}). The server sets the type to reply and
+ * sends the packet back whole.
+ */
+final class OPing {
+    static final int ECHO_REQUEST = 0;
+    static final int ECHO_REPLY = 1;
+    /** The C tool's largest payload. */
+    static final int BUF_SIZE = 1500;
+    /** Type, id and the two clock fields. */
+    static final int HEADER = 24;
+    /** The C server deallocates a flow idle this long. */
+    static final Duration SERVER_IDLE = Duration.ofSeconds(10);
+    /** Keeps the clock fields positive, as a monotonic clock's are. */
+    private static final long EPOCH = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+
+    private final PrintStream out;
+    private String name;
+    private long interval = 1000;
+    private long count = Integer.MAX_VALUE;
+    private long size = 64;
+    private boolean flood;
+    private boolean quiet;
+    private boolean timeOfDay;
+    private QoSSpec qos = QoSSpec.raw();
+
+    // Client statistics: written by the reader only (or the flood loop), read after it ended.
+    private volatile boolean stop;
+    private long sent;
+    private long rcvd;
+    private long ooo;
+    private double rttMin = Double.MAX_VALUE;
+    private double rttMax;
+    private double rttAvg;
+    private double rttM2;
+
+    private OPing(PrintStream out) {
+        this.out = out;
+    }
+
+    static int run(String[] argv, PrintStream out) throws Args.UsageException {
+        OPing p = new OPing(out);
+        boolean listen = false;
+        long duration = 0;
+        Args a = new Args(argv);
+        while (a.hasNext()) {
+            String o = a.next();
+            switch (o) {
+                case "-l":
+                case "--listen":
+                    listen = true;
+                    break;
+                case "-n":
+                case "--server-name":
+                    p.name = a.value(o);
+                    break;
+                case "-c":
+                case "--count":
+                    p.count = a.number(o);
+                    break;
+                case "-i":
+                case "--interval":
+                    p.interval = a.millis(o);
+                    break;
+                case "-d":
+                case "--duration":
+                    duration = a.millis(o);
+                    break;
+                case "-s":
+                case "--size":
+                    p.size = a.number(o);
+                    break;
+                case "-f":
+                case "--flood":
+                    p.flood = true;
+                    break;
+                case "-q":
+                case "--qos":
+                    p.qos = qos(a.value(o), out);
+                    break;
+                case "-Q":
+                case "--quiet":
+                    p.quiet = true;
+                    break;
+                case "-D":
+                case "--timeofday":
+                    p.timeOfDay = true;
+                    break;
+                case "--help":
+                    usage(out);
+                    return 0;
+                default:
+                    throw new Args.UsageException("unknown option " + o + " (try --help)");
+            }
+        }
+        if (duration > 0) {
+            p.count = p.interval == 0 ? duration * 10 : duration / p.interval;
+        }
+        try {
+            if (listen) {
+                return p.server(p.name == null ? "oping" : p.name);
+            }
+            if (p.name == null) {
+                out.println("No server specified.");
+                usage(out);
+                return 1;
+            }
+            if (p.count < 0 || p.count > 0xffff_ffffL) {
+                throw new Args.UsageException("count must be 0.." + 0xffff_ffffL);
+            }
+            if (p.interval < 0) {
+                throw new Args.UsageException("interval must not be negative");
+            }
+            if (p.interval > 10000) {
+                out.println("Ping interval truncated to 10s.");
+                p.interval = 10000;
+            }
+            if (p.size > BUF_SIZE) {
+                out.printf("Packet size truncated to %d bytes.%n", BUF_SIZE);
+                p.size = BUF_SIZE;
+            }
+            if (p.size < 64) {
+                out.println("Packet size set to 64 bytes.");
+                p.size = 64;
+            }
+            return p.client();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    private static QoSSpec qos(String name, PrintStream out) {
+        switch (name) {
+            case "best":
+                return QoSSpec.bestEffort();
+            case "raw":
+                return QoSSpec.raw();
+            case "video":
+                return QoSSpec.video();
+            case "voice":
+                return QoSSpec.voice();
+            case "data":
+                return QoSSpec.data();
+            default:
+                out.println("Unknown QoS cube, defaulting to raw.");
+                return QoSSpec.raw();
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("Usage: jouroboros oping [OPTION]...");
+        out.println();
+        out.println("Checks liveness between a client and a server");
+        out.println("and reports the Round Trip Time (RTT)");
+        out.println();
+        out.println("  -l, --listen            Run in server mode (binds -n NAME, default oping)");
+        out.println();
+        out.println("  -c, --count             Number of packets");
+        out.println("  -d, --duration          Duration of the test (default 1s)");
+        out.println("  -f, --flood             Send back-to-back without waiting");
+        out.println("  -i, --interval          Interval (default 1000ms)");
+        out.println("  -n, --server-name       Name of the oping server");
+        out.println("  -q, --qos               QoS (raw, best, video, voice, data)");
+        out.println("  -s, --size              Payload size (B, default 64)");
+        out.println("  -Q, --quiet             Only print final statistics");
+        out.println("  -D, --timeofday         Print time of day before each line");
+        out.println();
+        out.println("      --help              Display this help text and exit");
+    }
+
+    // ------------------------------------------------------------ client
+
+    private int client() throws InterruptedException {
+        Flow f;
+        try {
+            f = Flow.open(name, qos, null);
+        } catch (IOException e) {
+            out.println("Failed to allocate flow: " + e.getMessage() + ".");
+            return 1;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        // Ctrl-C ends the run with the statistics, as it does the C tool's.
+        Thread hook = new Thread(() -> {
+            stop = true;
+            try {
+                f.close();
+                done.await(5, TimeUnit.SECONDS);
+            } catch (IOException | InterruptedException e) {
+                // exiting anyway
+            }
+        }, "oping-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            long tic = System.currentTimeMillis();
+            long ticNanos = System.nanoTime();
+            if (flood) {
+                floodPing(f);
+            } else {
+                threadedPing(f);
+            }
+            double elapsed = (System.nanoTime() - ticNanos) / 1e6;
+            stats(tic, elapsed);
+            return 0;
+        } finally {
+            try {
+                f.close();
+            } catch (IOException e) {
+                // the statistics are out
+            }
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running
+            }
+        }
+    }
+
+    private ByteBuffer request(long id) {
+        ByteBuffer b = ByteBuffer.allocate((int) size);
+        long now = System.nanoTime() - EPOCH;
+        b.putInt(0, ECHO_REQUEST);
+        b.putInt(4, (int) id);
+        b.order(ByteOrder.nativeOrder());
+        b.putLong(8, now / 1_000_000_000L);
+        b.putLong(16, now % 1_000_000_000L);
+        return b;
+    }
+
+    /** The round-trip time of a reply, in ms, from its clock fields. */
+    private static double rtt(ByteBuffer reply, long nowNanos) {
+        ByteBuffer b = reply.duplicate().order(ByteOrder.nativeOrder());
+        long sentNanos = b.getLong(8) * 1_000_000_000L + b.getLong(16);
+        return (nowNanos - EPOCH - sentNanos) / 1e6;
+    }
+
+    private void threadedPing(Flow f) throws InterruptedException {
+        AtomicInteger failures = new AtomicInteger();
+        Thread writer = new Thread(() -> writer(f, failures), "oping-writer");
+        writer.setDaemon(true);
+        writer.start();
+        reader(f);
+        stop = true;
+        writer.interrupt();
+        writer.join();
+    }
+
+    private void writer(Flow f, AtomicInteger failures) {
+        if (!quiet) {
+            out.printf("Pinging %s with %d bytes of data (%d packets):%n%n", name, size, count);
+        }
+        long seq = 0;
+        while (!stop && seq < count) {
+            try {
+                Thread.sleep(interval);
+                f.writeMessage(request(seq++));
+                synchronized (this) {
+                    sent = seq;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                if (!stop) {
+                    out.println("Failed to send packet.");
+                    failures.incrementAndGet();
+                }
+                stop = true;
+            }
+        }
+    }
+
+    private void reader(Flow f) {
+        ByteBuffer buf = ByteBuffer.allocate(BUF_SIZE + 1);
+        long expected = 0;
+        try {
+            f.receiveTimeout(Duration.ofSeconds(interval / 1000 + 2));
+        } catch (IOException e) {
+            return;
+        }
+        while (!stop && rcvd != count) {
+            buf.clear();
+            int n;
+            try {
+                n = f.readMessage(buf);
+            } catch (FlowTimeoutException e) {
+                out.println("Server timed out.");
+                stop = true;
+                break;
+            } catch (IOException e) {
+                if (!stop) {
+                    out.println("Failed to read packet: " + e.getMessage() + ".");
+                }
+                stop = true;
+                break;
+            }
+            long now = System.nanoTime();
+            if (n < 0) {
+                out.println("Server deallocated the flow.");
+                stop = true;
+                break;
+            }
+            buf.flip();
+            if (n < HEADER || buf.getInt(0) != ECHO_REPLY) {
+                out.println("Invalid message.");
+                continue;
+            }
+            long id = Integer.toUnsignedLong(buf.getInt(4));
+            if (id >= count) {
+                out.println("Invalid id.");
+                continue;
+            }
+            reply(n, id, rtt(buf, now), id < expected);
+            if (id >= expected) {
+                expected = id + 1;
+            }
+        }
+    }
+
+    private void reply(int len, long id, double ms, boolean outOfOrder) {
+        ++rcvd;
+        if (outOfOrder) {
+            ++ooo;
+        }
+        if (!quiet) {
+            String time = timeOfDay ? timeOfDay() : "";
+            out.printf(Locale.ROOT, "%s%d bytes from %s: seq=%d time=%.3f %s%s%n", time, len, name, id,
+                    value(ms), unit(ms), outOfOrder ? " [out-of-order]" : "");
+        }
+        rttMin = Math.min(rttMin, ms);
+        rttMax = Math.max(rttMax, ms);
+        double d = ms - rttAvg;
+        rttAvg += d / rcvd;
+        rttM2 += d * (ms - rttAvg);
+    }
+
+    private static String timeOfDay() {
+        long us = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+        return String.format(Locale.ROOT, "[%d.%06d] ", us / 1_000_000, us % 1_000_000);
+    }
+
+    private void floodPing(Flow f) {
+        if (!quiet) {
+            out.printf("Pinging %s with %d bytes of data (%d packets):%n%n", name, size, count);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(BUF_SIZE + 1);
+        while (!stop && sent < count) {
+            try {
+                f.writeMessage(request(sent));
+            } catch (IOException e) {
+                out.println("Failed to send packet.");
+                break;
+            }
+            synchronized (this) {
+                ++sent;
+            }
+            buf.clear();
+            int n;
+            try {
+                n = f.readMessage(buf);
+            } catch (IOException e) {
+                n = -1;
+            }
+            long now = System.nanoTime();
+            if (n < 0) {
+                if (!stop) {
+                    out.println("Failed to read packet.");
+                }
+                break;
+            }
+            buf.flip();
+            if (n < HEADER || buf.getInt(0) != ECHO_REPLY) {
+                continue;
+            }
+            reply((int) size, Integer.toUnsignedLong(buf.getInt(4)), rtt(buf, now), false);
+        }
+    }
+
+    private static double value(double ms) {
+        return ms < 0.1 ? ms * 1000 : ms;
+    }
+
+    private static String unit(double ms) {
+        return ms < 0.1 ? "µs" : "ms";
+    }
+
+    private void stats(long tic, double elapsedMs) {
+        long s;
+        synchronized (this) {
+            s = sent;
+        }
+        out.println();
+        out.printf("--- %s ping statistics ---%n", name);
+        out.printf(Locale.ROOT, "%d packets transmitted, %d received, %d out-of-order, %.0f%% packet loss, "
+                + "time: %.3f ms%n", s, rcvd, ooo,
+                s == 0 ? 0.0 : Math.ceil(100 - (100 * (rcvd / (float) s))), elapsedMs);
+        if (rcvd > 0) {
+            double f = rttAvg < 0.1 ? 1000 : 1;
+            String mdev = rcvd > 1 ? String.format(Locale.ROOT, "%.3f", Math.sqrt(rttM2 / (rcvd - 1)) * f) : "NaN";
+            out.printf(Locale.ROOT, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%s %s%n", rttMin * f, rttAvg * f,
+                    rttMax * f, mdev, unit(rttAvg));
+        }
+    }
+
+    // ------------------------------------------------------------ server
+
+    private int server(String bindName) throws InterruptedException {
+        FlowServerChannel server;
+        try {
+            server = FlowServerChannel.open().bind(bindName);
+        } catch (IOException e) {
+            out.println("Failed to bind " + bindName + ": " + e.getMessage() + ".");
+            return 1;
+        }
+        out.println("Ouroboros ping server started.");
+        AtomicInteger ids = new AtomicInteger();
+        try (server) {
+            while (true) {
+                Flow f;
+                try {
+                    f = server.accept();
+                } catch (IOException e) {
+                    out.println("Failed to accept flow: " + e.getMessage() + ".");
+                    if (!server.isOpen()) {
+                        return 1;
+                    }
+                    Thread.sleep(100);
+                    continue;
+                }
+                int id = ids.incrementAndGet();
+                out.printf("New flow %d.%n", id);
+                Thread t = new Thread(() -> serve(f, id), "oping-flow-" + id);
+                t.setDaemon(true);
+                t.start();
+            }
+        } catch (IOException e) {
+            out.println("Failed: " + e.getMessage() + ".");
+            return 1;
+        }
+    }
+
+    /** Answers one flow's requests until its client leaves or is idle for {@link #SERVER_IDLE}. */
+    private void serve(Flow f, int id) {
+        ByteBuffer buf = ByteBuffer.allocate(BUF_SIZE + 1);
+        try (f) {
+            f.receiveTimeout(SERVER_IDLE);
+            while (true) {
+                buf.clear();
+                int n;
+                try {
+                    n = f.readMessage(buf);
+                } catch (FlowTimeoutException e) {
+                    out.printf("Flow %d timed out.%n", id);
+                    return;
+                }
+                if (n < 0) {
+                    return; // the client deallocated
+                }
+                if (!quiet) {
+                    out.printf("Received %d bytes on fd %d.%n", n, id);
+                }
+                buf.flip();
+                if (n < 4 || buf.getInt(0) != ECHO_REQUEST) {
+                    out.printf("Invalid message on fd %d.%n", id);
+                    continue;
+                }
+                buf.putInt(0, ECHO_REPLY);
+                f.writeMessage(buf);
+            }
+        } catch (IOException e) {
+            out.printf("Error on flow %d: %s.%n", id, e.getMessage());
+        }
+    }
+}
