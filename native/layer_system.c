@@ -13,6 +13,7 @@
  *
  *  - exit(1) from a constructor without an IRMd ......... system_lib.c
  *  - the destructor frees state under threads inside .... system_lib.c
+ *  - the destructor frees the RIB's FUSE channel in use . system_lib.c
  *  - flow_alloc prints to stdout without an IRMd ........ system_lib.c
  *  - a flow to a name of our own breaks the IRMd ........ system_loop.c
  *  - implicit names balance "spillover" ................. system_accept.c

@@ -17,6 +17,12 @@
  *    (gate_in/gate_out); at exit we stop entering the library and wait for
  *    the threads inside; if some cannot leave, the process ends with
  *    _exit(status) instead of running that destructor (syslib_exit_wait).
+ *  - The destructor's rib_fini destroys the FUSE channel of the process's
+ *    RIB (fuse_unmount) while the library's FUSE thread may still be in
+ *    fuse_loop on it: SIGSEGV in fuse_chan_bufsize, about one exit in 40.
+ *    We unmount that RIB first, so the thread leaves fuse_loop before the
+ *    destructor runs (rib_detach); where we may not unmount (not root),
+ *    nothing changes.
  *
  *  - flow_dealloc tells the IRMd first and clears what the process keeps
  *    under the flow id after (flow_fini: proc.id_to_fd, and the FRCT flow
@@ -44,6 +50,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -55,6 +63,7 @@
 #define MS           (1000LL * 1000)
 #define IRMD_FRESH   (200 * MS)  /* an IRMd that answered is trusted */
 #define EXIT_WAIT_NS (1000 * MS)
+#define RIB_LEAVE_NS (50 * MS)   /* the FUSE thread leaving its loop    */
 
 struct syslib syslib;
 
@@ -414,6 +423,90 @@ void syslib_exit_begin(void)
  * (an allocation waiting on the IRMd, a deallocation waiting on a peer),
  * end the process here rather than crash in the destructor.
  */
+/* Threads of this process, -1 if unknown. */
+static int task_count(void)
+{
+        DIR *           d = opendir("/proc/self/task");
+        struct dirent * e;
+        int             n = 0;
+
+        if (d == NULL)
+                return -1;
+        while ((e = readdir(d)) != NULL)
+                if (e->d_name[0] != '.')
+                        ++n;
+        (void) closedir(d);
+
+        return n;
+}
+
+/*
+ * The mount point of this process's RIB, from /proc/self/mountinfo: a
+ * "fuse" file system with source "rib" mounted at .../proc.<pid> (its
+ * fields: id parent dev root mountpoint options... - type source ...).
+ */
+static int rib_mountpoint(char * mnt,
+                          size_t len)
+{
+        char   want[32];
+        char   line[PATH_MAX + 512];
+        FILE * mi;
+        int    found = 0;
+
+        if (snprintf(want, sizeof(want), "/proc.%d", (int) getpid()) < 0)
+                return 0;
+
+        mi = fopen("/proc/self/mountinfo", "re");
+        if (mi == NULL)
+                return 0;
+
+        while (!found && fgets(line, sizeof(line), mi) != NULL) {
+                char   point[PATH_MAX];
+                char   type[32];
+                char   source[32];
+                char * sep = strstr(line, " - ");
+                size_t pl;
+
+                if (sep == NULL ||
+                    sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
+                    sscanf(sep + 3, "%31s %31s", type, source) != 2)
+                        continue;
+                pl = strlen(point);
+                if (strcmp(type, "fuse") != 0 || strcmp(source, "rib") != 0 ||
+                    pl < strlen(want) || pl >= len ||
+                    strcmp(point + pl - strlen(want), want) != 0)
+                        continue;
+                memcpy(mnt, point, pl + 1);
+                found = 1;
+        }
+        (void) fclose(mi);
+
+        return found;
+}
+
+/*
+ * Unmounts the process's RIB (lazily) before the library's destructor
+ * does, and gives its FUSE thread, whose read of /dev/fuse then ends,
+ * a moment to leave fuse_loop and exit.
+ */
+static void rib_detach(void)
+{
+        char    mnt[PATH_MAX];
+        int     before = task_count();
+        int64_t t0;
+
+        if (!rib_mountpoint(mnt, sizeof(mnt)) || umount2(mnt, MNT_DETACH) < 0)
+                return;
+
+        t0 = jour_now_ns();
+        while (before > 0 && task_count() >= before &&
+               jour_now_ns() - t0 < RIB_LEAVE_NS) {
+                struct timespec ts = { 0, MS };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
+}
+
 void syslib_exit_wait(int status)
 {
         int64_t t0 = jour_now_ns();
@@ -429,4 +522,7 @@ void syslib_exit_wait(int status)
                 fflush(NULL);
                 _exit(status);
         }
+
+        /* The destructor runs next. */
+        rib_detach();
 }

@@ -285,13 +285,17 @@ final class OPing {
         while (!stop && seq < count) {
             try {
                 Thread.sleep(interval);
-                f.writeMessage(request(seq++));
+                // Counted before it is written: its reply may be read before write returns.
                 synchronized (this) {
-                    sent = seq;
+                    sent = seq + 1;
                 }
+                f.writeMessage(request(seq++));
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
+                synchronized (this) {
+                    sent = seq - 1; // it never left
+                }
                 if (!stop) {
                     out.println("Failed to send packet.");
                     failures.incrementAndGet();
@@ -383,7 +387,7 @@ final class OPing {
                 break;
             }
             synchronized (this) {
-                ++sent;
+                ++sent; // one thread writes and reads here: no reply comes before this
             }
             buf.clear();
             int n;
