@@ -220,10 +220,13 @@ class EncryptionTest {
                 a.expect("READY");
                 b.expect("READY");
                 try (Flow fe = Flow.open(enc, QoSSpec.raw(), ALLOC); Flow fp = Flow.open(plain, QoSSpec.raw(), ALLOC)) {
-                    fe.writeMessage(ByteBuffer.wrap(encMarker));
-                    fp.writeMessage(ByteBuffer.wrap(plainMarker));
+                    // The servers write first, and are idle when the markers come: a write looks
+                    // for a gone peer with a read, which would take (and decrypt, in place in the
+                    // pool) an SDU landing at that moment.
                     a.expect("SENT");
                     b.expect("SENT");
+                    fe.writeMessage(ByteBuffer.wrap(encMarker));
+                    fp.writeMessage(ByteBuffer.wrap(plainMarker));
                     byte[] mem = Files.readAllBytes(pool);
                     assertTrue(contains(mem, plainMarker), "control: the plain flow's SDU is in " + pool);
                     assertFalse(contains(mem, encMarker), "the encrypted flow's SDU is in " + pool + " in clear");
