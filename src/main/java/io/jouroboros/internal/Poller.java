@@ -113,7 +113,8 @@ public final class Poller {
      * @param server whether it is a server (accepting side)
      * @param now the attempt
      * @param timeout asked after the first -EAGAIN: nanoseconds to wait in
-     *                all, -1 forever, or {@link #NO_WAIT} to return that -EAGAIN
+     *                all, -1 forever; 0 or {@link #NO_WAIT} return that -EAGAIN,
+     *                as the layer does with a zero timeout
      * @param open whether the channel is open
      * @param slot where close finds this thread
      * @return the attempt's result; -ETIMEDOUT when the time ran out;
@@ -139,7 +140,8 @@ public final class Poller {
                 if (first) {
                     first = false;
                     long t = timeout.getAsLong();
-                    if (t == NO_WAIT) {
+                    if (t == NO_WAIT || t == 0) {
+                        // A zero timeout means "do not wait" to the layer too (layer.h).
                         return r;
                     }
                     if (t >= 0) {
