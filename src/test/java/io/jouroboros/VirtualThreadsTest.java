@@ -191,6 +191,36 @@ class VirtualThreadsTest {
         });
     }
 
+    /**
+     * A virtual thread writing to a flow of another process (on the system
+     * layer, through Ouroboros itself) parks when the flow is full, the
+     * carrier runs others meanwhile, and it finishes as this JVM reads.
+     */
+    @Test
+    void writerParksOnAFullFlowToAnotherProcess() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            String name = TestSupport.unique("vt-writer");
+            Path jfr = jfrFile("writer");
+            int size = 64 * Ouroboros.maxSdu();
+            try (FlowServerChannel srv = FlowServerChannel.open().bind(name);
+                    TestJvm jvm = TestJvm.start(Child.class, childOptions(jfr), "writer", name,
+                            Integer.toString(size))) {
+                try (Flow f = srv.accept(Duration.ofSeconds(60))) {
+                    jvm.expect("PARKED", Duration.ofSeconds(60));
+                    long got = 0;
+                    ByteBuffer b = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
+                    while (got < size) {
+                        int n = f.read(b.clear());
+                        assertTrue(n > 0, "read " + n + " after " + got + " bytes");
+                        got += n;
+                    }
+                    assertEquals(size, got);
+                    finish(jvm, jfr);
+                }
+            }
+        });
+    }
+
     // ------------------------------------------------------- the child JVM
 
     /** The body of each test, in a JVM with one carrier; prints OK/FAIL lines, then END. */
@@ -209,6 +239,9 @@ class VirtualThreadsTest {
                     break;
                 case "semantics":
                     semantics(args[1]);
+                    break;
+                case "writer":
+                    writer(args[1], Integer.parseInt(args[2]));
                     break;
                 case "readers":
                     readers(args[1], Integer.parseInt(args[2]));
@@ -631,6 +664,21 @@ class VirtualThreadsTest {
                         require(e instanceof java.nio.channels.ClosedChannelException, "wait after close: " + e);
                         return null;
                     }
+                });
+            }
+        }
+
+        // ------------------------------------------------- writer
+
+        private static void writer(String name, int size) throws Exception {
+            try (Flow f = new V<>("connect", () -> Flow.open(name)).get()) {
+                V<Integer> w = new V<>("writer", () -> f.write(ByteBuffer.allocate(size))).parked();
+                require(new V<>("other", () -> 42).get() == 42, "another virtual thread runs");
+                System.out.println("PARKED");
+                System.out.flush();
+                check("writer", () -> {
+                    require(w.get() == size, "wrote all");
+                    return size + " bytes, parked while the flow was full";
                 });
             }
         }
