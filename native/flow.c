@@ -271,7 +271,8 @@ static int keep_rest(struct jflow *  f,
 
 static ssize_t jflow_read(struct jflow * f,
                           uint8_t *      buf,
-                          size_t         count)
+                          size_t         count,
+                          int            now)
 {
         struct iovec iov[2];
         uint8_t *    over;
@@ -301,7 +302,8 @@ static ssize_t jflow_read(struct jflow * f,
         iov[1].iov_len  = f->layer->max_sdu;
 
         n = f->layer->flow_read(f->lf, iov, 2,
-                                (flags & FLOWFRNOBLOCK) ? 0 : f->rcvtimeo);
+                                (now || (flags & FLOWFRNOBLOCK)) ?
+                                0 : f->rcvtimeo);
         if (n < 0)
                 return (f->closing && n != -EAGAIN) ? -EJOUR_WOKEN : n;
 
@@ -337,17 +339,15 @@ static uint8_t * buffer_at(JNIEnv * env,
         return base + pos;
 }
 
-static jint flowRead(JNIEnv * env,
-                     jclass   cls,
+static jint read_buf(JNIEnv * env,
                      jint     h,
                      jobject  buf,
                      jint     pos,
-                     jint     len)
+                     jint     len,
+                     int      now)
 {
         struct jflow * f = jflow_get(h);
         uint8_t *      p = buffer_at(env, buf, pos, len);
-
-        (void) cls;
 
         if (f == NULL || f->lf == NULL)
                 return -ENOTALLOC;
@@ -355,22 +355,48 @@ static jint flowRead(JNIEnv * env,
         if (p == NULL)
                 return -EINVAL;
 
-        return (jint) jflow_read(f, p, (size_t) len);
+        return (jint) jflow_read(f, p, (size_t) len, now);
 }
 
-static jint flowWrite(JNIEnv * env,
-                      jclass   cls,
+static jint flowRead(JNIEnv * env,
+                     jclass   cls,
+                     jint     h,
+                     jobject  buf,
+                     jint     pos,
+                     jint     len)
+{
+        (void) cls;
+
+        return read_buf(env, h, buf, pos, len, 0);
+}
+
+/*
+ * A read that never waits, whatever the flow's flags: what a virtual
+ * thread tries before it parks (Java's Poller waits for it instead).
+ */
+static jint flowReadNow(JNIEnv * env,
+                        jclass   cls,
+                        jint     h,
+                        jobject  buf,
+                        jint     pos,
+                        jint     len)
+{
+        (void) cls;
+
+        return read_buf(env, h, buf, pos, len, 1);
+}
+
+static jint write_buf(JNIEnv * env,
                       jint     h,
                       jobject  buf,
                       jint     pos,
-                      jint     len)
+                      jint     len,
+                      int      now)
 {
         struct jflow * f = jflow_get(h);
         uint8_t *      p = buffer_at(env, buf, pos, len);
         int            flags;
         ssize_t        n;
-
-        (void) cls;
 
         if (f == NULL || f->lf == NULL)
                 return -ENOTALLOC;
@@ -390,11 +416,37 @@ static jint flowWrite(JNIEnv * env,
                 return -EMSGSIZE;
 
         n = f->layer->flow_write(f->lf, p, (size_t) len,
-                                 (flags & FLOWFWNOBLOCK) ? 0 : f->sndtimeo);
+                                 (now || (flags & FLOWFWNOBLOCK)) ?
+                                 0 : f->sndtimeo);
         if (n < 0 && f->closing && n != -EAGAIN)
                 return -EJOUR_WOKEN;
 
         return (jint) n;
+}
+
+static jint flowWrite(JNIEnv * env,
+                      jclass   cls,
+                      jint     h,
+                      jobject  buf,
+                      jint     pos,
+                      jint     len)
+{
+        (void) cls;
+
+        return write_buf(env, h, buf, pos, len, 0);
+}
+
+/* A write that never waits, whatever the flow's flags (see flowReadNow). */
+static jint flowWriteNow(JNIEnv * env,
+                         jclass   cls,
+                         jint     h,
+                         jobject  buf,
+                         jint     pos,
+                         jint     len)
+{
+        (void) cls;
+
+        return write_buf(env, h, buf, pos, len, 1);
 }
 
 /*
@@ -531,6 +583,10 @@ static const JNINativeMethod methods[] = {
           (void *) flowRead },
         { "flowWrite",       "(ILjava/nio/ByteBuffer;II)I",
           (void *) flowWrite },
+        { "flowReadNow",     "(ILjava/nio/ByteBuffer;II)I",
+          (void *) flowReadNow },
+        { "flowWriteNow",    "(ILjava/nio/ByteBuffer;II)I",
+          (void *) flowWriteNow },
         { "flowCntl",        "(IIJ)J",        (void *) flowCntl },
         { "flowWake",        "(I)V",          (void *) flowWake },
         { "flowFree",        "(I)V",          (void *) flowFree },

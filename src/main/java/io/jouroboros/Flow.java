@@ -9,7 +9,9 @@ import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.LayerRuntime;
 import io.jouroboros.internal.Names;
 import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Poller;
 import io.jouroboros.internal.Scratch;
+import io.jouroboros.internal.VirtualScratch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
@@ -30,6 +32,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * An Ouroboros flow as a {@code java.nio} channel: a {@link ByteChannel} that
@@ -62,6 +65,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * another thread wakes a blocked read, write or connect at once with
  * {@link AsynchronousCloseException}; interrupting the blocked thread closes
  * the flow and throws {@link java.nio.channels.ClosedByInterruptException}.
+ * On a virtual thread (JDK 21+) a blocking call never blocks in native
+ * code: it tries without waiting, then parks until the layer reports the
+ * flow ready, so its carrier runs other virtual threads meanwhile.
  *
  * <p><b>Errors.</b> Failures are {@link OuroborosException}s carrying the
  * Ouroboros code: {@link UnknownNameException} (no one bound to the name),
@@ -85,6 +91,9 @@ public final class Flow extends AbstractSelectableChannel
     private final Object stateLock = new Object();
     private final NativeRef ref = new NativeRef(this, Native::flowWake, Native::flowFree);
     private final List<FlowKey> keys = new CopyOnWriteArrayList<>();
+    // Virtual threads parked reading (or connecting) and writing, for close to wake.
+    private final Poller.Slot readSlot = new Poller.Slot();
+    private final Poller.Slot writeSlot = new Poller.Slot();
     // A read filled its buffer: more of the SDU (or its end marker) may wait.
     private volatile boolean buffered;
 
@@ -281,11 +290,21 @@ public final class Flow extends AbstractSelectableChannel
                 boolean blocking = isBlocking();
                 int r;
                 long[] out = new long[8];
+                boolean[] started = {false};
                 try {
                     r = runBlocking(blocking, () -> {
                         int s = Native.flowAllocStart(h, nb, qos.toArray());
                         return s < 0 ? s : Native.flowAllocFinish(h, blocking ? tmo : 0, out);
-                    });
+                    }, Poller.READ, h, () -> {
+                        if (!started[0]) {
+                            started[0] = true;
+                            int s = Native.flowAllocStart(h, nb, qos.toArray());
+                            if (s < 0) {
+                                return s;
+                            }
+                        }
+                        return Native.flowAllocFinish(h, 0, out);
+                    }, () -> tmo);
                 } finally {
                     ref.release();
                 }
@@ -335,7 +354,8 @@ public final class Flow extends AbstractSelectableChannel
                 long[] out = new long[8];
                 int r;
                 try {
-                    r = runBlocking(blocking, () -> Native.flowAllocFinish(h, blocking ? tmo : 0, out));
+                    r = runBlocking(blocking, () -> Native.flowAllocFinish(h, blocking ? tmo : 0, out),
+                            Poller.READ, h, () -> Native.flowAllocFinish(h, 0, out), () -> tmo);
                 } finally {
                     ref.release();
                 }
@@ -405,6 +425,43 @@ public final class Flow extends AbstractSelectableChannel
         return r;
     }
 
+    /**
+     * {@link #runBlocking(boolean, NativeCall)}, except on a virtual thread
+     * in blocking mode: there {@code now} (which never waits) is tried, and
+     * the thread parks between tries until the poller reports the flow ready
+     * in direction {@code dir} ({@link Poller#await}), so no carrier is
+     * pinned. Close, interrupt and the timeout end it as they end
+     * {@code call}: the timeout is asked after the first try that would
+     * block (nanoseconds, -1 = none, {@link Poller#NO_WAIT}: do not wait).
+     */
+    private int runBlocking(boolean blocking, NativeCall call, int dir, int h, Poller.Attempt now,
+            LongSupplier timeout) throws IOException {
+        if (!blocking || !Poller.isVirtual()) {
+            return runBlocking(blocking, call);
+        }
+        int r = -Errors.EWOKEN;
+        try {
+            begin();
+            r = Poller.await(dir, h, false, now, timeout, this::isOpen, dir == Poller.READ ? readSlot : writeSlot);
+        } finally {
+            end(r != -Errors.EWOKEN);
+        }
+        if (r == -Errors.EWOKEN) {
+            throw new AsynchronousCloseException();
+        }
+        return r;
+    }
+
+    /** How long a blocking read or write of a virtual thread may wait, from the flow's fccntl state. */
+    private static long waitNanos(int h, int noBlockFlag, int timeoCmd) {
+        long flags = Native.flowCntl(h, Consts.FLOWGFLAGS, 0);
+        if (flags >= 0 && (flags & noBlockFlag) != 0) {
+            return Poller.NO_WAIT;
+        }
+        long t = Native.flowCntl(h, timeoCmd, 0);
+        return t < 0 || t == NO_TIMEOUT ? -1 : t;
+    }
+
     // ----------------------------------------------------------- reading
 
     private int acquireConnected() throws IOException {
@@ -471,10 +528,16 @@ public final class Flow extends AbstractSelectableChannel
                 int r = runBlocking(isBlocking(), () -> {
                     int n;
                     do {
-                        n = readNative(h, dst);
+                        n = readNative(h, dst, false);
                     } while (stream && n == 0);
                     return n;
-                });
+                }, Poller.READ, h, () -> {
+                    int n;
+                    do {
+                        n = readNative(h, dst, true);
+                    } while (stream && n == 0);
+                    return n;
+                }, () -> waitNanos(h, Consts.FLOWFRNOBLOCK, Consts.FLOWGRCVTIMEO));
                 noteBuffered(r == want);
                 if (r >= 0) {
                     return r;
@@ -494,10 +557,12 @@ public final class Flow extends AbstractSelectableChannel
         }
     }
 
-    private static int readNative(int h, ByteBuffer dst) {
+    /** One read; {@code now}: never waits (a virtual thread's try). */
+    private static int readNative(int h, ByteBuffer dst, boolean now) {
         int pos = dst.position();
         if (dst.isDirect()) {
-            int r = Native.flowRead(h, dst, pos, dst.remaining());
+            int r = now ? Native.flowReadNow(h, dst, pos, dst.remaining())
+                    : Native.flowRead(h, dst, pos, dst.remaining());
             if (r > 0) {
                 dst.position(pos + r);
             }
@@ -505,13 +570,20 @@ public final class Flow extends AbstractSelectableChannel
         }
         // One more than the largest SDU: a full SDU never "exactly fills" it.
         int n = Math.min(dst.remaining(), Ouroboros.maxSduUnchecked() + 1);
-        ByteBuffer s = Scratch.get(n);
-        int r = Native.flowRead(h, s, 0, n);
-        if (r > 0) {
-            s.limit(r);
-            dst.put(s);
+        boolean shared = Poller.isVirtual();
+        ByteBuffer s = shared ? VirtualScratch.take(n) : Scratch.get(n);
+        try {
+            int r = now ? Native.flowReadNow(h, s, 0, n) : Native.flowRead(h, s, 0, n);
+            if (r > 0) {
+                s.limit(r);
+                dst.put(s);
+            }
+            return r;
+        } finally {
+            if (shared) {
+                VirtualScratch.give(s);
+            }
         }
-        return r;
     }
 
     /**
@@ -627,7 +699,9 @@ public final class Flow extends AbstractSelectableChannel
                 int max = maxSdu();
                 long total = 0;
                 while (true) {
-                    int r = runBlocking(blocking, () -> writeNative(h, srcs, offset, length, max));
+                    int r = runBlocking(blocking, () -> writeNative(h, srcs, offset, length, max, false),
+                            Poller.WRITE, h, () -> writeNative(h, srcs, offset, length, max, true),
+                            () -> waitNanos(h, Consts.FLOWFWNOBLOCK, Consts.FLOWGSNDTIMEO));
                     if (r == 0 || r == -Errors.EAGAIN) {
                         return total;
                     }
@@ -647,8 +721,8 @@ public final class Flow extends AbstractSelectableChannel
         }
     }
 
-    /** Sends the next SDU of up to max bytes; moves the buffers on success. */
-    private static int writeNative(int h, ByteBuffer[] srcs, int offset, int length, int max) {
+    /** Sends the next SDU of up to max bytes; moves the buffers on success. {@code now}: never waits. */
+    private static int writeNative(int h, ByteBuffer[] srcs, int offset, int length, int max, boolean now) {
         int i = offset;
         while (i < offset + length && !srcs[i].hasRemaining()) {
             i++;
@@ -659,20 +733,29 @@ public final class Flow extends AbstractSelectableChannel
         ByteBuffer first = srcs[i];
         if (first.isDirect() && (first.remaining() >= max || i == offset + length - 1)) {
             int n = Math.min(first.remaining(), max);
-            int r = Native.flowWrite(h, first, first.position(), n);
+            int r = now ? Native.flowWriteNow(h, first, first.position(), n)
+                    : Native.flowWrite(h, first, first.position(), n);
             if (r > 0) {
                 first.position(first.position() + r);
             }
             return r;
         }
-        ByteBuffer s = Scratch.get(max);
-        for (int k = i; k < offset + length && s.hasRemaining(); k++) {
-            ByteBuffer b = srcs[k];
-            int n = Math.min(b.remaining(), s.remaining());
-            s.put(b.duplicate().limit(b.position() + n));
+        boolean shared = Poller.isVirtual();
+        ByteBuffer s = shared ? VirtualScratch.take(max) : Scratch.get(max);
+        int r;
+        try {
+            for (int k = i; k < offset + length && s.hasRemaining(); k++) {
+                ByteBuffer b = srcs[k];
+                int n = Math.min(b.remaining(), s.remaining());
+                s.put(b.duplicate().limit(b.position() + n));
+            }
+            int n = s.position();
+            r = now ? Native.flowWriteNow(h, s, 0, n) : Native.flowWrite(h, s, 0, n);
+        } finally {
+            if (shared) {
+                VirtualScratch.give(s);
+            }
         }
-        int n = s.position();
-        int r = Native.flowWrite(h, s, 0, n);
         if (r > 0) {
             int left = r;
             for (int k = i; k < offset + length && left > 0; k++) {
@@ -936,6 +1019,9 @@ public final class Flow extends AbstractSelectableChannel
     @Override
     protected void implCloseSelectableChannel() {
         ref.close();
+        // Virtual threads parked on the flow: they see it closed and leave.
+        readSlot.wake();
+        writeSlot.wake();
     }
 
     /** The native handle, held until {@link #releaseHandle()}. */

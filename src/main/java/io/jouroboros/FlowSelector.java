@@ -6,6 +6,7 @@ package io.jouroboros;
 
 import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Poller;
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.IllegalSelectorException;
@@ -33,7 +34,8 @@ import java.util.function.Consumer;
  * keys are deregistered at the next select; one wake-up source with a
  * coalescing flag. Native readiness comes from the layer's flow set, in one
  * batch per wait, so the cost of a select follows the ready flows, not the
- * registered ones.
+ * registered ones. A blocking select on a virtual thread (JDK 21+) parks
+ * while a platform thread of ours waits in the set ({@link Poller#callParked}).
  */
 final class FlowSelector extends AbstractSelector {
     private static final int BATCH = 256;
@@ -191,8 +193,9 @@ final class FlowSelector extends AbstractSelector {
             if (blocking) {
                 begin();
             }
+            boolean parked = blocking && Poller.isVirtual();
             while (true) {
-                n = Native.fsetWait(fset, timeout, tags, events);
+                n = parked ? parkedWait(timeout) : Native.fsetWait(fset, timeout, tags, events);
                 if (n != -Errors.EINTR) {
                     break;
                 }
@@ -211,6 +214,25 @@ final class FlowSelector extends AbstractSelector {
         clearInterrupt();
         processDeregisterQueue();
         return pre + processEvents(n, action);
+    }
+
+    /**
+     * A virtual thread's blocking wait: a look without waiting, then the
+     * wait on a platform thread of ours while this one parks. wakeup() (and
+     * so interrupt and close) reaches that wait through the set's wake-up;
+     * one the look took is still seen in interruptTriggered.
+     */
+    private int parkedWait(long timeout) {
+        int n = Native.fsetWait(fset, 0, tags, events);
+        if (n != 0) {
+            return n;
+        }
+        synchronized (interruptLock) {
+            if (interruptTriggered) {
+                return 0;
+            }
+        }
+        return Poller.callParked(() -> Native.fsetWait(fset, timeout, tags, events));
     }
 
     private void processUpdateQueue() {

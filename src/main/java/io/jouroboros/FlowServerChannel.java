@@ -8,6 +8,7 @@ import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.Names;
 import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Poller;
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -37,12 +38,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * flows. Closing the channel unbinds what it bound. A blocked
  * {@link #accept()} is woken by {@link #close()} from another thread
  * ({@link AsynchronousCloseException}) and by interrupt
- * ({@link java.nio.channels.ClosedByInterruptException}).
+ * ({@link java.nio.channels.ClosedByInterruptException}). On a virtual
+ * thread (JDK 21+) a blocking accept parks instead of blocking in native
+ * code, and its carrier runs other virtual threads meanwhile.
  */
 public final class FlowServerChannel extends AbstractSelectableChannel {
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final NativeRef ref = new NativeRef(this, Native::serverWake, Native::serverFree);
     private final List<String> names = new ArrayList<>();
+    // A virtual thread parked in accept, for close to wake.
+    private final Poller.Slot acceptSlot = new Poller.Slot();
 
     FlowServerChannel(SelectorProvider provider) throws IOException {
         super(provider);
@@ -159,7 +164,8 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
                         begin();
                     }
                     if (isOpen()) {
-                        r = Native.serverAccept(h, timeoutNanos, qos);
+                        r = mayBlock && Poller.isVirtual() ? acceptParked(h, timeoutNanos, qos)
+                                : Native.serverAccept(h, timeoutNanos, qos);
                     }
                 } finally {
                     if (mayBlock) {
@@ -196,6 +202,14 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
         }
     }
 
+    /** A virtual thread's blocking accept: tries without waiting, parks until a flow is there. */
+    private int acceptParked(int h, long timeoutNanos, long[] qos) {
+        return Poller.await(Poller.READ, h, true, () -> {
+            int r = Native.serverAccept(h, 0, qos);
+            return r == -Errors.ETIMEDOUT ? -Errors.EAGAIN : r;
+        }, () -> timeoutNanos, this::isOpen, acceptSlot);
+    }
+
     /** {@code OP_ACCEPT}. */
     @Override
     public int validOps() {
@@ -210,6 +224,7 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
     @Override
     protected void implCloseSelectableChannel() {
         ref.close();
+        acceptSlot.wake();
     }
 
     /** What the selector sees of this channel; not public API. */

@@ -8,6 +8,7 @@ import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.LayerRuntime;
 import io.jouroboros.internal.Native;
+import io.jouroboros.internal.Poller;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -201,6 +202,9 @@ public final class FlowSet implements AutoCloseable {
      * replacing what it held ({@code fevent}).
      *
      * @param queue the queue to fill
+     * <p>On a virtual thread (JDK 21+) the wait parks the thread (a platform
+     * thread of ours waits in the set meanwhile) rather than pinning its carrier.
+     *
      * @param timeout how long to wait; {@code null} = until an event comes
      * @return the number of events, 0 if the time ran out
      * @throws IOException if waiting fails or the set is closed
@@ -212,13 +216,14 @@ public final class FlowSet implements AutoCloseable {
         }
         long deadline = timeout == null ? -1 : System.nanoTime() + saturatedNanos(timeout);
         queue.clear();
+        boolean parked = Poller.isVirtual();
         synchronized (waitLock) {
             while (true) {
                 synchronized (this) {
                     ensureOpen();
                 }
                 long left = deadline < 0 ? -1 : Math.max(0, deadline - System.nanoTime());
-                int n = Native.fsetWait(handle, left, tags, evs);
+                int n = parked && left != 0 ? parkedWait(left) : Native.fsetWait(handle, left, tags, evs);
                 if (n == -Errors.EINTR) {
                     continue;
                 }
@@ -235,6 +240,22 @@ public final class FlowSet implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * A virtual thread's wait: a look without waiting, then the wait on a
+     * platform thread of ours while this one parks. close() wakes that wait
+     * through the set's wake-up; one the look took is seen as closed.
+     */
+    private int parkedWait(long left) throws ClosedChannelException {
+        int n = Native.fsetWait(handle, 0, tags, evs);
+        if (n != 0) {
+            return n;
+        }
+        synchronized (this) {
+            ensureOpen();
+        }
+        return Poller.callParked(() -> Native.fsetWait(handle, left, tags, evs));
     }
 
     private static long saturatedNanos(Duration d) {

@@ -54,6 +54,12 @@ public final class Native {
     /** Writes bytes [position, position + length) of a direct buffer as one SDU. */
     public static native int flowWrite(int h, java.nio.ByteBuffer direct, int position, int length);
 
+    /** As {@link #flowRead} but never waits, whatever the flow's flags and timeout: -EAGAIN instead. */
+    public static native int flowReadNow(int h, java.nio.ByteBuffer direct, int position, int length);
+
+    /** As {@link #flowWrite} but never waits, whatever the flow's flags and timeout: -EAGAIN instead. */
+    public static native int flowWriteNow(int h, java.nio.ByteBuffer direct, int position, int length);
+
     public static native long flowCntl(int h, int cmd, long arg);
 
     public static native void flowWake(int h);
