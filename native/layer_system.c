@@ -28,6 +28,7 @@
  *  - a flow id freed is reused before it is cleared ..... system_lib.c
  *  - flow_alloc cannot be interrupted ................... system_alloc.c
  *  - an accept that times out fails an allocation ....... system_alloc.c
+ *  - FRCT retransmission frees packets not yet read ...... system_alloc.c
  *  - flows handed to a dead acceptor; deaths unseen ..... system_peer.c
  *  - a dead peer's packet buffers freed twice ........... system_peer.c
  *  - flow_dealloc hangs and leaks pool blocks ........... system_dealloc.c

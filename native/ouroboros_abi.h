@@ -46,6 +46,14 @@
 /* Ours: the largest SDU of this flow. */
 #define JOURGMAXSDU   0x10001
 
+/*
+ * FRCT retransmits (FRCTFRTX) exactly when the QoS asks for a loss of 0;
+ * any other loss gives FRCT without retransmission. Ours: the loss the
+ * system layer asks for in place of 0 on an in-order flow, and reads back
+ * as 0 (system_alloc.c says why).
+ */
+#define OURO_LOSS_NORTX   UINT32_MAX
+
 /* Default peer timeout of the QoS presets, ms. */
 #define OURO_DEFAULT_PEER_TIMEOUT 120000
 

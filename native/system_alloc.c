@@ -20,6 +20,8 @@
  *    failure quicker than ALLOC_QUICK is tried again (ALLOC_TRIES).
  *  - A flow to a name this process serves must never reach the IRMd
  *    (system_loop.c): acceptor_route() decides first.
+ *  - FRCT retransmission frees packets the peer has not read yet: an
+ *    in-order flow is never allocated with retransmission (qos_to_ouro).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +56,30 @@ void alloc_fini(void)
         (void) sem_destroy(&alloc_sem);
 }
 
+/*
+ * Ouroboros 0.23 turns FRCT retransmission on for an in-order flow that
+ * asks for a loss of 0 (the data preset), and its retransmission frees
+ * packets still unread: each packet sent is kept for retransmission with
+ * one more reference (ssm_pk_buff_wait_ack), but when its timer runs out
+ * (the RTO: 250 us at least, about 1 ms between local processes) two are
+ * dropped (ssm_pk_buff_ack, then ipcp_spb_release), whether it was
+ * acknowledged or is sent again. The local IPCP passes the very packet
+ * buffer to the peer (same pool, no copy), so a packet the peer has not
+ * read within the RTO is freed under it: its flow_read takes a NULL
+ * packet buffer (SIGSEGV in ssm_pk_buff_head) or one already reused
+ * (wrong data, or the pool's free list corrupted: hangs). Any burst does
+ * it: seen with 1 B to 64 KiB echoes, encrypted or not (encryption,
+ * slower, made it certain), and with the C tools (oping -f -q data dies
+ * the same way in flow_read; with -q best it does not).
+ *
+ * So an in-order flow asking for a loss of 0 asks Ouroboros for a loss
+ * of OURO_LOSS_NORTX: FRCT still orders the SDUs and does flow control,
+ * without retransmission, at both ends (the accepting side's FRCT
+ * follows the client's QoS); qos_from_ouro reads it back as 0 (so does
+ * an in-order loss of 2^32-1, asked as such: the one value shared). Nothing
+ * is lost between local processes (writes never go to a full ring,
+ * s_flow_write); across a lossy layer, a lost SDU is not resent.
+ */
 static void qos_to_ouro(const struct jour_qos * q,
                         ouro_qosspec_t *        o)
 {
@@ -61,7 +87,8 @@ static void qos_to_ouro(const struct jour_qos * q,
         o->delay        = q->delay;
         o->bandwidth    = q->bandwidth;
         o->availability = q->availability;
-        o->loss         = q->loss;
+        o->loss         = (q->in_order && q->loss == 0) ?
+                OURO_LOSS_NORTX : q->loss;
         o->ber          = q->ber;
         o->in_order     = q->in_order;
         o->max_gap      = q->max_gap;
@@ -74,7 +101,8 @@ void qos_from_ouro(const ouro_qosspec_t * o,
         q->delay        = o->delay;
         q->bandwidth    = o->bandwidth;
         q->availability = o->availability;
-        q->loss         = o->loss;
+        q->loss         = (o->in_order && o->loss == OURO_LOSS_NORTX) ?
+                0 : o->loss;
         q->ber          = o->ber;
         q->in_order     = o->in_order;
         q->max_gap      = o->max_gap;

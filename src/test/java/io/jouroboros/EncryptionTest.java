@@ -197,6 +197,32 @@ class EncryptionTest {
     }
 
     /**
+     * An encrypted flow with FRCT (in order, {@code QoSSpec.data()}): 1 B to
+     * 64 KiB come back intact. Ouroboros 0.23's FRCT retransmission frees
+     * packets the peer has not read yet: the reading JVM crashed here
+     * (SIGSEGV in its {@code flow_read}) at the first burst, before the
+     * system layer stopped asking for retransmission (system_alloc.c).
+     */
+    @Test
+    @Tag("system")
+    void encryptedFrctFlowRoundTripsEverySize() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            String n = name("frct");
+            Irm.createEncryptedName(n, Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM),
+                    Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM));
+            try (PeerProcess peer = PeerProcess.start("echo-server", n)) {
+                peer.expect("READY");
+                try (Flow f = Flow.open(n, QoSSpec.data(), ALLOC)) {
+                    assertTrue(f.qos().inOrder(), f.qos().toString());
+                    for (int size : new int[] {1, 2, 1000, 1500, 4096, 8192, 16_384, 65_536, 1, 1000}) {
+                        echo(f, random(size, size));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * The SDUs of an encrypted flow are ciphertext where they wait, in the
      * shared packet pool; those of a plain flow (the control, which shows
      * the pool is readable here) are not.
