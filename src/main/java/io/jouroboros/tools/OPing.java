@@ -293,10 +293,12 @@ final class OPing {
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
-                synchronized (this) {
-                    sent = seq - 1; // it never left
-                }
+                // Stopped (the reader is done), the interrupt that ends this thread may come as the
+                // last write returns, after its reply was read: that one was sent.
                 if (!stop) {
+                    synchronized (this) {
+                        sent = seq - 1; // it never left
+                    }
                     out.println("Failed to send packet.");
                     failures.incrementAndGet();
                 }
