@@ -159,7 +159,7 @@ class FaultRaceTest {
     private static long race(Call call, Actor actor, Random rnd, String what) throws Exception {
         try (Race r = setUp(call, actor)) {
             AtomicBoolean interruptedAfter = new AtomicBoolean();
-            HelperThread<Object> t = HelperThread.call("race-" + call, () -> {
+            try (HelperThread<Object> t = HelperThread.call("race-" + call, () -> {
                 try {
                     return r.call.call();
                 } catch (IOException | ClosedSelectorException e) {
@@ -167,8 +167,7 @@ class FaultRaceTest {
                 } finally {
                     interruptedAfter.set(Thread.currentThread().isInterrupted());
                 }
-            });
-            try {
+            })) {
                 // Before the call, on its way in, or inside it.
                 switch (rnd.nextInt(4)) {
                     case 0:
@@ -200,8 +199,6 @@ class FaultRaceTest {
                 long ns = System.nanoTime() - t0;
                 check(call, actor, r, t.join(Duration.ZERO), interruptedAfter.get(), what);
                 return ns;
-            } finally {
-                t.close();
             }
         }
     }
