@@ -1,0 +1,338 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Fault suite: close and interrupt race with a thread entering or blocked
+ * in read, write, select, accept, connect and {@link FlowSet#wait}, at
+ * random moments (before the call, on its way into native code, or well
+ * inside it), many times each. Every race ends within a few seconds with
+ * the JDK's outcome (AsynchronousCloseException, ClosedByInterruptException,
+ * a select that returns), the peer sees a closed flow end, and no
+ * descriptor is left. A call that does not end has every thread's stack
+ * printed before the test fails ({@link FaultSupport#dumpStacks}), as does
+ * a step of the test itself that hangs ({@link FaultSupport.Watchdog}).
+ * Short run: 1,000 races per call; soak: 50,000.
+ */
+@Tag("embedded")
+@ExtendWith(HelperThread.Check.class)
+class FaultRaceTest {
+    /** How long a woken call may take to end (a loaded 2-CPU machine). */
+    private static final Duration WAKE = Duration.ofSeconds(5);
+
+    private static final String NAME = TestSupport.unique("fault-race");
+    private static final String NO_ACCEPT = TestSupport.unique("fault-race-noaccept");
+    private static FlowServerChannel server;
+    private static HelperThread<Void> acceptor;
+    private static PeerProcess binder;
+    private static final BlockingQueue<Flow> accepted = new LinkedBlockingQueue<>();
+
+    /** The blocking calls raced. */
+    enum Call { READ, WRITE, SELECT, ACCEPT, CONNECT, WAIT }
+
+    /** What the other thread does. */
+    enum Actor { CLOSE, INTERRUPT }
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        FaultSupport.warmUp();
+        server = FlowServerChannel.open().bind(NAME);
+        acceptor = HelperThread.start("race-accept", () -> {
+            while (true) {
+                try {
+                    accepted.add(server.accept());
+                } catch (ClosedChannelException e) {
+                    return;
+                }
+            }
+        });
+        // Bound in another process that never accepts: a connect to it waits.
+        binder = PeerProcess.start("bind-and-wait", NO_ACCEPT);
+        binder.expect("READY");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try (HelperThread<Void> a = acceptor; PeerProcess b = binder) {
+            if (server != null) {
+                server.close();
+            }
+            if (a != null) {
+                a.join(Duration.ofSeconds(10));
+            }
+        }
+        for (Flow f; (f = accepted.poll()) != null;) {
+            f.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Call.class)
+    void closeAndInterruptRaces(Call call) throws Exception {
+        races(call, 1000, Duration.ofSeconds(100));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Call.class)
+    @Tag("soak")
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    void closeAndInterruptRacesSoak(Call call) throws Exception {
+        races(call, 50_000, Duration.ofMinutes(29));
+    }
+
+    /** One race's set-up: the call, and what close closes. */
+    private static final class Race implements AutoCloseable {
+        Callable<Object> call;
+        AutoCloseable target;
+        Flow client;
+        Flow peer;
+        Selector selector;
+        FlowSet set;
+        FlowServerChannel channel;
+
+        @Override
+        public void close() throws Exception {
+            try (AutoCloseable a = client; AutoCloseable b = peer; AutoCloseable c = selector; AutoCloseable d = set;
+                    AutoCloseable e = channel) {
+                // all closed, whichever exist
+            }
+        }
+    }
+
+    private static void races(Call call, int count, Duration limit) throws Exception {
+        long seed = FaultSupport.seed("FaultRaceTest " + call);
+        Random rnd = new Random(seed);
+        Map<Actor, Integer> done = new EnumMap<>(Actor.class);
+        long[] slowest = new long[1];
+        long t0 = System.nanoTime();
+        Map<String, String> fds = TestSupport.fdSnapshot();
+        assertTimeoutPreemptively(limit, () -> {
+            try (FaultSupport.Watchdog dog = new FaultSupport.Watchdog("race-" + call)) {
+                for (int i = 0; i < count; i++) {
+                    Actor actor = rnd.nextBoolean() ? Actor.CLOSE : Actor.INTERRUPT;
+                    dog.step(call + " race " + i + " (" + actor + ")", Duration.ofSeconds(30));
+                    long ns = race(call, actor, rnd, call + " race " + i + " (" + actor + ")");
+                    slowest[0] = Math.max(slowest[0], ns);
+                    done.merge(actor, 1, Integer::sum);
+                    dog.idle();
+                }
+            }
+        });
+        System.out.printf("FaultRaceTest %s: %s races in %d ms; the slowest call ended %.1f ms after the race%n",
+                call, done, (System.nanoTime() - t0) / 1_000_000, slowest[0] / 1e6);
+        TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), call + " races");
+    }
+
+    /** One race; returns how long the call took to end after the close or interrupt. */
+    private static long race(Call call, Actor actor, Random rnd, String what) throws Exception {
+        try (Race r = setUp(call, actor)) {
+            AtomicBoolean interruptedAfter = new AtomicBoolean();
+            try (HelperThread<Object> t = HelperThread.call("race-" + call, () -> {
+                try {
+                    return r.call.call();
+                } catch (IOException | ClosedSelectorException e) {
+                    return e;
+                } finally {
+                    interruptedAfter.set(Thread.currentThread().isInterrupted());
+                }
+            })) {
+                // Before the call, on its way in, or inside it.
+                switch (rnd.nextInt(4)) {
+                    case 0:
+                        break;
+                    case 1:
+                        long until = System.nanoTime() + rnd.nextInt(200_000);
+                        while (System.nanoTime() < until) {
+                            Thread.onSpinWait();
+                        }
+                        break;
+                    case 2:
+                        Thread.sleep(0, rnd.nextInt(999_999) + 1);
+                        break;
+                    default:
+                        Thread.sleep(1 + rnd.nextInt(5));
+                        break;
+                }
+                long t0 = System.nanoTime();
+                if (actor == Actor.CLOSE) {
+                    r.target.close();
+                } else {
+                    t.thread().interrupt();
+                }
+                if (!t.await(WAKE)) {
+                    FaultSupport.dumpStacks(what + ": the call still runs " + WAKE + " after the " + actor);
+                    throw new AssertionError(what + ": the call did not end within " + WAKE
+                            + " (every thread's stack is on the test's output)");
+                }
+                long ns = System.nanoTime() - t0;
+                check(call, actor, r, t.join(Duration.ZERO), interruptedAfter.get(), what);
+                return ns;
+            }
+        }
+    }
+
+    private static Race setUp(Call call, Actor actor) throws Exception {
+        Race r = new Race();
+        try {
+            switch (call) {
+                case READ:
+                    pair(r);
+                    r.call = () -> r.client.read(ByteBuffer.allocate(100));
+                    break;
+                case WRITE:
+                    pair(r);
+                    fill(r.client);
+                    r.call = () -> r.client.write(ByteBuffer.allocateDirect(4 * Ouroboros.maxSdu()));
+                    break;
+                case SELECT:
+                    pair(r);
+                    r.selector = FlowSelectorProvider.provider().openSelector();
+                    r.client.configureBlocking(false);
+                    r.client.register(r.selector, SelectionKey.OP_READ);
+                    r.target = r.selector;
+                    r.call = () -> r.selector.select();
+                    return r;
+                case ACCEPT:
+                    r.channel = FlowServerChannel.open().bind(TestSupport.unique("fault-race-accept"));
+                    r.target = r.channel;
+                    r.call = () -> r.channel.accept();
+                    return r;
+                case CONNECT:
+                    r.client = Flow.open();
+                    r.call = () -> r.client.connect(NO_ACCEPT);
+                    break;
+                case WAIT:
+                    pair(r);
+                    r.set = new FlowSet(r.client);
+                    r.target = r.set;
+                    if (actor == Actor.CLOSE) {
+                        // Closing the set must wake a wait without a timeout.
+                        r.call = () -> r.set.wait(new FlowEventQueue(), null);
+                    } else {
+                        // An interrupt does not wake a wait (a FlowSet is no channel): short waits
+                        // until the interrupt shows, which none of them may swallow.
+                        r.call = () -> {
+                            int n;
+                            do {
+                                n = r.set.wait(new FlowEventQueue(), Duration.ofMillis(20));
+                            } while (n == 0 && !Thread.currentThread().isInterrupted());
+                            return n;
+                        };
+                    }
+                    return r;
+                default:
+                    throw new AssertionError(call);
+            }
+            r.target = r.client;
+            return r;
+        } catch (Exception | Error e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    private static void pair(Race r) throws Exception {
+        r.client = Flow.open(NAME, QoSSpec.raw(), Duration.ofSeconds(10));
+        r.peer = accepted.poll(10, TimeUnit.SECONDS);
+        assertTrue(r.peer != null, "the race server did not accept");
+    }
+
+    /** Fills the flow (its peer never reads) until a blocking write would wait. */
+    private static void fill(Flow f) throws Exception {
+        f.configureBlocking(false);
+        ByteBuffer sdu = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
+        int n = 0;
+        while (f.writeMessage(sdu.clear()) > 0) {
+            assertTrue(++n < 100_000, "the flow never filled");
+        }
+        f.configureBlocking(true);
+    }
+
+    /** The outcome of one race is the JDK's. */
+    private static void check(Call call, Actor actor, Race r, Object outcome, boolean interruptedAfter, String what)
+            throws Exception {
+        String got = what + ": " + (outcome instanceof Throwable ? outcome.toString() : "returned " + outcome);
+        if (actor == Actor.INTERRUPT) {
+            assertTrue(interruptedAfter, got + ": the interrupt status stays set");
+        }
+        switch (call) {
+            case SELECT:
+                if (actor == Actor.CLOSE) {
+                    // Closed before select began: ClosedSelectorException; during it: select returns.
+                    assertTrue(outcome instanceof Integer || outcome instanceof ClosedSelectorException, got);
+                    assertFalse(r.selector.isOpen(), got);
+                } else {
+                    assertTrue(outcome instanceof Integer, got);
+                    assertTrue(r.selector.isOpen(), got + ": an interrupt leaves the selector open");
+                }
+                assertTrue(r.client.isOpen(), got + ": the selector never closes the user's flow");
+                return;
+            case WAIT:
+                if (actor == Actor.CLOSE) {
+                    // Closed before or during the wait: the closed set says so, or the wait ends empty.
+                    assertTrue(outcome instanceof ClosedChannelException || Integer.valueOf(0).equals(outcome), got);
+                } else {
+                    assertEquals(0, outcome, got);
+                }
+                assertTrue(r.client.isOpen(), got + ": the set never closes its flows");
+                return;
+            default:
+                break;
+        }
+        // read, write, accept, connect: the JDK's exceptions, and the channel closed.
+        if (actor == Actor.CLOSE) {
+            assertTrue(outcome instanceof ClosedChannelException && !(outcome instanceof ClosedByInterruptException),
+                    got);
+        } else {
+            assertEquals(ClosedByInterruptException.class, outcome.getClass(), got);
+        }
+        assertFalse(((java.nio.channels.Channel) r.target).isOpen(), got + ": closed afterwards");
+        if (r.peer != null) {
+            // The peer sees the end of a flow closed under a read or write (after what was queued).
+            ByteBuffer b = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
+            r.peer.receiveTimeout(Duration.ofSeconds(10));
+            int n;
+            int sdus = 0;
+            while ((n = r.peer.readMessage(b.clear())) >= 0) {
+                assertTrue(++sdus < 100_000, got + ": the peer never saw the end");
+            }
+            assertEquals(-1, n, got);
+        }
+        if (outcome instanceof AsynchronousCloseException || outcome instanceof ClosedChannelException) {
+            return;
+        }
+        throw new AssertionError(got);
+    }
+}
