@@ -34,6 +34,7 @@
 #define FLOWGRCVTIMEO 00000002
 #define FLOWSSNDTIMEO 00000003
 #define FLOWGSNDTIMEO 00000004
+#define FLOWGQOSSPEC  00000005
 #define FLOWSFLAGS    00000006
 #define FLOWGFLAGS    00000007
 #define FLOWGRXQLEN   00000010
@@ -162,6 +163,7 @@ typedef void *  (*ouro_fqueue_create_t)(void);
 typedef void    (*ouro_fqueue_destroy_t)(void *);
 typedef int     (*ouro_fset_add_t)(void *, int);
 typedef void    (*ouro_fset_del_t)(void *, int);
+typedef void    (*ouro_fset_zero_t)(void *);
 typedef int     (*ouro_fqueue_next_t)(void *);
 typedef int     (*ouro_fqueue_type_t)(void *);
 typedef long    (*ouro_fevent_t)(void *, void *, const struct timespec *);

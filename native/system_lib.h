@@ -68,6 +68,7 @@ struct syslib {
         ouro_fqueue_destroy_t      fqueue_destroy;
         ouro_fset_add_t            fset_add;
         ouro_fset_del_t            fset_del;
+        ouro_fset_zero_t           fset_zero;
         ouro_fqueue_next_t         fqueue_next;
         ouro_fqueue_type_t         fqueue_type;
         ouro_fevent_t              fevent;
@@ -94,6 +95,15 @@ int  irmd_gone(void);
 /* Entering and leaving libouroboros-dev: gate_in() < 0 means do not. */
 int  gate_in(void);
 void gate_out(void);
+
+/*
+ * Calls that look at events of in-order flows (fevent, fqueue_next) are
+ * made between events_in() and events_out(), which pass the gate too:
+ * the deallocation of an in-order flow waits for them (system_lib.c).
+ * events_in() < 0 means do not. Never taken twice by one thread.
+ */
+int  events_in(void);
+void events_out(void);
 
 /* At exit: nobody enters any more; then wait for those inside. */
 void syslib_exit_begin(void);
