@@ -84,6 +84,16 @@ typedef struct {
 #define OURO_LIB_IRM      "libouroboros-irm.so.0.23"
 #define OURO_VERSION      "0.23"
 
+/*
+ * OpenSSL 3's libcrypto, which libouroboros-dev 0.23 uses for encrypted
+ * flows, and the one call of it we make (system_lib.c): its
+ * OPENSSL_init_crypto(opts, settings), 1 on success, with the option that
+ * leaves out its clean-up at exit.
+ */
+#define OURO_LIB_CRYPTO   "libcrypto.so.3"
+#define OURO_OPENSSL_INIT_NO_ATEXIT 0x00080000ULL
+typedef int (*ouro_openssl_init_crypto_t)(uint64_t, const void *);
+
 /* A flow's ring buffer (SSM_RBUFF_SIZE 1024) holds at most 1023 SDUs. */
 #define OURO_RBUFF_CAP    1023
 /* Flows a process can hold (PROG_MAX_FLOWS): fds are below this. */

@@ -53,6 +53,9 @@ struct syslib {
         ouro_irm_reg_name_t        irm_reg_name;
         ouro_irm_reg_name_t        irm_unreg_name;
 
+        /* libcrypto, opened before libouroboros-dev; never called after. */
+        void *                     crypto;
+
         /* libouroboros-dev (syslib_open): through the gate only. */
         void *                     dev;
         ouro_flow_alloc_t          flow_alloc;
