@@ -26,6 +26,9 @@
  *  - flow_write "succeeds" into a full ring or dead peer  system_flow.c
  *  - a flow that queues a pool class blocks all writers . system_flow.c
  *  - a flow id freed is reused before it is cleared ..... system_lib.c
+ *  - flow_dealloc frees an in-order flow FRCT still reads system_lib.c,
+ *                                                         system_fset.c
+ *  - OpenSSL's exit handler frees it under its users .... system_lib.c
  *  - flow_alloc cannot be interrupted ................... system_alloc.c
  *  - an accept that times out fails an allocation ....... system_alloc.c
  *  - FRCT retransmission frees packets not yet read ...... system_alloc.c

@@ -34,6 +34,7 @@
 #define FLOWGRCVTIMEO 00000002
 #define FLOWSSNDTIMEO 00000003
 #define FLOWGSNDTIMEO 00000004
+#define FLOWGQOSSPEC  00000005
 #define FLOWSFLAGS    00000006
 #define FLOWGFLAGS    00000007
 #define FLOWGRXQLEN   00000010
@@ -82,6 +83,16 @@ typedef struct {
 #define OURO_LIB_DEV      "libouroboros-dev.so.0.23"
 #define OURO_LIB_IRM      "libouroboros-irm.so.0.23"
 #define OURO_VERSION      "0.23"
+
+/*
+ * OpenSSL 3's libcrypto, which libouroboros-dev 0.23 uses for encrypted
+ * flows, and the one call of it we make (system_lib.c): its
+ * OPENSSL_init_crypto(opts, settings), 1 on success, with the option that
+ * leaves out its clean-up at exit.
+ */
+#define OURO_LIB_CRYPTO   "libcrypto.so.3"
+#define OURO_OPENSSL_INIT_NO_ATEXIT 0x00080000ULL
+typedef int (*ouro_openssl_init_crypto_t)(uint64_t, const void *);
 
 /* A flow's ring buffer (SSM_RBUFF_SIZE 1024) holds at most 1023 SDUs. */
 #define OURO_RBUFF_CAP    1023
@@ -162,6 +173,7 @@ typedef void *  (*ouro_fqueue_create_t)(void);
 typedef void    (*ouro_fqueue_destroy_t)(void *);
 typedef int     (*ouro_fset_add_t)(void *, int);
 typedef void    (*ouro_fset_del_t)(void *, int);
+typedef void    (*ouro_fset_zero_t)(void *);
 typedef int     (*ouro_fqueue_next_t)(void *);
 typedef int     (*ouro_fqueue_type_t)(void *);
 typedef long    (*ouro_fevent_t)(void *, void *, const struct timespec *);

@@ -24,21 +24,27 @@
  * event pump per flow set that holds Ouroboros flows (jour-fset), joined
  * when the set is destroyed. All leave when syslib.exiting is set.
  *
- * LOCK ORDER (the eleven mutexes of the layer). A thread holding one of
- * them takes only locks further down this list:
+ * LOCK ORDER (the eleven mutexes and the one rwlock of the layer). A
+ * thread holding one of them takes only locks further down this list:
  *
  *    1. acceptor.bindlock  system_accept.c  bind/unbind with the IRMd
  *    2. sets_lock          system_fset.c    which sets hold which flow
- *    3. sfset.lock         system_fset.c    one flow set (one at a time)
- *    4. monitor.lock       system_peer.c    the watched flows
- *    5. acceptor.lock      system_accept.c  names, servers, accept queue
- *    6. lpair.lock         system_loop.c    one loopback pair
- *    7. sflow.txlock       system_flow.c    Ouroboros writes of a flow
- *    8. sflow.rxlock       system_flow.c    Ouroboros reads of a flow
- *    9. sflow.lock         system_alloc.c   a flow's allocation state
- *   10. changes.lock       system_ready.c   ready lists, flows' set lists,
+ *    3. events_rw          system_lib.c     (rwlock, writers first) pumps
+ *                                           hold it shared around fevent
+ *                                           and their drain; o_dealloc of
+ *                                           an in-order flow exclusive
+ *                                           around flow_dealloc, holding
+ *                                           nothing else of ours
+ *    4. sfset.lock         system_fset.c    one flow set (one at a time)
+ *    5. monitor.lock       system_peer.c    the watched flows
+ *    6. acceptor.lock      system_accept.c  names, servers, accept queue
+ *    7. lpair.lock         system_loop.c    one loopback pair
+ *    8. sflow.txlock       system_flow.c    Ouroboros writes of a flow
+ *    9. sflow.rxlock       system_flow.c    Ouroboros reads of a flow
+ *   10. sflow.lock         system_alloc.c   a flow's allocation state
+ *   11. changes.lock       system_ready.c   ready lists, flows' set lists,
  *                                           the change counter (a leaf)
- *   11. flow_ids.lock      system_lib.c     allocations, accepts and joins
+ *   12. flow_ids.lock      system_lib.c     allocations, accepts and joins
  *                                           never overlap deallocations
  *                                           (a leaf, held by no caller:
  *                                           the o_* calls that wait on it
@@ -59,6 +65,11 @@
  *    called under any of the others.
  *  - a flow set's pump drains its events under sfset.lock; destroying
  *    the set joins the pump holding no lock (at most one PUMP_SLICE).
+ *  - events_rw: shared, one fevent of at most PUMP_SLICE and the drain;
+ *    exclusive, one flow_dealloc (a tick of FRCT and a round trip to the
+ *    IRMd), taken after the deallocation's turn on flow_ids (which waits
+ *    for allocations, which never wait for a pump). quarantine.lock
+ *    (system_lib.c) is a leaf taken holding nothing.
  */
 #ifndef JOUR_SYSTEM_H
 #define JOUR_SYSTEM_H

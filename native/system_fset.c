@@ -25,6 +25,10 @@
  *    when the first lets go (s_fset_del feeds its other sets).
  *  - Ouroboros allows 32 sets a process: the Ouroboros set of ours is
  *    made on first use (oset_ensure).
+ *  - fevent and fqueue_next read the in-order flows of the set outside
+ *    the library's lock, which flow_dealloc frees: the pump holds
+ *    events_rw shared around them (events_in, system_lib.c), and the
+ *    deallocation of an in-order flow waits for it.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -38,7 +42,7 @@ static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------ the Ouroboros set */
 
-/* Needs s->lock, inside the gate. Takes the events fevent queued. */
+/* Needs s->lock, inside events_in(). Takes the events fevent queued. */
 static void drain_events(struct sfset * s)
 {
         int fd;
@@ -86,7 +90,8 @@ static void * pump_thread(void * arg)
                 long            r;
 
                 ts_of(PUMP_SLICE, &slice);
-                if (gate_in() < 0)
+                /* No in-order flow is deallocated under these calls. */
+                if (events_in() < 0)
                         break;
                 r = syslib.fevent(s->set, s->fq, &slice);
                 if (r > 0) {
@@ -94,7 +99,7 @@ static void * pump_thread(void * arg)
                         drain_events(s);
                         pthread_mutex_unlock(&s->lock);
                 }
-                gate_out();
+                events_out();
 
                 if (r < 0 && r != -ETIMEDOUT)
                         sleep_ns(PUMP_SLICE); /* do not spin on errors */

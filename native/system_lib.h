@@ -53,6 +53,9 @@ struct syslib {
         ouro_irm_reg_name_t        irm_reg_name;
         ouro_irm_reg_name_t        irm_unreg_name;
 
+        /* libcrypto, opened before libouroboros-dev; never called after. */
+        void *                     crypto;
+
         /* libouroboros-dev (syslib_open): through the gate only. */
         void *                     dev;
         ouro_flow_alloc_t          flow_alloc;
@@ -68,6 +71,7 @@ struct syslib {
         ouro_fqueue_destroy_t      fqueue_destroy;
         ouro_fset_add_t            fset_add;
         ouro_fset_del_t            fset_del;
+        ouro_fset_zero_t           fset_zero;
         ouro_fqueue_next_t         fqueue_next;
         ouro_fqueue_type_t         fqueue_type;
         ouro_fevent_t              fevent;
@@ -94,6 +98,15 @@ int  irmd_gone(void);
 /* Entering and leaving libouroboros-dev: gate_in() < 0 means do not. */
 int  gate_in(void);
 void gate_out(void);
+
+/*
+ * Calls that look at events of in-order flows (fevent, fqueue_next) are
+ * made between events_in() and events_out(), which pass the gate too:
+ * the deallocation of an in-order flow waits for them (system_lib.c).
+ * events_in() < 0 means do not. Never taken twice by one thread.
+ */
+int  events_in(void);
+void events_out(void);
 
 /* At exit: nobody enters any more; then wait for those inside. */
 void syslib_exit_begin(void);

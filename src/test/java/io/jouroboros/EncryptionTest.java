@@ -202,16 +202,9 @@ class EncryptionTest {
      * packets the peer has not read yet: the reading JVM crashed here
      * (SIGSEGV in its {@code flow_read}) at the first burst, before the
      * system layer stopped asking for retransmission (system_alloc.c).
-     *
-     * <p>Left out of the default runs (tag {@code ouroboros-defect}): closing
-     * such a flow still crashes one JVM in most runs, in libouroboros-dev's
-     * own receiving thread ({@code flow_rx} reads a ring {@code flow_dealloc}
-     * frees), which the system layer does not contain yet. Run it with
-     * {@code -Djouroboros.defect.tags=none}.
      */
     @Test
     @Tag("system")
-    @Tag("ouroboros-defect")
     void encryptedFrctFlowRoundTripsEverySize() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             String n = name("frct");
