@@ -309,8 +309,12 @@ public final class Flow extends AbstractSelectableChannel
      *
      * @return {@code true} if connected, {@code false} if still pending
      * @throws NoConnectionPendingException if no connect was started
-     * @throws UnknownNameException, FlowTimeoutException, IOException as connect;
-     *         the flow is then closed
+     * @throws UnknownNameException if nobody serves the name; the flow is
+     *         then closed
+     * @throws FlowTimeoutException if the allocation ran out of time; the
+     *         flow is then closed
+     * @throws IOException if the allocation failed otherwise, as for
+     *         connect; the flow is then closed
      */
     public boolean finishConnect() throws IOException {
         readLock.lock();
