@@ -178,6 +178,28 @@ public record QoSSpec(Duration delay, long bandwidth, int availability, long los
         return new Builder(this);
     }
 
+    /**
+     * The fields by name, as a record prints them, with times in
+     * milliseconds and the largest values as {@code unbounded}: e.g.
+     * {@code QoSSpec[delay=unbounded, bandwidth=0, availability=0, loss=1,
+     * ber=1, inOrder=false, maxGap=unbounded, timeout=120000 ms]}. A
+     * {@code timeout} of zero is {@code none}; {@code bandwidth} is unsigned.
+     *
+     * @return the spec as text
+     */
+    @Override
+    public String toString() {
+        return "QoSSpec[delay=" + time(delay) + ", bandwidth="
+                + (bandwidth == UNBOUNDED_BANDWIDTH ? "unbounded" : Long.toUnsignedString(bandwidth))
+                + ", availability=" + availability + ", loss=" + loss + ", ber=" + ber + ", inOrder=" + inOrder
+                + ", maxGap=" + time(maxGap) + ", timeout="
+                + (timeout.isZero() ? "none" : time(timeout)) + "]";
+    }
+
+    private static String time(Duration d) {
+        return d.toMillis() == MAX_MILLIS ? "unbounded" : d.toMillis() + " ms";
+    }
+
     /** The wire form shared with native code: eight longs in field order. */
     long[] toArray() {
         return new long[] {delay.toMillis(), bandwidth, availability, loss, ber, inOrder ? 1 : 0,
