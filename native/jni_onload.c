@@ -13,12 +13,17 @@
  *
  * Test hook: JOUROBOROS_TEST_FAIL_INIT=<module name> makes that module's
  * init fail (it is not called), to test the unwinding.
+ *
+ * The library's version, JOUR_VERSION (the Maven project's, written into
+ * version.h by the Makefile), is the first native registered: the Java
+ * loader compares it with its own and refuses a library of another build.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jour.h"
+#include "version.h"
 
 #define NATIVE_CLASS "io/jouroboros/internal/Native"
 
@@ -26,18 +31,38 @@
  * hence this library, from ever being unloaded. */
 static jweak native_cls;
 
+static jstring version(JNIEnv * env,
+                       jclass   cls)
+{
+        (void) cls;
+
+        return (*env)->NewStringUTF(env, JOUR_VERSION);
+}
+
+static const JNINativeMethod methods[] = {
+        { "version", "()Ljava/lang/String;", (void *) version },
+};
+
 static int natives_init(JNIEnv * env)
 {
         jclass c;
+        jint   ret;
 
         c = (*env)->FindClass(env, NATIVE_CLASS);
         if (c == NULL)
                 return -1;
 
-        native_cls = (*env)->NewWeakGlobalRef(env, c);
+        ret = (*env)->RegisterNatives(env, c, methods,
+                                      sizeof(methods) / sizeof(methods[0]));
+        if (ret == JNI_OK)
+                native_cls = (*env)->NewWeakGlobalRef(env, c);
+
+        if (ret == JNI_OK && native_cls == NULL)
+                (void) (*env)->UnregisterNatives(env, c);
+
         (*env)->DeleteLocalRef(env, c);
 
-        return native_cls == NULL ? -1 : 0;
+        return ret != JNI_OK || native_cls == NULL ? -1 : 0;
 }
 
 /* Every module registers on the one facade class, so its natives go at

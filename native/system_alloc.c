@@ -352,9 +352,12 @@ int s_flow_alloc_finish(void *            lf,
                 return 0;
         }
 
+        /*
+         * What flow_alloc wrote back: the flow's own qosspec, the one
+         * fccntl(FLOWGQOSSPEC) reports and the acceptor gets (with
+         * QOS_DISABLE_CRC, Ouroboros's default, ber = 1 whatever was asked).
+         */
         qos_from_ouro(&f->qs, qs);
-        /* Ouroboros overwrites ber (CRC is off); report what was asked. */
-        qs->ber = f->asked.ber;
 
         return 0;
 }

@@ -251,10 +251,13 @@ public final class Flow extends AbstractSelectableChannel
     /**
      * Allocates this flow to a name. In blocking mode this waits until the
      * peer accepts, the timeout passes, or the flow is closed. In non-blocking
-     * mode it returns {@code false} at once; {@link SelectionKey#OP_CONNECT}
+     * mode it returns at once: {@code true} if the allocation is already
+     * complete, else {@code false}, and then {@link SelectionKey#OP_CONNECT}
      * fires when the answer is in, and {@link #finishConnect()} completes it
      * (the timeout then applies to {@code finishConnect} in blocking mode
-     * only). A failed allocation closes the flow, as with {@code SocketChannel}.
+     * only); a name nobody is bound to throws {@link UnknownNameException}
+     * here at once. A failed allocation closes the flow, as with
+     * {@code SocketChannel}.
      *
      * @param name the destination name, 1 to 255 bytes of UTF-8
      * @param qos the QoS to ask for
@@ -328,8 +331,12 @@ public final class Flow extends AbstractSelectableChannel
      *
      * @return {@code true} if connected, {@code false} if still pending
      * @throws NoConnectionPendingException if no connect was started
-     * @throws UnknownNameException, FlowTimeoutException, IOException as connect;
-     *         the flow is then closed
+     * @throws UnknownNameException if nobody serves the name; the flow is
+     *         then closed
+     * @throws FlowTimeoutException if the allocation ran out of time; the
+     *         flow is then closed
+     * @throws IOException if the allocation failed otherwise, as for
+     *         connect; the flow is then closed
      */
     public boolean finishConnect() throws IOException {
         readLock.lock();

@@ -103,7 +103,7 @@ public final class Ouroboros {
      *
      * @param name 1 to 255 bytes of UTF-8
      * @throws IllegalArgumentException if the name is bad
-     * @throws IOException if binding fails
+     * @throws java.io.IOException if binding fails
      */
     public static void bindProcess(String name) throws java.io.IOException {
         byte[] nb = Names.encode("name", name);
@@ -119,7 +119,7 @@ public final class Ouroboros {
      *
      * @param name the name
      * @throws UnknownNameException if this process is not bound to it
-     * @throws IOException if unbinding fails
+     * @throws java.io.IOException if unbinding fails
      */
     public static void unbindProcess(String name) throws java.io.IOException {
         byte[] nb = Names.encode("name", name);

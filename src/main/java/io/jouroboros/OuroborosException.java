@@ -16,7 +16,9 @@ import java.io.IOException;
 public class OuroborosException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The Ouroboros error code, positive. */
     private final int code;
+    /** The code's symbolic name, such as {@code "ENAME"}. */
     private final String errorName;
 
     /**

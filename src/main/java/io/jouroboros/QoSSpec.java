@@ -52,6 +52,14 @@ public record QoSSpec(Duration delay, long bandwidth, int availability, long los
     /**
      * Checks ranges and truncates times to whole milliseconds.
      *
+     * @param delay        largest delay
+     * @param bandwidth    bits per second, unsigned
+     * @param availability class of nines, 0 to 255
+     * @param loss         packet loss, 0 to 2<sup>32</sup>-1
+     * @param ber          bit errors per billion bits, 0 to 2<sup>32</sup>-1
+     * @param inOrder      in-order delivery (enables FRCT)
+     * @param maxGap       largest interruption
+     * @param timeout      peer timeout; {@link Duration#ZERO} = none
      * @throws IllegalArgumentException if a field is out of range
      * @throws NullPointerException if a duration is null
      */
@@ -170,6 +178,28 @@ public record QoSSpec(Duration delay, long bandwidth, int availability, long los
         return new Builder(this);
     }
 
+    /**
+     * The fields by name, as a record prints them, with times in
+     * milliseconds and the largest values as {@code unbounded}: e.g.
+     * {@code QoSSpec[delay=unbounded, bandwidth=0, availability=0, loss=1,
+     * ber=1, inOrder=false, maxGap=unbounded, timeout=120000 ms]}. A
+     * {@code timeout} of zero is {@code none}; {@code bandwidth} is unsigned.
+     *
+     * @return the spec as text
+     */
+    @Override
+    public String toString() {
+        return "QoSSpec[delay=" + time(delay) + ", bandwidth="
+                + (bandwidth == UNBOUNDED_BANDWIDTH ? "unbounded" : Long.toUnsignedString(bandwidth))
+                + ", availability=" + availability + ", loss=" + loss + ", ber=" + ber + ", inOrder=" + inOrder
+                + ", maxGap=" + time(maxGap) + ", timeout="
+                + (timeout.isZero() ? "none" : time(timeout)) + "]";
+    }
+
+    private static String time(Duration d) {
+        return d.toMillis() == MAX_MILLIS ? "unbounded" : d.toMillis() + " ms";
+    }
+
     /** The wire form shared with native code: eight longs in field order. */
     long[] toArray() {
         return new long[] {delay.toMillis(), bandwidth, availability, loss, ber, inOrder ? 1 : 0,
@@ -203,49 +233,89 @@ public record QoSSpec(Duration delay, long bandwidth, int availability, long los
             timeout = q.timeout;
         }
 
-        /** @param v largest delay @return this */
+        /**
+         * Sets the largest delay.
+         *
+         * @param v largest delay
+         * @return this
+         */
         public Builder delay(Duration v) {
             delay = v;
             return this;
         }
 
-        /** @param v bits per second, unsigned @return this */
+        /**
+         * Sets the bandwidth.
+         *
+         * @param v bits per second, unsigned
+         * @return this
+         */
         public Builder bandwidth(long v) {
             bandwidth = v;
             return this;
         }
 
-        /** @param v class of nines, 0..255 @return this */
+        /**
+         * Sets the availability.
+         *
+         * @param v class of nines, 0..255
+         * @return this
+         */
         public Builder availability(int v) {
             availability = v;
             return this;
         }
 
-        /** @param v packet loss @return this */
+        /**
+         * Sets the packet loss.
+         *
+         * @param v packet loss
+         * @return this
+         */
         public Builder loss(long v) {
             loss = v;
             return this;
         }
 
-        /** @param v bit errors per billion bits @return this */
+        /**
+         * Sets the bit error rate.
+         *
+         * @param v bit errors per billion bits
+         * @return this
+         */
         public Builder ber(long v) {
             ber = v;
             return this;
         }
 
-        /** @param v in-order delivery @return this */
+        /**
+         * Sets in-order delivery.
+         *
+         * @param v in-order delivery
+         * @return this
+         */
         public Builder inOrder(boolean v) {
             inOrder = v;
             return this;
         }
 
-        /** @param v largest interruption @return this */
+        /**
+         * Sets the largest interruption.
+         *
+         * @param v largest interruption
+         * @return this
+         */
         public Builder maxGap(Duration v) {
             maxGap = v;
             return this;
         }
 
-        /** @param v peer timeout, {@link Duration#ZERO} = none @return this */
+        /**
+         * Sets the peer timeout.
+         *
+         * @param v peer timeout, {@link Duration#ZERO} = none
+         * @return this
+         */
         public Builder timeout(Duration v) {
             timeout = v;
             return this;

@@ -138,6 +138,64 @@ class AvailabilityTest {
         });
     }
 
+    /**
+     * A native library of another version (a copy of the built one with its
+     * version string changed) is refused, found on java.library.path or named
+     * by jouroboros.native.path, with a message that names both versions and
+     * the file; the library of this version loads.
+     */
+    @Test
+    void aLibraryOfAnotherVersionIsRefused() throws Exception {
+        URL lib = NativeLibrary.class.getResource("/META-INF/native/" + NativeLibrary.platform() + "/libjouroboros.so");
+        Assumptions.assumeTrue(lib != null && lib.getProtocol().equals("file"), "needs the built library as a file");
+        String ours = NativeLibrary.version();
+        assertTrue(ours.matches("\\d+\\.\\d+\\.\\d+.*"), "the project's version: " + ours);
+        String other = (ours.charAt(0) == '9' ? "8" : "9") + ours.substring(1);
+        byte[] bytes = Files.readAllBytes(Path.of(lib.toURI()));
+        byte[] mark = (ours + "\0").getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(bytes, mark, 0);
+        assertTrue(at >= 0, "the library carries its version " + ours);
+        assertEquals(-1, indexOf(bytes, mark, at + 1), "the version string occurs once");
+        System.arraycopy((other + "\0").getBytes(StandardCharsets.US_ASCII), 0, bytes, at, mark.length);
+        Path dir = Files.createDirectories(tmp.resolve("old"));
+        Path old = Files.write(dir.resolve("libjouroboros.so"), bytes);
+
+        assertTimeoutPreemptively(LIMIT, () -> {
+            List<String> out = run(List.of("-Djava.library.path=" + dir), Map.of(), "cause");
+            assertEquals("AVAILABLE false", line(out, "AVAILABLE "), out.toString());
+            assertEquals("CAUSE java.lang.UnsatisfiedLinkError the jOuroboros native library from java.library.path ("
+                    + old + ") is version " + other + ", this library is version " + ours + ": remove that file, or"
+                    + " point jouroboros.native.path at the library of version " + ours, line(out, "CAUSE "));
+
+            out = run(List.of("-Djouroboros.native.path=" + old), Map.of(), "cause");
+            assertEquals("AVAILABLE false", line(out, "AVAILABLE "), out.toString());
+            String cause = line(out, "CAUSE ");
+            assertTrue(cause.contains("from jouroboros.native.path=" + old + " is version " + other
+                    + ", this library is version " + ours), cause);
+
+            // The control: the built library itself, by the same two ways.
+            Files.copy(Path.of(lib.toURI()), old, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            out = run(List.of("-Djava.library.path=" + dir), Map.of(), "cause");
+            assertEquals("AVAILABLE true", line(out, "AVAILABLE "), out.toString());
+            assertEquals("FROM java.library.path: " + old, line(out, "FROM "));
+            out = run(List.of("-Djouroboros.native.path=" + old), Map.of(), "cause");
+            assertEquals("AVAILABLE true", line(out, "AVAILABLE "), out.toString());
+        });
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= hay.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static String line(List<String> out, String prefix) {
         return out.stream().filter(l -> l.startsWith(prefix)).findFirst()
                 .orElseThrow(() -> new AssertionError("no line '" + prefix + "...' in " + out));
@@ -288,7 +346,9 @@ class AvailabilityTest {
                 }
                 System.out.println("SAME-CAUSE " + (Ouroboros.unavailabilityCause() == cause));
             }
-            if (args[0].equals("all")) {
+            if (args[0].equals("cause")) {
+                System.out.println("FROM " + Ouroboros.nativeLibrary());
+            } else if (args[0].equals("all")) {
                 initEveryClass();
                 for (Map.Entry<String, Callable<Object>> e : CALLS.entrySet()) {
                     System.out.println("CALL " + e.getKey() + " " + outcome(e.getValue(), cause));

@@ -17,6 +17,10 @@ public final class Native {
     private Native() {
     }
 
+    // jni_onload.c
+    /** The native library's version, the Maven project version of its build. */
+    static native String version();
+
     // errors.c
     static native String errorName(int code);
 

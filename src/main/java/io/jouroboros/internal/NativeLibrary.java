@@ -4,6 +4,7 @@
  */
 package io.jouroboros.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 
 /**
  * Loads {@code libjouroboros.so} once: the path in {@code jouroboros.native.path}
@@ -24,6 +26,12 @@ import java.util.Locale;
  * (a {@code noexec} {@code /tmp}, say). Every failure is kept, as a suppressed
  * exception of the one that is finally kept as the cause.
  *
+ * <p>A library that loads must be of this library's version ({@link #version()},
+ * the Maven project's, which the native build bakes in): one of another
+ * version (an old copy on {@code java.library.path}, say) is refused with an
+ * {@link UnsatisfiedLinkError} that names both versions and the file, and
+ * nothing else is tried, since its natives are bound by then.
+ *
  * <p>Nothing here throws an {@link Error} at a caller: {@link #tryLoad()}
  * answers with the cause, and the public API turns it into
  * {@code LayerUnavailableException} (calls that do I/O) or
@@ -32,6 +40,7 @@ import java.util.Locale;
  */
 public final class NativeLibrary {
     private static final String NAME = "jouroboros";
+    private static final String VERSION = readVersion();
 
     private static volatile String loadedFrom;
     private static volatile Throwable failure;
@@ -98,30 +107,99 @@ public final class NativeLibrary {
                     + " jouroboros.native.path=" + override);
             try {
                 System.load(Path.of(override).toAbsolutePath().toString());
-                loadedFrom = override;
-                return null;
             } catch (Throwable t) {
                 e.addSuppressed(t);
                 return e;
             }
+            return checkVersion("jouroboros.native.path=" + override, override);
         }
         try {
             System.loadLibrary(NAME);
-            loadedFrom = "java.library.path";
-            return null;
         } catch (Throwable t) {
             error.addSuppressed(t);
         }
+        if (error.getSuppressed().length == 0) {
+            String file = onLibraryPath();
+            return checkVersion("java.library.path (" + file + ")", "java.library.path: " + file);
+        }
         String resource = "/META-INF/native/" + platform() + "/lib" + NAME + ".so";
         for (Path base : extractionDirs()) {
+            String from;
             try {
-                loadedFrom = extractAndLoad(resource, base);
-                return null;
+                from = extractAndLoad(resource, base);
             } catch (Throwable t) {
                 error.addSuppressed(t);
+                continue;
             }
+            return checkVersion("the jar's " + from, from);
         }
         return error;
+    }
+
+    /**
+     * The library just loaded from {@code where} must be of this version.
+     *
+     * @return {@code null} (and {@code loadedFrom} set to {@code from}) if
+     *         it is, else the refusal
+     */
+    private static UnsatisfiedLinkError checkVersion(String where, String from) {
+        String theirs;
+        try {
+            theirs = Native.version();
+        } catch (UnsatisfiedLinkError e) {
+            // Libraries before the version check have no such native.
+            UnsatisfiedLinkError refused = new UnsatisfiedLinkError("the jOuroboros native library from " + where
+                    + " is of an older version than this library's " + VERSION + " (it tells no version):"
+                    + " remove it, or point jouroboros.native.path at the library of version " + VERSION);
+            refused.addSuppressed(e);
+            return refused;
+        }
+        if (!VERSION.equals(theirs)) {
+            return new UnsatisfiedLinkError("the jOuroboros native library from " + where + " is version " + theirs
+                    + ", this library is version " + VERSION + ": remove that file, or point"
+                    + " jouroboros.native.path at the library of version " + VERSION);
+        }
+        loadedFrom = from;
+        return null;
+    }
+
+    /** The first libjouroboros.so on java.library.path, which System.loadLibrary took. */
+    private static String onLibraryPath() {
+        String file = System.mapLibraryName(NAME);
+        for (String dir : System.getProperty("java.library.path", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, file);
+            if (Files.isRegularFile(p)) {
+                return p.toAbsolutePath().toString();
+            }
+        }
+        return file;
+    }
+
+    /**
+     * This library's version, the Maven project's, which its native library
+     * must have too.
+     *
+     * @return the version, such as {@code 0.1.0}; {@code "unknown"} in a build
+     *         without its version.properties
+     */
+    public static String version() {
+        return VERSION;
+    }
+
+    private static String readVersion() {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version");
+                if (v != null && !v.isEmpty() && !v.startsWith("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException e) {
+            // as if there were none
+        }
+        return "unknown";
     }
 
     /** Where the library came from, or {@code null} if it is not loaded. */

@@ -51,6 +51,11 @@ public record Encryption(KeyExchange keyExchange, Cipher cipher, HashAlgorithm k
     /**
      * Checks the choices.
      *
+     * @param keyExchange the key exchange
+     * @param cipher the symmetric cipher, this side's minimum
+     * @param kdf the key derivation hash, this side's minimum
+     * @param digest the hash of signatures and of the request
+     * @param kemMode which side encapsulates, for a KEM key exchange
      * @throws NullPointerException if a field is null
      * @throws IllegalArgumentException if {@code kemMode} is {@link KemMode#CLIENT}
      *         for a key exchange that is no KEM (Ouroboros would ignore it)

@@ -18,6 +18,7 @@ import java.util.Arrays;
  * <pre>
  * java -jar jouroboros.jar oecho -l          # echo server
  * java -jar jouroboros.jar oping -n NAME     # ping client
+ * java -jar jouroboros.jar operf -n NAME     # throughput client
  * java -jar jouroboros.jar selftest          # what runs here, and a round trip
  * </pre>
  *
@@ -59,6 +60,8 @@ public final class Main {
                     return OEchoTool.run(rest, out);
                 case "oping":
                     return OPing.run(rest, out);
+                case "operf":
+                    return OPerf.run(rest, out);
                 case "obc":
                     return Obc.run(rest, out);
                 case "irm":
@@ -87,6 +90,7 @@ public final class Main {
         out.println("Ouroboros's tools in Java, with the flags and output of the C tools:");
         out.println("  oecho     echo one message between a client and a server (-l: server)");
         out.println("  oping     round-trip times to an oping server (-l: server; -n NAME: client)");
+        out.println("  operf     throughput to an operf server (-l: server; -n NAME: client)");
         out.println("  obc       send to a broadcast layer, or listen to it (-l)");
         out.println("  irm       IPCPs and names of the Ouroboros IRMd (system layer)");
         out.println("  selftest  the platform, the native library, the layers and a round trip on each");

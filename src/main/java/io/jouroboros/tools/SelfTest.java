@@ -60,6 +60,8 @@ final class SelfTest {
                 + " " + System.getProperty("os.arch"));
         out.println("java:           " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.runtime.version"));
+        out.println("jOuroboros:     " + io.jouroboros.internal.NativeLibrary.version()
+                + " (a native library of another version is refused)");
         if (!Ouroboros.isAvailable()) {
             out.println("native library: NOT LOADED");
             printCause(Ouroboros.unavailabilityCause(), "  ", out);
