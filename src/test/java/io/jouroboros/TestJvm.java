@@ -28,6 +28,8 @@ final class TestJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
+    /** HotSpot's crash report lines, once the JVM printed one. */
+    private volatile String crash;
     private final HelperThread<Void> out;
     private final HelperThread<Void> err;
 
@@ -42,6 +44,11 @@ final class TestJvm implements AutoCloseable {
                 stdout ? process.getInputStream() : process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
+                // HotSpot's report of a crash (on stdout), whatever the test expects of the JVM.
+                if (line.startsWith("# A fatal error has been detected") || line.startsWith("#  SIGSEGV")
+                        || line.startsWith("#  SIGBUS") || line.startsWith("#  SIGFPE") || line.startsWith("#  SIGILL")) {
+                    crash = crash == null ? line : crash + " / " + line;
+                }
                 if (stdout) {
                     lines.add(line);
                 } else {
@@ -234,6 +241,10 @@ final class TestJvm implements AutoCloseable {
             kill();
             o.join(Duration.ofSeconds(5));
             e.join(Duration.ofSeconds(5));
+        }
+        if (crash != null) {
+            throw new AssertionError("jvm " + process.pid() + " crashed: " + crash
+                    + " (its hs_err_pid" + process.pid() + ".log is in its working directory)");
         }
     }
 }

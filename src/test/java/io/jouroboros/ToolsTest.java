@@ -289,7 +289,13 @@ class ToolsTest {
         try (HelperThread<String> out = HelperThread.call("c-tool-out",
                 () -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))) {
             boolean ended = p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
-            TestSupport.kill(p);
+            if (!ended) {
+                // Through its handle: Process.destroy also closes the stream the reader is in
+                // ("Stream closed" for the rest of its output).
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.toHandle().destroyForcibly();
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "C tool " + p.pid() + " still runs after SIGKILL");
+            }
             return new Result(ended ? p.exitValue() : -1, List.of(out.join().split("\n")));
         }
     }
