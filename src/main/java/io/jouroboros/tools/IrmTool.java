@@ -41,9 +41,14 @@ import java.util.Map;
 
 /**
  * {@code jouroboros irm}: the common sub-commands of Ouroboros's {@code irm}
- * over {@link Irm}, with its words (abbreviations too: {@code irm i l}) and
- * its tables. It needs the system layer: on the embedded layer, which has no
- * IRMd, it says so and fails.
+ * over {@link Irm} (IPCPs: list, create, destroy, bootstrap, enroll,
+ * connect, disconnect; names: list, create, destroy, register, unregister;
+ * bind and unbind of programs, processes and IPCPs), with its words and
+ * their abbreviations in its order ({@code irm i l}, {@code irm b prog}),
+ * its usage texts and its tables. A refusal is one line with Ouroboros's
+ * error name and status 1; a bad command line, status 64. It needs the
+ * system layer: on the embedded layer, which has no IRMd, it says so and
+ * fails.
  */
 final class IrmTool {
     private static final String IPCP_RULE =
