@@ -84,6 +84,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/mount.h>
@@ -99,7 +100,7 @@
 #define MS           (1000LL * 1000)
 #define IRMD_FRESH   (200 * MS)  /* an IRMd that answered is trusted */
 #define EXIT_WAIT_NS (1000 * MS)
-#define RIB_LEAVE_NS (50 * MS)   /* the FUSE thread leaving its loop    */
+#define RIB_LEAVE_NS (500 * MS)  /* the FUSE thread leaving its loop    */
 #define QUARANTINE_NS (20 * MS)  /* flow_rx done with events it took    */
 
 struct syslib syslib;
@@ -573,21 +574,84 @@ void syslib_exit_begin(void)
  * (an allocation waiting on the IRMd, a deallocation waiting on a peer),
  * end the process here rather than crash in the destructor.
  */
-/* Threads of this process, -1 if unknown. */
-static int task_count(void)
+/* The descriptor of /dev/fuse this process holds (the RIB's), or -1. */
+static int fuse_fd(void)
 {
-        DIR *           d = opendir("/proc/self/task");
+        DIR *           d = opendir("/proc/self/fd");
         struct dirent * e;
-        int             n = 0;
+        int             fd = -1;
 
         if (d == NULL)
                 return -1;
-        while ((e = readdir(d)) != NULL)
-                if (e->d_name[0] != '.')
-                        ++n;
+        while (fd < 0 && (e = readdir(d)) != NULL) {
+                char    link[64];
+                char    path[PATH_MAX];
+                ssize_t n;
+
+                if (e->d_name[0] == '.' ||
+                    snprintf(link, sizeof(link), "/proc/self/fd/%s",
+                             e->d_name) < 0)
+                        continue;
+                n = readlink(link, path, sizeof(path) - 1);
+                if (n < 0)
+                        continue;
+                path[n] = '\0';
+                if (strcmp(path, "/dev/fuse") == 0)
+                        fd = atoi(e->d_name);
+        }
         (void) closedir(d);
 
-        return n;
+        return fd;
+}
+
+/*
+ * The thread of this process blocked reading fd (its syscall line: "0"
+ * for read, then the descriptor in hex), or -1: the FUSE thread, waiting
+ * for a request in fuse_loop.
+ */
+static pid_t reader_of(int fd)
+{
+        DIR *           d = opendir("/proc/self/task");
+        struct dirent * e;
+        char            want[32];
+        pid_t           tid = -1;
+
+        if (d == NULL || snprintf(want, sizeof(want), "0 0x%x ", fd) < 0) {
+                if (d != NULL)
+                        (void) closedir(d);
+                return -1;
+        }
+        while (tid < 0 && (e = readdir(d)) != NULL) {
+                char   path[64];
+                char   line[256];
+                FILE * f;
+
+                if (e->d_name[0] == '.' ||
+                    snprintf(path, sizeof(path), "/proc/self/task/%s/syscall",
+                             e->d_name) < 0)
+                        continue;
+                f = fopen(path, "re");
+                if (f == NULL)
+                        continue;
+                if (fgets(line, sizeof(line), f) != NULL &&
+                    strncmp(line, want, strlen(want)) == 0)
+                        tid = (pid_t) atoi(e->d_name);
+                (void) fclose(f);
+        }
+        (void) closedir(d);
+
+        return tid;
+}
+
+/* Whether a thread of this process is still there. */
+static int task_alive(pid_t tid)
+{
+        char path[64];
+
+        if (snprintf(path, sizeof(path), "/proc/self/task/%d", (int) tid) < 0)
+                return 0;
+
+        return access(path, F_OK) == 0;
 }
 
 /*
@@ -642,16 +706,25 @@ static int rib_mountpoint(char * mnt,
 static void rib_detach(void)
 {
         char    mnt[PATH_MAX];
-        int     before = task_count();
+        int     fd;
+        pid_t   tid = -1;
         int64_t t0;
 
-        if (!rib_mountpoint(mnt, sizeof(mnt)) || umount2(mnt, MNT_DETACH) < 0)
+        if (!rib_mountpoint(mnt, sizeof(mnt)))
                 return;
 
+        /* Its FUSE thread, in its read of /dev/fuse (it is, between requests). */
+        fd = fuse_fd();
+        if (fd >= 0)
+                tid = reader_of(fd);
+
+        if (umount2(mnt, MNT_DETACH) < 0 || tid < 0)
+                return;
+
+        /* Its read ends (ENODEV), fuse_loop returns, the thread exits. */
         t0 = jour_now_ns();
-        while (before > 0 && task_count() >= before &&
-               jour_now_ns() - t0 < RIB_LEAVE_NS) {
-                struct timespec ts = { 0, MS };
+        while (task_alive(tid) && jour_now_ns() - t0 < RIB_LEAVE_NS) {
+                struct timespec ts = { 0, MS / 2 };
                 while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                         ;
         }
