@@ -128,6 +128,7 @@ class FaultRaceTest {
      */
     @ParameterizedTest
     @EnumSource(Blocked.class)
+    @Timeout(value = 30, unit = TimeUnit.MINUTES) // long runs (-Djouroboros.fault.wakeRaces); the watchdog sees hangs
     void wakeAtTheStartOfABlockedCall(Blocked call) throws Exception {
         long seed = FaultSupport.seed("FaultRaceTest wake " + call);
         Random rnd = new Random(seed);
@@ -137,6 +138,8 @@ class FaultRaceTest {
         Job[] job = new Job[1];
         Object lock = new Object();
         Map<Actor, Integer> done = new EnumMap<>(Actor.class);
+        Map<String, Double> slow = new java.util.TreeMap<>();
+        long lost0 = Flow.LOST_INTERRUPTS.get();
         long t0 = System.nanoTime();
         Map<String, String> fds = TestSupport.fdSnapshot();
         try (HelperThread<Void> worker = HelperThread.start("wake-" + call, () -> {
@@ -167,7 +170,7 @@ class FaultRaceTest {
             }
         }); FaultSupport.Watchdog dog = new FaultSupport.Watchdog("wake-" + call)) {
             try {
-                wakeRaces(call, rnd, wake, outcomes, job, lock, done, worker, dog);
+                wakeRaces(call, rnd, wake, outcomes, job, lock, done, slow, worker, dog);
             } finally {
                 stop.set(true);
                 synchronized (lock) {
@@ -176,13 +179,15 @@ class FaultRaceTest {
             }
             worker.join(Duration.ofSeconds(10));
         }
-        System.out.printf("FaultRaceTest wake %s: %s races in %d ms%n", call, done,
-                (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf("FaultRaceTest wake %s: %s races in %d ms; %s; interrupts the JDK lost, found by the"
+                + " call: %d%n", call, done, (System.nanoTime() - t0) / 1_000_000, slow,
+                Flow.LOST_INTERRUPTS.get() - lost0);
         TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), call + " wake races");
     }
 
     private static void wakeRaces(Blocked call, Random rnd, Duration wake, BlockingQueue<Object> outcomes, Job[] job,
-            Object lock, Map<Actor, Integer> done, HelperThread<Void> worker, FaultSupport.Watchdog dog)
+            Object lock, Map<Actor, Integer> done, Map<String, Double> slow, HelperThread<Void> worker,
+            FaultSupport.Watchdog dog)
             throws Exception {
         for (int i = 0; i < WAKE_RACES; i++) {
             Actor actor = rnd.nextBoolean() ? Actor.CLOSE : Actor.INTERRUPT;
@@ -222,12 +227,14 @@ class FaultRaceTest {
                         Thread.onSpinWait();
                     }
                 }
+                long acted = System.nanoTime();
                 if (actor == Actor.CLOSE) {
                     c.close();
                 } else {
                     worker.thread().interrupt();
                 }
                 Object[] o = (Object[]) outcomes.poll(wake.toMillis(), TimeUnit.MILLISECONDS);
+                long ns = System.nanoTime() - acted;
                 if (o == null) {
                     // Whether the close reached the channel (the interruptor ran) tells a lost
                     // interrupt (JDK) from a lost native wake-up.
@@ -247,6 +254,11 @@ class FaultRaceTest {
                     assertTrue((Boolean) o[1], got + ": the interrupt status stays set");
                 }
                 assertFalse(c.isOpen(), got + ": closed afterwards");
+                slow.merge(actor + " slowest ms", ns / 1e6, Math::max);
+                if (ns > 1_000_000) {
+                    // Slower than a wake-up: a lost one found by the call's own check (flow.c).
+                    slow.merge(actor + " over 1 ms", 1.0, Double::sum);
+                }
             }
             done.merge(actor, 1, Integer::sum);
             dog.idle();
