@@ -22,6 +22,26 @@
 
 #define TIMEO_NONE INT64_MAX /* Java's "no timeout" in fccntl calls */
 
+/*
+ * JDK 14 to 22 (JDK-8323782; fixed in 23, and in some 21 and 22 updates,
+ * not in 17): Thread.interrupt() looks for the channel's interruptor first
+ * and sets the interrupt status after, with no lock between the two, so
+ * an interrupt that lands while the thread is in the channel's begin() is
+ * lost: begin() saw no interrupt, the interruptor never runs, and nothing
+ * closes the flow or wakes the thread. (The JDK's own channels lose it
+ * the same way.) So a blocking call waits in slices, from SLICE_FIRST
+ * doubling to SLICE_MAX, and between two it asks whether its thread is
+ * interrupted: if so it returns -EINTR, and Java runs the interruptor
+ * itself (Flow.runBlocking). A call that ends within its first slice
+ * never asks; one that waits long wakes every SLICE_MAX.
+ */
+#define SLICE_FIRST (1000LL * 1000)        /* 1 ms   */
+#define SLICE_MAX   (256LL * 1000 * 1000)  /* 256 ms */
+
+static jclass    thread_cls;
+static jmethodID thread_current;
+static jmethodID thread_is_interrupted;
+
 static pthread_key_t scratch_key;
 
 static void scratch_free(void * p)
@@ -98,6 +118,70 @@ static int get_flags(struct jflow * f)
         return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
 }
 
+/*
+ * Whether the calling thread is interrupted. A Java exception it raises
+ * stays pending (the native method throws it on return): reported as an
+ * interrupt, so the call ends.
+ */
+static int java_interrupted(JNIEnv * env)
+{
+        jobject  t;
+        jboolean b;
+
+        t = (*env)->CallStaticObjectMethod(env, thread_cls, thread_current);
+        if (t == NULL)
+                return 1;
+
+        b = (*env)->CallBooleanMethod(env, t, thread_is_interrupted);
+        (*env)->DeleteLocalRef(env, t);
+
+        return b || (*env)->ExceptionCheck(env);
+}
+
+/* One try of a blocking call, waiting up to timeo ns (-1: no limit). */
+typedef ssize_t (*try_fn)(struct jflow * f,
+                          void *         arg,
+                          int64_t        timeo);
+
+/*
+ * A blocking call (timeo ns, -1: no limit; 0: one try that never waits)
+ * in slices, with the thread's interrupt status asked between two (see
+ * SLICE_FIRST): the call's result, or -EINTR. A try that timed out before
+ * its slice was over failed for real (a layer may keep an -ETIMEDOUT as
+ * its answer): that is the result.
+ */
+static ssize_t sliced(JNIEnv *       env,
+                      struct jflow * f,
+                      try_fn         fn,
+                      void *         arg,
+                      int64_t        timeo)
+{
+        int64_t deadline = jour_deadline(timeo);
+        int64_t slice = SLICE_FIRST;
+        int64_t t = timeo;
+        int64_t t0;
+        ssize_t n;
+
+        if (timeo == 0)
+                return fn(f, arg, 0);
+
+        for (;;) {
+                if (t < 0 || t > slice)
+                        t = slice;
+                t0 = jour_now_ns();
+                n  = fn(f, arg, t);
+                if (n != -ETIMEDOUT || jour_now_ns() - t0 < t)
+                        return n;
+                t = jour_remaining(deadline);
+                if (t == 0)
+                        return n;
+                if (java_interrupted(env))
+                        return -EINTR;
+                if (slice < SLICE_MAX)
+                        slice *= 2;
+        }
+}
+
 /* ------------------------------------------------------------------ */
 
 static jint flowOpen(JNIEnv * env,
@@ -166,6 +250,13 @@ static jint flowAllocStart(JNIEnv *   env,
         return publish(f, lf);
 }
 
+static ssize_t alloc_try(struct jflow * f,
+                         void *         arg,
+                         int64_t        timeo)
+{
+        return f->layer->flow_alloc_finish(f->lf, arg, timeo);
+}
+
 static jint flowAllocFinish(JNIEnv *   env,
                             jclass     cls,
                             jint       h,
@@ -181,7 +272,7 @@ static jint flowAllocFinish(JNIEnv *   env,
         if (f == NULL || f->lf == NULL)
                 return -EBADF;
 
-        ret = f->layer->flow_alloc_finish(f->lf, &qs, timeo);
+        ret = (int) sliced(env, f, alloc_try, &qs, timeo);
         if (ret < 0)
                 return (f->closing && ret != -EAGAIN) ? -EJOUR_WOKEN : ret;
 
@@ -269,7 +360,15 @@ static int keep_rest(struct jflow *  f,
         return 0;
 }
 
-static ssize_t jflow_read(struct jflow * f,
+static ssize_t read_try(struct jflow * f,
+                        void *         arg,
+                        int64_t        timeo)
+{
+        return f->layer->flow_read(f->lf, arg, 2, timeo);
+}
+
+static ssize_t jflow_read(JNIEnv *       env,
+                          struct jflow * f,
                           uint8_t *      buf,
                           size_t         count,
                           int            now)
@@ -301,9 +400,8 @@ static ssize_t jflow_read(struct jflow * f,
         iov[1].iov_base = over;
         iov[1].iov_len  = f->layer->max_sdu;
 
-        n = f->layer->flow_read(f->lf, iov, 2,
-                                (now || (flags & FLOWFRNOBLOCK)) ?
-                                0 : f->rcvtimeo);
+        n = sliced(env, f, read_try, iov,
+                   (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
         if (n < 0)
                 return (f->closing && n != -EAGAIN) ? -EJOUR_WOKEN : n;
 
@@ -355,7 +453,7 @@ static jint read_buf(JNIEnv * env,
         if (p == NULL)
                 return -EINVAL;
 
-        return (jint) jflow_read(f, p, (size_t) len, now);
+        return (jint) jflow_read(env, f, p, (size_t) len, now);
 }
 
 static jint flowRead(JNIEnv * env,
@@ -386,6 +484,20 @@ static jint flowReadNow(JNIEnv * env,
         return read_buf(env, h, buf, pos, len, 1);
 }
 
+struct write_arg {
+        const uint8_t * buf;
+        size_t          len;
+};
+
+static ssize_t write_try(struct jflow * f,
+                         void *         arg,
+                         int64_t        timeo)
+{
+        struct write_arg * w = arg;
+
+        return f->layer->flow_write(f->lf, w->buf, w->len, timeo);
+}
+
 static jint write_buf(JNIEnv * env,
                       jint     h,
                       jobject  buf,
@@ -393,10 +505,11 @@ static jint write_buf(JNIEnv * env,
                       jint     len,
                       int      now)
 {
-        struct jflow * f = jflow_get(h);
-        uint8_t *      p = buffer_at(env, buf, pos, len);
-        int            flags;
-        ssize_t        n;
+        struct jflow *   f = jflow_get(h);
+        uint8_t *        p = buffer_at(env, buf, pos, len);
+        struct write_arg w;
+        int              flags;
+        ssize_t          n;
 
         if (f == NULL || f->lf == NULL)
                 return -ENOTALLOC;
@@ -415,9 +528,10 @@ static jint write_buf(JNIEnv * env,
         if ((size_t) len > f->layer->flow_max_sdu(f->lf))
                 return -EMSGSIZE;
 
-        n = f->layer->flow_write(f->lf, p, (size_t) len,
-                                 (now || (flags & FLOWFWNOBLOCK)) ?
-                                 0 : f->sndtimeo);
+        w.buf = p;
+        w.len = (size_t) len;
+        n = sliced(env, f, write_try, &w,
+                   (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo);
         if (n < 0 && f->closing && n != -EAGAIN)
                 return -EJOUR_WOKEN;
 
@@ -593,14 +707,45 @@ static const JNINativeMethod methods[] = {
         { "maxSdu",          "()I",           (void *) maxSdu },
 };
 
+/* Thread.currentThread() and isInterrupted(), for java_interrupted. */
+static int thread_init(JNIEnv * env)
+{
+        jclass c = (*env)->FindClass(env, "java/lang/Thread");
+
+        if (c == NULL)
+                return -1;
+
+        thread_current = (*env)->GetStaticMethodID(env, c, "currentThread",
+                                                   "()Ljava/lang/Thread;");
+        thread_is_interrupted = (*env)->GetMethodID(env, c, "isInterrupted",
+                                                    "()Z");
+        if (thread_current == NULL || thread_is_interrupted == NULL) {
+                (*env)->DeleteLocalRef(env, c);
+                return -1;
+        }
+
+        thread_cls = (*env)->NewGlobalRef(env, c);
+        (*env)->DeleteLocalRef(env, c);
+
+        return thread_cls == NULL ? -1 : 0;
+}
+
 int jour_flow_init(JNIEnv * env)
 {
-        if (pthread_key_create(&scratch_key, scratch_free) != 0)
+        if (thread_init(env) < 0)
                 return -1;
+
+        if (pthread_key_create(&scratch_key, scratch_free) != 0) {
+                (*env)->DeleteGlobalRef(env, thread_cls);
+                thread_cls = NULL;
+                return -1;
+        }
 
         if (jour_register(env, "io/jouroboros/internal/Native", methods,
                           sizeof(methods) / sizeof(methods[0])) < 0) {
                 (void) pthread_key_delete(scratch_key);
+                (*env)->DeleteGlobalRef(env, thread_cls);
+                thread_cls = NULL;
                 return -1;
         }
 
@@ -609,7 +754,10 @@ int jour_flow_init(JNIEnv * env)
 
 void jour_flow_fini(JNIEnv * env)
 {
-        (void) env;
-
         (void) pthread_key_delete(scratch_key);
+
+        if (thread_cls != NULL) {
+                (*env)->DeleteGlobalRef(env, thread_cls);
+                thread_cls = NULL;
+        }
 }

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -400,6 +401,9 @@ public final class Flow extends AbstractSelectableChannel
         return true;
     }
 
+    /** Interrupts the JDK lost that a blocking call found itself (see runBlocking); for the tests. */
+    static final AtomicLong LOST_INTERRUPTS = new AtomicLong();
+
     @FunctionalInterface
     private interface NativeCall {
         int run();
@@ -408,6 +412,13 @@ public final class Flow extends AbstractSelectableChannel
     /**
      * Runs one native call, inside {@code begin}/{@code end} when it may block,
      * so that close and interrupt reach it as they reach a socket call.
+     * A blocking call returns {@code -EINTR} when it finds its thread
+     * interrupted while the flow is still open: the JDK lost the interrupt
+     * (JDK-8323782, JDK 14 to 22: an interrupt that lands during
+     * {@code begin()} sets the status but never runs the interruptor; see
+     * flow.c). A second {@code begin()} sees the status and runs the
+     * interruptor, which closes the flow, and {@code end} throws
+     * {@link java.nio.channels.ClosedByInterruptException} as it would have.
      */
     private int runBlocking(boolean blocking, NativeCall call) throws IOException {
         if (!blocking) {
@@ -422,11 +433,16 @@ public final class Flow extends AbstractSelectableChannel
             begin();
             if (isOpen()) {
                 r = call.run();
+                if (r == -Errors.EINTR) {
+                    LOST_INTERRUPTS.incrementAndGet();
+                    begin();
+                }
             }
         } finally {
-            end(r != -Errors.EWOKEN);
+            end(r != -Errors.EWOKEN && r != -Errors.EINTR);
         }
-        if (r == -Errors.EWOKEN) {
+        if (r == -Errors.EWOKEN || r == -Errors.EINTR) {
+            // Closed under the call: end() has thrown already; a fallback.
             throw new AsynchronousCloseException();
         }
         return r;

@@ -112,6 +112,170 @@ class FaultRaceTest {
         races(call, 50_000, Duration.ofMinutes(29));
     }
 
+    /** The blocking calls of the focused wake-up runs. */
+    enum Blocked { READ, READ_MESSAGE, WRITE }
+
+    /** How many races {@link #wakeAtTheStartOfABlockedCall} runs per call (-D to run more). */
+    private static final int WAKE_RACES = Integer.getInteger("jouroboros.fault.wakeRaces", 300);
+
+    /**
+     * Focused: interrupt or close lands just as a thread enters a blocking
+     * read, message read or write (no delay, a few microseconds of spin, up
+     * to 50, or a millisecond after it was told to go), where a wake-up is
+     * easiest to lose: in the channel's begin(), the handle's acquisition,
+     * or before the native call starts to wait. One thread makes every
+     * call, so no thread start blurs the timing. Each must end within 2 s.
+     */
+    @ParameterizedTest
+    @EnumSource(Blocked.class)
+    @Timeout(value = 30, unit = TimeUnit.MINUTES) // long runs (-Djouroboros.fault.wakeRaces); the watchdog sees hangs
+    void wakeAtTheStartOfABlockedCall(Blocked call) throws Exception {
+        long seed = FaultSupport.seed("FaultRaceTest wake " + call);
+        Random rnd = new Random(seed);
+        Duration wake = Duration.ofSeconds(2);
+        BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Job[] job = new Job[1];
+        Object lock = new Object();
+        Map<Actor, Integer> done = new EnumMap<>(Actor.class);
+        Map<String, Double> slow = new java.util.TreeMap<>();
+        long lost0 = Flow.LOST_INTERRUPTS.get();
+        long t0 = System.nanoTime();
+        Map<String, String> fds = TestSupport.fdSnapshot();
+        try (HelperThread<Void> worker = HelperThread.start("wake-" + call, () -> {
+            while (true) {
+                Job j;
+                synchronized (lock) {
+                    while ((j = job[0]) == null && !stop.get()) {
+                        lock.wait();
+                    }
+                    job[0] = null;
+                }
+                if (j == null) {
+                    return;
+                }
+                j.ready = true;
+                while (!j.go) {
+                    Thread.onSpinWait();
+                }
+                Object out;
+                try {
+                    out = j.call.call();
+                } catch (IOException e) {
+                    out = e;
+                }
+                // The interrupt status is the next call's no more.
+                boolean interrupted = Thread.interrupted();
+                outcomes.add(new Object[] {out, interrupted});
+            }
+        }); FaultSupport.Watchdog dog = new FaultSupport.Watchdog("wake-" + call)) {
+            try {
+                wakeRaces(call, rnd, wake, outcomes, job, lock, done, slow, worker, dog);
+            } finally {
+                stop.set(true);
+                synchronized (lock) {
+                    lock.notifyAll();
+                }
+            }
+            worker.join(Duration.ofSeconds(10));
+        }
+        System.out.printf("FaultRaceTest wake %s: %s races in %d ms; %s; interrupts the JDK lost, found by the"
+                + " call: %d%n", call, done, (System.nanoTime() - t0) / 1_000_000, slow,
+                Flow.LOST_INTERRUPTS.get() - lost0);
+        TestSupport.assertNoNewFds(fds, Duration.ofSeconds(5), call + " wake races");
+    }
+
+    private static void wakeRaces(Blocked call, Random rnd, Duration wake, BlockingQueue<Object> outcomes, Job[] job,
+            Object lock, Map<Actor, Integer> done, Map<String, Double> slow, HelperThread<Void> worker,
+            FaultSupport.Watchdog dog)
+            throws Exception {
+        for (int i = 0; i < WAKE_RACES; i++) {
+            Actor actor = rnd.nextBoolean() ? Actor.CLOSE : Actor.INTERRUPT;
+            String what = call + " wake race " + i + " (" + actor + ")";
+            dog.step(what, Duration.ofSeconds(30));
+            try (Race r = new Race()) {
+                pair(r);
+                Flow c = r.client;
+                switch (call) {
+                    case READ:
+                        r.call = () -> c.read(ByteBuffer.allocate(100));
+                        break;
+                    case READ_MESSAGE:
+                        r.call = () -> c.readMessage(ByteBuffer.allocateDirect(100));
+                        break;
+                    default:
+                        fill(c);
+                        r.call = () -> c.write(ByteBuffer.allocateDirect(4 * Ouroboros.maxSdu()));
+                        break;
+                }
+                Job j = new Job(r.call);
+                synchronized (lock) {
+                    job[0] = j;
+                    lock.notifyAll();
+                }
+                while (!j.ready) {
+                    Thread.onSpinWait();
+                }
+                int kind = rnd.nextInt(8);
+                long spin = kind < 2 ? 0 : kind < 5 ? rnd.nextInt(5_000) : kind < 7 ? rnd.nextInt(50_000) : -1;
+                j.go = true;
+                if (spin < 0) {
+                    Thread.sleep(1);
+                } else {
+                    long until = System.nanoTime() + spin;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                }
+                long acted = System.nanoTime();
+                if (actor == Actor.CLOSE) {
+                    c.close();
+                } else {
+                    worker.thread().interrupt();
+                }
+                Object[] o = (Object[]) outcomes.poll(wake.toMillis(), TimeUnit.MILLISECONDS);
+                long ns = System.nanoTime() - acted;
+                if (o == null) {
+                    // Whether the close reached the channel (the interruptor ran) tells a lost
+                    // interrupt (JDK) from a lost native wake-up.
+                    String state = spin + " ns after go; channel " + (c.isOpen() ? "open" : "closed")
+                            + ", thread " + (worker.thread().isInterrupted() ? "interrupted" : "not interrupted");
+                    FaultSupport.dumpStacks(what + ": the call still runs " + wake + " after the " + actor
+                            + " (" + state + ")");
+                    throw new AssertionError(what + ": the call did not end within " + wake + " after the "
+                            + actor + " (" + state + "; every thread's stack is on the test's output)");
+                }
+                String got = what + ": " + (o[0] instanceof Throwable ? o[0].toString() : "returned " + o[0]);
+                if (actor == Actor.CLOSE) {
+                    assertTrue(o[0] instanceof ClosedChannelException
+                            && !(o[0] instanceof ClosedByInterruptException), got);
+                } else {
+                    assertEquals(ClosedByInterruptException.class, o[0].getClass(), got);
+                    assertTrue((Boolean) o[1], got + ": the interrupt status stays set");
+                }
+                assertFalse(c.isOpen(), got + ": closed afterwards");
+                slow.merge(actor + " slowest ms", ns / 1e6, Math::max);
+                if (ns > 1_000_000) {
+                    // Slower than a wake-up: a lost one found by the call's own check (flow.c).
+                    slow.merge(actor + " over 1 ms", 1.0, Double::sum);
+                }
+            }
+            done.merge(actor, 1, Integer::sum);
+            dog.idle();
+        }
+    }
+
+    /** One call of the focused runs, handed to its thread. */
+    private static final class Job {
+        final Callable<Object> call;
+        volatile boolean ready;
+        volatile boolean go;
+
+        Job(Callable<Object> call) {
+            this.call = call;
+        }
+    }
+
     /** One race's set-up: the call, and what close closes. */
     private static final class Race implements AutoCloseable {
         Callable<Object> call;
