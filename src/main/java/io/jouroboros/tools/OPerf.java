@@ -5,7 +5,6 @@
 package io.jouroboros.tools;
 
 import io.jouroboros.Flow;
-import io.jouroboros.FlowServerChannel;
 import io.jouroboros.FlowTimeoutException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,7 +13,6 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,6 +55,7 @@ final class OPerf {
     static final long CONF_PAUSE_MS = 200;
 
     private final PrintStream out;
+    private boolean listen;
     private String name;
     private long size = 1500;
     private long durationMs = 60_000;
@@ -76,63 +75,12 @@ final class OPerf {
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
         OPerf p = new OPerf(out);
-        boolean listen = false;
-        Args a = new Args(argv);
-        while (a.hasNext()) {
-            String o = a.next();
-            switch (o) {
-                case "-l":
-                case "--listen":
-                    listen = true;
-                    break;
-                case "-n":
-                case "--server-name":
-                    p.name = a.value(o);
-                    break;
-                case "-s":
-                case "--size":
-                    p.size = a.number(o);
-                    break;
-                case "-d":
-                case "--duration":
-                    p.durationMs = a.millis(o);
-                    break;
-                case "-r":
-                case "--rate":
-                    p.rate = rate(a.value(o));
-                    break;
-                case "-f":
-                case "--flood":
-                    p.flood = true;
-                    break;
-                case "--sleep":
-                    // The C client sleeps between packets instead of spinning; this one always parks.
-                    break;
-                case "-t":
-                case "--test":
-                    String t = a.value(o);
-                    if (t.equals("uni")) {
-                        p.test = TEST_UNI;
-                    } else if (t.equals("bi")) {
-                        p.test = TEST_BI;
-                    } else {
-                        out.println("Invalid test type.");
-                        return 1;
-                    }
-                    break;
-                case "-Q":
-                case "--quiet":
-                    p.quiet = true;
-                    break;
-                case "--help":
-                    usage(out);
-                    return 0;
-                default:
-                    throw new Args.UsageException("unknown option " + o + " (try --help)");
-            }
+        int status = new Args(argv).options(p::option, () -> usage(out));
+        if (status != Args.TAKEN) {
+            return status;
         }
         try {
-            if (listen) {
+            if (p.listen) {
                 return p.server(p.name == null ? "operf" : p.name);
             }
             if (p.name == null) {
@@ -154,6 +102,56 @@ final class OPerf {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        }
+    }
+
+    private int option(String o, Args a) throws Args.UsageException {
+        switch (o) {
+            case "-l":
+            case "--listen":
+                listen = true;
+                return Args.TAKEN;
+            case "-n":
+            case "--server-name":
+                name = a.value(o);
+                return Args.TAKEN;
+            case "-s":
+            case "--size":
+                size = a.number(o);
+                return Args.TAKEN;
+            case "-d":
+            case "--duration":
+                durationMs = a.millis(o);
+                return Args.TAKEN;
+            case "-r":
+            case "--rate":
+                rate = rate(a.value(o));
+                return Args.TAKEN;
+            case "-f":
+            case "--flood":
+                flood = true;
+                return Args.TAKEN;
+            case "--sleep":
+                // The C client sleeps between packets instead of spinning; this one always parks.
+                return Args.TAKEN;
+            case "-t":
+            case "--test":
+                String t = a.value(o);
+                if (t.equals("uni")) {
+                    test = TEST_UNI;
+                } else if (t.equals("bi")) {
+                    test = TEST_BI;
+                } else {
+                    out.println("Invalid test type.");
+                    return 1;
+                }
+                return Args.TAKEN;
+            case "-Q":
+            case "--quiet":
+                quiet = true;
+                return Args.TAKEN;
+            default:
+                return Args.UNKNOWN;
         }
     }
 
@@ -208,18 +206,8 @@ final class OPerf {
             out.println("Failed to allocate flow: " + e.getMessage() + ".");
             return 1;
         }
-        // Ctrl-C ends the run with the statistics, as it does the C tool's.
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop = true;
-            try {
-                done.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                // exiting anyway
-            }
-        }, "operf-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (f) {
+        ToolSupport.StopHook hook = new ToolSupport.StopHook("operf-stop", () -> stop = true);
+        try (hook; f) {
             out.println(test == TEST_BI ? "Doing a bidirectional test." : "Doing a unidirectional test.");
             ByteBuffer conf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, test);
             try {
@@ -271,13 +259,6 @@ final class OPerf {
             return 0;
         } catch (IOException e) {
             return 0; // closing after the statistics
-        } finally {
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running
-            }
         }
     }
 
@@ -393,38 +374,7 @@ final class OPerf {
     // ------------------------------------------------------------ server
 
     private int server(String bindName) throws InterruptedException {
-        FlowServerChannel server;
-        try {
-            server = FlowServerChannel.open().bind(bindName);
-        } catch (IOException e) {
-            out.println("Failed to bind " + bindName + ": " + e.getMessage() + ".");
-            return 1;
-        }
-        out.println("Ouroboros perf server started.");
-        AtomicInteger ids = new AtomicInteger();
-        try (server) {
-            while (true) {
-                Flow f;
-                try {
-                    f = server.accept();
-                } catch (IOException e) {
-                    out.println("Failed to accept flow: " + e.getMessage() + ".");
-                    if (!server.isOpen()) {
-                        return 1;
-                    }
-                    Thread.sleep(100);
-                    continue;
-                }
-                int id = ids.incrementAndGet();
-                out.printf("New flow %d.%n", id);
-                Thread t = new Thread(() -> serve(f, id), "operf-flow-" + id);
-                t.setDaemon(true);
-                t.start();
-            }
-        } catch (IOException e) {
-            out.println("Failed: " + e.getMessage() + ".");
-            return 1;
-        }
+        return ToolSupport.serve(out, bindName, "Ouroboros perf server started.", "operf-flow", this::serve);
     }
 
     /** One flow: its configuration, then its packets until it ends or is idle for 1 s. */
@@ -450,15 +400,9 @@ final class OPerf {
             int type = buf.getInt(0);
             out.println(type == TEST_BI ? "Doing a bidirectional test." : "Doing a unidirectional test.");
             while (true) {
-                buf.clear();
-                try {
-                    n = f.readMessage(buf);
-                } catch (FlowTimeoutException e) {
-                    out.printf("Flow %d timed out.%n", id);
-                    return;
-                }
+                n = ToolSupport.serverRead(out, f, buf, id);
                 if (n < 0) {
-                    return; // the client deallocated
+                    return; // the client deallocated or was idle too long
                 }
                 last = System.nanoTime();
                 if (packets++ == 0) {

@@ -5,7 +5,6 @@
 package io.jouroboros.tools;
 
 import io.jouroboros.Flow;
-import io.jouroboros.FlowServerChannel;
 import io.jouroboros.FlowTimeoutException;
 import io.jouroboros.QoSSpec;
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -46,9 +44,11 @@ final class OPing {
     private static final long EPOCH = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
     private final PrintStream out;
+    private boolean listen;
     private String name;
     private long interval = 1000;
     private long count = Integer.MAX_VALUE;
+    private long duration;
     private long size = 64;
     private boolean flood;
     private boolean quiet;
@@ -71,64 +71,15 @@ final class OPing {
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
         OPing p = new OPing(out);
-        boolean listen = false;
-        long duration = 0;
-        Args a = new Args(argv);
-        while (a.hasNext()) {
-            String o = a.next();
-            switch (o) {
-                case "-l":
-                case "--listen":
-                    listen = true;
-                    break;
-                case "-n":
-                case "--server-name":
-                    p.name = a.value(o);
-                    break;
-                case "-c":
-                case "--count":
-                    p.count = a.number(o);
-                    break;
-                case "-i":
-                case "--interval":
-                    p.interval = a.millis(o);
-                    break;
-                case "-d":
-                case "--duration":
-                    duration = a.millis(o);
-                    break;
-                case "-s":
-                case "--size":
-                    p.size = a.number(o);
-                    break;
-                case "-f":
-                case "--flood":
-                    p.flood = true;
-                    break;
-                case "-q":
-                case "--qos":
-                    p.qos = qos(a.value(o), out);
-                    break;
-                case "-Q":
-                case "--quiet":
-                    p.quiet = true;
-                    break;
-                case "-D":
-                case "--timeofday":
-                    p.timeOfDay = true;
-                    break;
-                case "--help":
-                    usage(out);
-                    return 0;
-                default:
-                    throw new Args.UsageException("unknown option " + o + " (try --help)");
-            }
+        int status = new Args(argv).options(p::option, () -> usage(out));
+        if (status != Args.TAKEN) {
+            return status;
         }
-        if (duration > 0) {
-            p.count = p.interval == 0 ? duration * 10 : duration / p.interval;
+        if (p.duration > 0) {
+            p.count = p.interval == 0 ? p.duration * 10 : p.duration / p.interval;
         }
         try {
-            if (listen) {
+            if (p.listen) {
                 return p.server(p.name == null ? "oping" : p.name);
             }
             if (p.name == null) {
@@ -158,6 +109,53 @@ final class OPing {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        }
+    }
+
+    private int option(String o, Args a) throws Args.UsageException {
+        switch (o) {
+            case "-l":
+            case "--listen":
+                listen = true;
+                return Args.TAKEN;
+            case "-n":
+            case "--server-name":
+                name = a.value(o);
+                return Args.TAKEN;
+            case "-c":
+            case "--count":
+                count = a.number(o);
+                return Args.TAKEN;
+            case "-i":
+            case "--interval":
+                interval = a.millis(o);
+                return Args.TAKEN;
+            case "-d":
+            case "--duration":
+                duration = a.millis(o);
+                return Args.TAKEN;
+            case "-s":
+            case "--size":
+                size = a.number(o);
+                return Args.TAKEN;
+            case "-f":
+            case "--flood":
+                flood = true;
+                return Args.TAKEN;
+            case "-q":
+            case "--qos":
+                qos = qos(a.value(o), out);
+                return Args.TAKEN;
+            case "-Q":
+            case "--quiet":
+                quiet = true;
+                return Args.TAKEN;
+            case "-D":
+            case "--timeofday":
+                timeOfDay = true;
+                return Args.TAKEN;
+            default:
+                return Args.UNKNOWN;
         }
     }
 
@@ -210,19 +208,11 @@ final class OPing {
             out.println("Failed to allocate flow: " + e.getMessage() + ".");
             return 1;
         }
-        CountDownLatch done = new CountDownLatch(1);
-        // Ctrl-C ends the run with the statistics, as it does the C tool's.
-        Thread hook = new Thread(() -> {
+        ToolSupport.StopHook hook = new ToolSupport.StopHook("oping-stop", () -> {
             stop = true;
-            try {
-                f.close();
-                done.await(5, TimeUnit.SECONDS);
-            } catch (IOException | InterruptedException e) {
-                // exiting anyway
-            }
-        }, "oping-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+            f.close();
+        });
+        try (hook; f) {
             long tic = System.currentTimeMillis();
             long ticNanos = System.nanoTime();
             if (flood) {
@@ -233,18 +223,8 @@ final class OPing {
             double elapsed = (System.nanoTime() - ticNanos) / 1e6;
             stats(tic, elapsed);
             return 0;
-        } finally {
-            try {
-                f.close();
-            } catch (IOException e) {
-                // the statistics are out
-            }
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running
-            }
+        } catch (IOException e) {
+            return 0; // closing after the statistics
         }
     }
 
@@ -442,38 +422,7 @@ final class OPing {
     // ------------------------------------------------------------ server
 
     private int server(String bindName) throws InterruptedException {
-        FlowServerChannel server;
-        try {
-            server = FlowServerChannel.open().bind(bindName);
-        } catch (IOException e) {
-            out.println("Failed to bind " + bindName + ": " + e.getMessage() + ".");
-            return 1;
-        }
-        out.println("Ouroboros ping server started.");
-        AtomicInteger ids = new AtomicInteger();
-        try (server) {
-            while (true) {
-                Flow f;
-                try {
-                    f = server.accept();
-                } catch (IOException e) {
-                    out.println("Failed to accept flow: " + e.getMessage() + ".");
-                    if (!server.isOpen()) {
-                        return 1;
-                    }
-                    Thread.sleep(100);
-                    continue;
-                }
-                int id = ids.incrementAndGet();
-                out.printf("New flow %d.%n", id);
-                Thread t = new Thread(() -> serve(f, id), "oping-flow-" + id);
-                t.setDaemon(true);
-                t.start();
-            }
-        } catch (IOException e) {
-            out.println("Failed: " + e.getMessage() + ".");
-            return 1;
-        }
+        return ToolSupport.serve(out, bindName, "Ouroboros ping server started.", "oping-flow", this::serve);
     }
 
     /** Answers one flow's requests until its client leaves or is idle for {@link #SERVER_IDLE}. */
@@ -482,16 +431,9 @@ final class OPing {
         try (f) {
             f.receiveTimeout(SERVER_IDLE);
             while (true) {
-                buf.clear();
-                int n;
-                try {
-                    n = f.readMessage(buf);
-                } catch (FlowTimeoutException e) {
-                    out.printf("Flow %d timed out.%n", id);
-                    return;
-                }
+                int n = ToolSupport.serverRead(out, f, buf, id);
                 if (n < 0) {
-                    return; // the client deallocated
+                    return; // the client deallocated or was idle too long
                 }
                 if (!quiet) {
                     out.printf("Received %d bytes on fd %d.%n", n, id);
