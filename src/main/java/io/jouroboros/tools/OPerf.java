@@ -38,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  * no packets (its send loop's condition is inverted), so against it only
  * the configuration message is exchanged.
  */
-final class OPerf {
+final class OPerf extends ClientServerTool {
     static final int TEST_UNI = 0;
     static final int TEST_BI = 1;
     /** The C tool's largest payload. */
@@ -54,14 +54,8 @@ final class OPerf {
      */
     static final long CONF_PAUSE_MS = 200;
 
-    private final PrintStream out;
-    private boolean listen;
-    private String name;
-    private long size = 1500;
     private long durationMs = 60_000;
     private long rate = 1_000_000;
-    private boolean flood;
-    private boolean quiet;
     private int test = TEST_UNI;
 
     // Client counts: sent by the writer, rcvd by the reader; read by the progress printer.
@@ -70,55 +64,27 @@ final class OPerf {
     private volatile boolean stop;
 
     private OPerf(PrintStream out) {
-        this.out = out;
+        super(out, 1500);
     }
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
-        OPerf p = new OPerf(out);
-        int status = new Args(argv).options(p::option, () -> usage(out));
-        if (status != Args.TAKEN) {
-            return status;
+        return new OPerf(out).run(argv, "operf");
+    }
+
+    @Override
+    void clientOptions() throws Args.UsageException {
+        truncateSize(BUF_SIZE);
+        if (size < 4) {
+            throw new Args.UsageException("size must be at least 4 bytes (the sequence number)");
         }
-        try {
-            if (p.listen) {
-                return p.server(p.name == null ? "operf" : p.name);
-            }
-            if (p.name == null) {
-                out.println("No server specified.");
-                usage(out);
-                return 1;
-            }
-            if (p.size > BUF_SIZE) {
-                out.printf("Packet size truncated to %d bytes.%n", BUF_SIZE);
-                p.size = BUF_SIZE;
-            }
-            if (p.size < 4) {
-                throw new Args.UsageException("size must be at least 4 bytes (the sequence number)");
-            }
-            if (p.durationMs < 0 || p.rate <= 0) {
-                throw new Args.UsageException("duration must not be negative and rate must be positive");
-            }
-            return p.client();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        if (durationMs < 0 || rate <= 0) {
+            throw new Args.UsageException("duration must not be negative and rate must be positive");
         }
     }
 
-    private int option(String o, Args a) throws Args.UsageException {
+    @Override
+    int option(String o, Args a) throws Args.UsageException {
         switch (o) {
-            case "-l":
-            case "--listen":
-                listen = true;
-                return Args.TAKEN;
-            case "-n":
-            case "--server-name":
-                name = a.value(o);
-                return Args.TAKEN;
-            case "-s":
-            case "--size":
-                size = a.number(o);
-                return Args.TAKEN;
             case "-d":
             case "--duration":
                 durationMs = a.millis(o);
@@ -126,10 +92,6 @@ final class OPerf {
             case "-r":
             case "--rate":
                 rate = rate(a.value(o));
-                return Args.TAKEN;
-            case "-f":
-            case "--flood":
-                flood = true;
                 return Args.TAKEN;
             case "--sleep":
                 // The C client sleeps between packets instead of spinning; this one always parks.
@@ -145,10 +107,6 @@ final class OPerf {
                     out.println("Invalid test type.");
                     return 1;
                 }
-                return Args.TAKEN;
-            case "-Q":
-            case "--quiet":
-                quiet = true;
                 return Args.TAKEN;
             default:
                 return Args.UNKNOWN;
@@ -180,7 +138,8 @@ final class OPerf {
         }
     }
 
-    private static void usage(PrintStream out) {
+    @Override
+    void usage() {
         out.println("Usage: jouroboros operf [OPTION]...");
         out.println("Measures bandwidth between a client and a server");
         out.println("  -l, --listen              Run in server mode (binds -n NAME, default operf)");
@@ -198,7 +157,8 @@ final class OPerf {
 
     // ------------------------------------------------------------ client
 
-    private int client() throws InterruptedException {
+    @Override
+    int client() throws InterruptedException {
         Flow f;
         try {
             f = Flow.open(name);
@@ -373,7 +333,8 @@ final class OPerf {
 
     // ------------------------------------------------------------ server
 
-    private int server(String bindName) throws InterruptedException {
+    @Override
+    int server(String bindName) throws InterruptedException {
         return ToolSupport.serve(out, bindName, "Ouroboros perf server started.", "operf-flow", this::serve);
     }
 

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with {@link System#nanoTime()}). The server sets the type to reply and
  * sends the packet back whole.
  */
-final class OPing {
+final class OPing extends ClientServerTool {
     static final int ECHO_REQUEST = 0;
     static final int ECHO_REPLY = 1;
     /** The C tool's largest payload. */
@@ -43,15 +43,9 @@ final class OPing {
     /** Keeps the clock fields positive, as a monotonic clock's are. */
     private static final long EPOCH = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
-    private final PrintStream out;
-    private boolean listen;
-    private String name;
     private long interval = 1000;
     private long count = Integer.MAX_VALUE;
     private long duration;
-    private long size = 64;
-    private boolean flood;
-    private boolean quiet;
     private boolean timeOfDay;
     private QoSSpec qos = QoSSpec.raw();
 
@@ -66,62 +60,38 @@ final class OPing {
     private double rttM2;
 
     private OPing(PrintStream out) {
-        this.out = out;
+        super(out, 64);
     }
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
-        OPing p = new OPing(out);
-        int status = new Args(argv).options(p::option, () -> usage(out));
-        if (status != Args.TAKEN) {
-            return status;
+        return new OPing(out).run(argv, "oping");
+    }
+
+    @Override
+    void clientOptions() throws Args.UsageException {
+        if (duration > 0) {
+            count = interval == 0 ? duration * 10 : duration / interval;
         }
-        if (p.duration > 0) {
-            p.count = p.interval == 0 ? p.duration * 10 : p.duration / p.interval;
+        if (count < 0 || count > 0xffff_ffffL) {
+            throw new Args.UsageException("count must be 0.." + 0xffff_ffffL);
         }
-        try {
-            if (p.listen) {
-                return p.server(p.name == null ? "oping" : p.name);
-            }
-            if (p.name == null) {
-                out.println("No server specified.");
-                usage(out);
-                return 1;
-            }
-            if (p.count < 0 || p.count > 0xffff_ffffL) {
-                throw new Args.UsageException("count must be 0.." + 0xffff_ffffL);
-            }
-            if (p.interval < 0) {
-                throw new Args.UsageException("interval must not be negative");
-            }
-            if (p.interval > 10000) {
-                out.println("Ping interval truncated to 10s.");
-                p.interval = 10000;
-            }
-            if (p.size > BUF_SIZE) {
-                out.printf("Packet size truncated to %d bytes.%n", BUF_SIZE);
-                p.size = BUF_SIZE;
-            }
-            if (p.size < 64) {
-                out.println("Packet size set to 64 bytes.");
-                p.size = 64;
-            }
-            return p.client();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        if (interval < 0) {
+            throw new Args.UsageException("interval must not be negative");
+        }
+        if (interval > 10000) {
+            out.println("Ping interval truncated to 10s.");
+            interval = 10000;
+        }
+        truncateSize(BUF_SIZE);
+        if (size < 64) {
+            out.println("Packet size set to 64 bytes.");
+            size = 64;
         }
     }
 
-    private int option(String o, Args a) throws Args.UsageException {
+    @Override
+    int option(String o, Args a) throws Args.UsageException {
         switch (o) {
-            case "-l":
-            case "--listen":
-                listen = true;
-                return Args.TAKEN;
-            case "-n":
-            case "--server-name":
-                name = a.value(o);
-                return Args.TAKEN;
             case "-c":
             case "--count":
                 count = a.number(o);
@@ -134,21 +104,9 @@ final class OPing {
             case "--duration":
                 duration = a.millis(o);
                 return Args.TAKEN;
-            case "-s":
-            case "--size":
-                size = a.number(o);
-                return Args.TAKEN;
-            case "-f":
-            case "--flood":
-                flood = true;
-                return Args.TAKEN;
             case "-q":
             case "--qos":
                 qos = qos(a.value(o), out);
-                return Args.TAKEN;
-            case "-Q":
-            case "--quiet":
-                quiet = true;
                 return Args.TAKEN;
             case "-D":
             case "--timeofday":
@@ -177,7 +135,8 @@ final class OPing {
         }
     }
 
-    private static void usage(PrintStream out) {
+    @Override
+    void usage() {
         out.println("Usage: jouroboros oping [OPTION]...");
         out.println();
         out.println("Checks liveness between a client and a server");
@@ -200,7 +159,8 @@ final class OPing {
 
     // ------------------------------------------------------------ client
 
-    private int client() throws InterruptedException {
+    @Override
+    int client() throws InterruptedException {
         Flow f;
         try {
             f = Flow.open(name, qos, null);
@@ -421,7 +381,8 @@ final class OPing {
 
     // ------------------------------------------------------------ server
 
-    private int server(String bindName) throws InterruptedException {
+    @Override
+    int server(String bindName) throws InterruptedException {
         return ToolSupport.serve(out, bindName, "Ouroboros ping server started.", "oping-flow", this::serve);
     }
 
