@@ -182,6 +182,24 @@ static ssize_t sliced(JNIEnv *       env,
         }
 }
 
+/*
+ * sliced() on a flow: a call that failed while the flow was being closed
+ * ended because close woke it (unless it never waited: -EAGAIN).
+ */
+static ssize_t flow_wait(JNIEnv *       env,
+                         struct jflow * f,
+                         try_fn         fn,
+                         void *         arg,
+                         int64_t        timeo)
+{
+        ssize_t n = sliced(env, f, fn, arg, timeo);
+
+        if (n < 0 && f->closing && n != -EAGAIN)
+                return -EJOUR_WOKEN;
+
+        return n;
+}
+
 /* ------------------------------------------------------------------ */
 
 static jint flowOpen(JNIEnv * env,
@@ -272,9 +290,9 @@ static jint flowAllocFinish(JNIEnv *   env,
         if (f == NULL || f->lf == NULL)
                 return -EBADF;
 
-        ret = (int) sliced(env, f, alloc_try, &qs, timeo);
+        ret = (int) flow_wait(env, f, alloc_try, &qs, timeo);
         if (ret < 0)
-                return (f->closing && ret != -EAGAIN) ? -EJOUR_WOKEN : ret;
+                return ret;
 
         return jour_qos_to_java(env, &qs, jqos);
 }
@@ -400,10 +418,10 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_base = over;
         iov[1].iov_len  = f->layer->max_sdu;
 
-        n = sliced(env, f, read_try, iov,
-                   (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
+        n = flow_wait(env, f, read_try, iov,
+                      (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
         if (n < 0)
-                return (f->closing && n != -EAGAIN) ? -EJOUR_WOKEN : n;
+                return n;
 
         if ((size_t) n <= count) {
                 f->part_end = partrd && (size_t) n == count;
@@ -437,6 +455,27 @@ static uint8_t * buffer_at(JNIEnv * env,
         return base + pos;
 }
 
+/* The flow and the buffer's bytes of a read or a write: 0, or -errno. */
+static int io_args(JNIEnv *        env,
+                   jint            h,
+                   jobject         buf,
+                   jint            pos,
+                   jint            len,
+                   struct jflow ** f,
+                   uint8_t **      p)
+{
+        *f = jflow_get(h);
+        *p = buffer_at(env, buf, pos, len);
+
+        if (*f == NULL || (*f)->lf == NULL)
+                return -ENOTALLOC;
+
+        if (*p == NULL)
+                return -EINVAL;
+
+        return 0;
+}
+
 static jint read_buf(JNIEnv * env,
                      jint     h,
                      jobject  buf,
@@ -444,14 +483,13 @@ static jint read_buf(JNIEnv * env,
                      jint     len,
                      int      now)
 {
-        struct jflow * f = jflow_get(h);
-        uint8_t *      p = buffer_at(env, buf, pos, len);
+        struct jflow * f;
+        uint8_t *      p;
+        int            ret;
 
-        if (f == NULL || f->lf == NULL)
-                return -ENOTALLOC;
-
-        if (p == NULL)
-                return -EINVAL;
+        ret = io_args(env, h, buf, pos, len, &f, &p);
+        if (ret < 0)
+                return ret;
 
         return (jint) jflow_read(env, f, p, (size_t) len, now);
 }
@@ -505,17 +543,16 @@ static jint write_buf(JNIEnv * env,
                       jint     len,
                       int      now)
 {
-        struct jflow *   f = jflow_get(h);
-        uint8_t *        p = buffer_at(env, buf, pos, len);
+        struct jflow *   f;
+        uint8_t *        p;
         struct write_arg w;
         int              flags;
         ssize_t          n;
+        int              ret;
 
-        if (f == NULL || f->lf == NULL)
-                return -ENOTALLOC;
-
-        if (p == NULL)
-                return -EINVAL;
+        ret = io_args(env, h, buf, pos, len, &f, &p);
+        if (ret < 0)
+                return ret;
 
         flags = get_flags(f);
 
@@ -530,10 +567,8 @@ static jint write_buf(JNIEnv * env,
 
         w.buf = p;
         w.len = (size_t) len;
-        n = sliced(env, f, write_try, &w,
-                   (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo);
-        if (n < 0 && f->closing && n != -EAGAIN)
-                return -EJOUR_WOKEN;
+        n = flow_wait(env, f, write_try, &w,
+                      (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo);
 
         return (jint) n;
 }

@@ -4,20 +4,23 @@
  */
 package io.jouroboros;
 
+import static io.jouroboros.ToolRunner.bindWhenKnown;
+import static io.jouroboros.ToolRunner.cTool;
+import static io.jouroboros.ToolRunner.destroyName;
+import static io.jouroboros.ToolRunner.run;
+import static io.jouroboros.ToolRunner.runC;
+import static io.jouroboros.ToolRunner.tool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jouroboros.tools.Main;
-import java.io.IOException;
+import io.jouroboros.ToolRunner.Result;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -42,34 +45,6 @@ class OPerfTest {
     private static final Pattern THROUGHPUT = Pattern.compile("throughput: \\d+ packets/s, [0-9.]+ Mb/s (sent|received)\\.");
     private static final Pattern PROGRESS = Pattern.compile("\\[\\d+ s\\] \\d+ packets sent: \\d+ packets/s, [0-9.]+ Mb/s.*\\.");
     private static final Pattern SEQNO = Pattern.compile("Seqno (\\d+) from fd (\\d+): \\d+\\.\\d{6}");
-
-    private static TestJvm tool(String... args) throws IOException {
-        return TestJvm.start(Main.class, List.of(), args);
-    }
-
-    private record Result(int status, List<String> lines) {
-        Matcher find(Pattern p) {
-            for (String l : lines) {
-                Matcher m = p.matcher(l);
-                if (m.matches()) {
-                    return m;
-                }
-            }
-            throw new AssertionError("no line matching " + p + " in " + lines);
-        }
-
-        @Override
-        public String toString() {
-            return "status " + status + ", output " + lines;
-        }
-    }
-
-    private static Result run(String... args) throws Exception {
-        try (TestJvm jvm = tool(args)) {
-            int status = jvm.waitFor();
-            return new Result(status, jvm.output());
-        }
-    }
 
     /** The server's lines from "New flow N." to that flow's closing line ("Flow N: ..." or "Flow N timed out."). */
     private static List<String> flowLines(TestJvm server, int id) throws InterruptedException {
@@ -234,33 +209,6 @@ class OPerfTest {
 
     // ------------------------------------------------------------ C operf, on a real IRMd
 
-    private static String cTool(String name) {
-        Path p = TestSupport.tool(name);
-        return p == null ? null : p.toString();
-    }
-
-    private static Result runC(Duration max, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (HelperThread<String> out = HelperThread.call("c-tool-out",
-                () -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))) {
-            boolean ended = p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
-            // Killed through its handle: Process.destroy would close the stream being read.
-            p.toHandle().destroyForcibly();
-            p.waitFor();
-            String text = out.join();
-            TestSupport.kill(p);
-            return new Result(ended ? p.exitValue() : -1, List.of(text.split("\n")));
-        }
-    }
-
-    private static void destroyName(String name) {
-        try {
-            io.jouroboros.irm.Irm.destroyName(name);
-        } catch (IOException | RuntimeException e) {
-            // never created
-        }
-    }
-
     /**
      * Java operf against C {@code operf -l} (its output line-buffered with
      * stdbuf, as it prints with printf): unidirectional, C prints each of
@@ -282,12 +230,7 @@ class OPerfTest {
                 Process server = new ProcessBuilder(stdbuf, "-oL", operf, "-l").redirectErrorStream(true).start();
                 try (HelperThread<String> out = HelperThread.call("c-operf-out",
                         () -> new String(server.getInputStream().readAllBytes(), StandardCharsets.UTF_8))) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (runC(Duration.ofSeconds(5), irm, "bind", "process", Long.toString(server.pid()), "name",
-                            name).status() != 0) {
-                        assertTrue(System.nanoTime() < deadline, "irm bind process " + server.pid());
-                        Thread.sleep(50);
-                    }
+                    bindWhenKnown(irm, server, name);
                     Result r = run("operf", "-n", name, "-d", "1s", "-s", "100", "-r", "400k", "-t", test);
                     System.out.println("Java operf -t " + test + " -> C operf -l: " + r.lines());
                     assertEquals(0, r.status(), r.toString());

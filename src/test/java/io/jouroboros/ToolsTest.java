@@ -4,18 +4,22 @@
  */
 package io.jouroboros;
 
+import static io.jouroboros.ToolRunner.bindWhenKnown;
+import static io.jouroboros.ToolRunner.cTool;
+import static io.jouroboros.ToolRunner.destroyName;
+import static io.jouroboros.ToolRunner.run;
+import static io.jouroboros.ToolRunner.runC;
+import static io.jouroboros.ToolRunner.tool;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jouroboros.ToolRunner.Result;
 import io.jouroboros.irm.Irm;
 import io.jouroboros.irm.IrmException;
-import io.jouroboros.tools.Main;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,38 +46,6 @@ class ToolsTest {
             "(\\d+) packets transmitted, \\1 received, 0 out-of-order, 0% packet loss, time: [0-9.]+ ms");
     private static final Pattern RTT = Pattern.compile(
             "rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/([0-9.]+|NaN) (ms|µs)");
-
-    /** A tool in a JVM of its own, on this run's layer and rendezvous. */
-    private static TestJvm tool(String... args) throws IOException {
-        return TestJvm.start(Main.class, List.of(), args);
-    }
-
-    /** A tool run to its end: its exit status and its output. */
-    private static Result run(String... args) throws Exception {
-        try (TestJvm jvm = tool(args)) {
-            int status = jvm.waitFor();
-            return new Result(status, jvm.output());
-        }
-    }
-
-    private record Result(int status, List<String> lines) {
-        boolean has(String line) {
-            return lines.contains(line);
-        }
-
-        boolean has(Pattern p) {
-            return lines.stream().anyMatch(l -> p.matcher(l).matches());
-        }
-
-        long count(Pattern p) {
-            return lines.stream().filter(l -> p.matcher(l).matches()).count();
-        }
-
-        @Override
-        public String toString() {
-            return "status " + status + ", output " + lines;
-        }
-    }
 
     private static boolean systemRun() {
         return "system".equals(System.getProperty("jouroboros.layer"));
@@ -277,46 +249,6 @@ class ToolsTest {
     }
 
     // ------------------------------------------------------------ the C tools, on a real IRMd
-
-    private static String cTool(String name) {
-        Path p = TestSupport.tool(name);
-        return p == null ? null : p.toString();
-    }
-
-    /** A C tool run to its end (killed after {@code max}): exit status (-1 when killed) and output. */
-    private static Result runC(Duration max, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (HelperThread<String> out = HelperThread.call("c-tool-out",
-                () -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))) {
-            boolean ended = p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
-            if (!ended) {
-                // Through its handle: Process.destroy also closes the stream the reader is in
-                // ("Stream closed" for the rest of its output).
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.toHandle().destroyForcibly();
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "C tool " + p.pid() + " still runs after SIGKILL");
-            }
-            return new Result(ended ? p.exitValue() : -1, List.of(out.join().split("\n")));
-        }
-    }
-
-    /** Binds a C server to a name once the IRMd knows it (libouroboros-dev announces it as it loads). */
-    private static void bindWhenKnown(String irm, Process server, String name) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (runC(Duration.ofSeconds(5), irm, "bind", "process", Long.toString(server.pid()), "name", name)
-                .status() != 0) {
-            assertTrue(System.nanoTime() < deadline, "irm bind process " + server.pid() + " name " + name);
-            Thread.sleep(50);
-        }
-    }
-
-    private static void destroyName(String name) {
-        try {
-            Irm.destroyName(name);
-        } catch (IOException | RuntimeException e) {
-            // never created
-        }
-    }
 
     /**
      * Waits until the IRMd no longer lists a process that is gone, so it

@@ -73,6 +73,49 @@ final class Args {
         }
     }
 
+    /** What {@link Options#take} answers for an option it took (and its values). */
+    static final int TAKEN = -1;
+    /** What {@link Options#take} answers for an option that is not the tool's. */
+    static final int UNKNOWN = -2;
+
+    /** A tool's own options, for {@link #options}. */
+    @FunctionalInterface
+    interface Options {
+        /**
+         * Takes option {@code o}, reading its values from {@code a}.
+         *
+         * @return {@link #TAKEN}, {@link #UNKNOWN}, or an exit status (0 or
+         *     more) that ends the command at once
+         */
+        int take(String o, Args a) throws UsageException;
+    }
+
+    /**
+     * Reads every argument as an option of {@code tool}, the tools' way:
+     * {@code --help} prints {@code usage} and ends the command with 0, an
+     * option the tool does not take is a {@link UsageException}.
+     *
+     * @return {@link #TAKEN} when every option was taken, else the exit
+     *     status to end the command with
+     */
+    int options(Options tool, Runnable usage) throws UsageException {
+        while (hasNext()) {
+            String o = next();
+            if (o.equals("--help")) {
+                usage.run();
+                return 0;
+            }
+            int r = tool.take(o, this);
+            if (r == UNKNOWN) {
+                throw new UsageException("unknown option " + o + " (try --help)");
+            }
+            if (r != TAKEN) {
+                return r;
+            }
+        }
+        return TAKEN;
+    }
+
     /**
      * Whether {@code word} abbreviates {@code keyword}, as the C {@code irm}
      * reads its words: a prefix of it ("i" for "ipcp").

@@ -28,34 +28,13 @@ final class OEchoTool {
     }
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
-        boolean listen = false;
-        String name = "oecho";
-        String message = MESSAGE;
-        Args a = new Args(argv);
-        while (a.hasNext()) {
-            String o = a.next();
-            switch (o) {
-                case "-l":
-                case "--listen":
-                    listen = true;
-                    break;
-                case "-n":
-                case "--name":
-                    name = a.value(o);
-                    break;
-                case "-m":
-                case "--message":
-                    message = a.value(o);
-                    break;
-                case "--help":
-                    usage(out);
-                    return 0;
-                default:
-                    throw new Args.UsageException("unknown option " + o + " (try --help)");
-            }
+        ToolSupport.Endpoint opts = new ToolSupport.Endpoint("oecho", MESSAGE);
+        int status = opts.read(argv, () -> usage(out));
+        if (status != Args.TAKEN) {
+            return status;
         }
         try {
-            return listen ? server(name, out) : client(name, message, out);
+            return opts.listen ? server(opts.name, out) : client(opts.name, opts.message, out);
         } catch (IOException e) {
             out.println("Failed: " + e.getMessage());
             return 1;
@@ -82,9 +61,7 @@ final class OEchoTool {
     }
 
     private static int client(String name, String message, PrintStream out) throws IOException {
-        byte[] m = message.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer sdu = ByteBuffer.allocate(m.length + 1);
-        sdu.put(m).put((byte) 0).flip();
+        ByteBuffer sdu = ToolSupport.cString(message);
         try (Flow f = Flow.open(name)) {
             f.writeMessage(sdu);
             ByteBuffer in = ByteBuffer.allocate(f.maxSdu() + 1);

@@ -5,7 +5,6 @@
 package io.jouroboros.tools;
 
 import io.jouroboros.Flow;
-import io.jouroboros.FlowServerChannel;
 import io.jouroboros.FlowTimeoutException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,7 +13,6 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  * no packets (its send loop's condition is inverted), so against it only
  * the configuration message is exchanged.
  */
-final class OPerf {
+final class OPerf extends ClientServerTool {
     static final int TEST_UNI = 0;
     static final int TEST_BI = 1;
     /** The C tool's largest payload. */
@@ -56,13 +54,8 @@ final class OPerf {
      */
     static final long CONF_PAUSE_MS = 200;
 
-    private final PrintStream out;
-    private String name;
-    private long size = 1500;
     private long durationMs = 60_000;
     private long rate = 1_000_000;
-    private boolean flood;
-    private boolean quiet;
     private int test = TEST_UNI;
 
     // Client counts: sent by the writer, rcvd by the reader; read by the progress printer.
@@ -71,89 +64,52 @@ final class OPerf {
     private volatile boolean stop;
 
     private OPerf(PrintStream out) {
-        this.out = out;
+        super(out, 1500);
     }
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
-        OPerf p = new OPerf(out);
-        boolean listen = false;
-        Args a = new Args(argv);
-        while (a.hasNext()) {
-            String o = a.next();
-            switch (o) {
-                case "-l":
-                case "--listen":
-                    listen = true;
-                    break;
-                case "-n":
-                case "--server-name":
-                    p.name = a.value(o);
-                    break;
-                case "-s":
-                case "--size":
-                    p.size = a.number(o);
-                    break;
-                case "-d":
-                case "--duration":
-                    p.durationMs = a.millis(o);
-                    break;
-                case "-r":
-                case "--rate":
-                    p.rate = rate(a.value(o));
-                    break;
-                case "-f":
-                case "--flood":
-                    p.flood = true;
-                    break;
-                case "--sleep":
-                    // The C client sleeps between packets instead of spinning; this one always parks.
-                    break;
-                case "-t":
-                case "--test":
-                    String t = a.value(o);
-                    if (t.equals("uni")) {
-                        p.test = TEST_UNI;
-                    } else if (t.equals("bi")) {
-                        p.test = TEST_BI;
-                    } else {
-                        out.println("Invalid test type.");
-                        return 1;
-                    }
-                    break;
-                case "-Q":
-                case "--quiet":
-                    p.quiet = true;
-                    break;
-                case "--help":
-                    usage(out);
-                    return 0;
-                default:
-                    throw new Args.UsageException("unknown option " + o + " (try --help)");
-            }
+        return new OPerf(out).run(argv, "operf");
+    }
+
+    @Override
+    void clientOptions() throws Args.UsageException {
+        truncateSize(BUF_SIZE);
+        if (size < 4) {
+            throw new Args.UsageException("size must be at least 4 bytes (the sequence number)");
         }
-        try {
-            if (listen) {
-                return p.server(p.name == null ? "operf" : p.name);
-            }
-            if (p.name == null) {
-                out.println("No server specified.");
-                usage(out);
-                return 1;
-            }
-            if (p.size > BUF_SIZE) {
-                out.printf("Packet size truncated to %d bytes.%n", BUF_SIZE);
-                p.size = BUF_SIZE;
-            }
-            if (p.size < 4) {
-                throw new Args.UsageException("size must be at least 4 bytes (the sequence number)");
-            }
-            if (p.durationMs < 0 || p.rate <= 0) {
-                throw new Args.UsageException("duration must not be negative and rate must be positive");
-            }
-            return p.client();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        if (durationMs < 0 || rate <= 0) {
+            throw new Args.UsageException("duration must not be negative and rate must be positive");
+        }
+    }
+
+    @Override
+    int option(String o, Args a) throws Args.UsageException {
+        switch (o) {
+            case "-d":
+            case "--duration":
+                durationMs = a.millis(o);
+                return Args.TAKEN;
+            case "-r":
+            case "--rate":
+                rate = rate(a.value(o));
+                return Args.TAKEN;
+            case "--sleep":
+                // The C client sleeps between packets instead of spinning; this one always parks.
+                return Args.TAKEN;
+            case "-t":
+            case "--test":
+                String t = a.value(o);
+                if (t.equals("uni")) {
+                    test = TEST_UNI;
+                } else if (t.equals("bi")) {
+                    test = TEST_BI;
+                } else {
+                    out.println("Invalid test type.");
+                    return 1;
+                }
+                return Args.TAKEN;
+            default:
+                return Args.UNKNOWN;
         }
     }
 
@@ -182,7 +138,8 @@ final class OPerf {
         }
     }
 
-    private static void usage(PrintStream out) {
+    @Override
+    void usage() {
         out.println("Usage: jouroboros operf [OPTION]...");
         out.println("Measures bandwidth between a client and a server");
         out.println("  -l, --listen              Run in server mode (binds -n NAME, default operf)");
@@ -200,7 +157,8 @@ final class OPerf {
 
     // ------------------------------------------------------------ client
 
-    private int client() throws InterruptedException {
+    @Override
+    int client() throws InterruptedException {
         Flow f;
         try {
             f = Flow.open(name);
@@ -208,18 +166,8 @@ final class OPerf {
             out.println("Failed to allocate flow: " + e.getMessage() + ".");
             return 1;
         }
-        // Ctrl-C ends the run with the statistics, as it does the C tool's.
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop = true;
-            try {
-                done.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                // exiting anyway
-            }
-        }, "operf-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (f) {
+        ToolSupport.StopHook hook = new ToolSupport.StopHook("operf-stop", () -> stop = true);
+        try (hook; f) {
             out.println(test == TEST_BI ? "Doing a bidirectional test." : "Doing a unidirectional test.");
             ByteBuffer conf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, test);
             try {
@@ -271,13 +219,6 @@ final class OPerf {
             return 0;
         } catch (IOException e) {
             return 0; // closing after the statistics
-        } finally {
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running
-            }
         }
     }
 
@@ -392,39 +333,9 @@ final class OPerf {
 
     // ------------------------------------------------------------ server
 
-    private int server(String bindName) throws InterruptedException {
-        FlowServerChannel server;
-        try {
-            server = FlowServerChannel.open().bind(bindName);
-        } catch (IOException e) {
-            out.println("Failed to bind " + bindName + ": " + e.getMessage() + ".");
-            return 1;
-        }
-        out.println("Ouroboros perf server started.");
-        AtomicInteger ids = new AtomicInteger();
-        try (server) {
-            while (true) {
-                Flow f;
-                try {
-                    f = server.accept();
-                } catch (IOException e) {
-                    out.println("Failed to accept flow: " + e.getMessage() + ".");
-                    if (!server.isOpen()) {
-                        return 1;
-                    }
-                    Thread.sleep(100);
-                    continue;
-                }
-                int id = ids.incrementAndGet();
-                out.printf("New flow %d.%n", id);
-                Thread t = new Thread(() -> serve(f, id), "operf-flow-" + id);
-                t.setDaemon(true);
-                t.start();
-            }
-        } catch (IOException e) {
-            out.println("Failed: " + e.getMessage() + ".");
-            return 1;
-        }
+    @Override
+    int server(String bindName) throws InterruptedException {
+        return ToolSupport.serve(out, bindName, "Ouroboros perf server started.", "operf-flow", this::serve);
     }
 
     /** One flow: its configuration, then its packets until it ends or is idle for 1 s. */
@@ -450,15 +361,9 @@ final class OPerf {
             int type = buf.getInt(0);
             out.println(type == TEST_BI ? "Doing a bidirectional test." : "Doing a unidirectional test.");
             while (true) {
-                buf.clear();
-                try {
-                    n = f.readMessage(buf);
-                } catch (FlowTimeoutException e) {
-                    out.printf("Flow %d timed out.%n", id);
-                    return;
-                }
+                n = ToolSupport.serverRead(out, f, buf, id);
                 if (n < 0) {
-                    return; // the client deallocated
+                    return; // the client deallocated or was idle too long
                 }
                 last = System.nanoTime();
                 if (packets++ == 0) {

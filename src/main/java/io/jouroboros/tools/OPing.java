@@ -5,7 +5,6 @@
 package io.jouroboros.tools;
 
 import io.jouroboros.Flow;
-import io.jouroboros.FlowServerChannel;
 import io.jouroboros.FlowTimeoutException;
 import io.jouroboros.QoSSpec;
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with {@link System#nanoTime()}). The server sets the type to reply and
  * sends the packet back whole.
  */
-final class OPing {
+final class OPing extends ClientServerTool {
     static final int ECHO_REQUEST = 0;
     static final int ECHO_REPLY = 1;
     /** The C tool's largest payload. */
@@ -45,13 +43,9 @@ final class OPing {
     /** Keeps the clock fields positive, as a monotonic clock's are. */
     private static final long EPOCH = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
-    private final PrintStream out;
-    private String name;
     private long interval = 1000;
     private long count = Integer.MAX_VALUE;
-    private long size = 64;
-    private boolean flood;
-    private boolean quiet;
+    private long duration;
     private boolean timeOfDay;
     private QoSSpec qos = QoSSpec.raw();
 
@@ -66,98 +60,60 @@ final class OPing {
     private double rttM2;
 
     private OPing(PrintStream out) {
-        this.out = out;
+        super(out, 64);
     }
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
-        OPing p = new OPing(out);
-        boolean listen = false;
-        long duration = 0;
-        Args a = new Args(argv);
-        while (a.hasNext()) {
-            String o = a.next();
-            switch (o) {
-                case "-l":
-                case "--listen":
-                    listen = true;
-                    break;
-                case "-n":
-                case "--server-name":
-                    p.name = a.value(o);
-                    break;
-                case "-c":
-                case "--count":
-                    p.count = a.number(o);
-                    break;
-                case "-i":
-                case "--interval":
-                    p.interval = a.millis(o);
-                    break;
-                case "-d":
-                case "--duration":
-                    duration = a.millis(o);
-                    break;
-                case "-s":
-                case "--size":
-                    p.size = a.number(o);
-                    break;
-                case "-f":
-                case "--flood":
-                    p.flood = true;
-                    break;
-                case "-q":
-                case "--qos":
-                    p.qos = qos(a.value(o), out);
-                    break;
-                case "-Q":
-                case "--quiet":
-                    p.quiet = true;
-                    break;
-                case "-D":
-                case "--timeofday":
-                    p.timeOfDay = true;
-                    break;
-                case "--help":
-                    usage(out);
-                    return 0;
-                default:
-                    throw new Args.UsageException("unknown option " + o + " (try --help)");
-            }
-        }
+        return new OPing(out).run(argv, "oping");
+    }
+
+    @Override
+    void clientOptions() throws Args.UsageException {
         if (duration > 0) {
-            p.count = p.interval == 0 ? duration * 10 : duration / p.interval;
+            count = interval == 0 ? duration * 10 : duration / interval;
         }
-        try {
-            if (listen) {
-                return p.server(p.name == null ? "oping" : p.name);
-            }
-            if (p.name == null) {
-                out.println("No server specified.");
-                usage(out);
-                return 1;
-            }
-            if (p.count < 0 || p.count > 0xffff_ffffL) {
-                throw new Args.UsageException("count must be 0.." + 0xffff_ffffL);
-            }
-            if (p.interval < 0) {
-                throw new Args.UsageException("interval must not be negative");
-            }
-            if (p.interval > 10000) {
-                out.println("Ping interval truncated to 10s.");
-                p.interval = 10000;
-            }
-            if (p.size > BUF_SIZE) {
-                out.printf("Packet size truncated to %d bytes.%n", BUF_SIZE);
-                p.size = BUF_SIZE;
-            }
-            if (p.size < 64) {
-                out.println("Packet size set to 64 bytes.");
-                p.size = 64;
-            }
-            return p.client();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        if (count < 0 || count > 0xffff_ffffL) {
+            throw new Args.UsageException("count must be 0.." + 0xffff_ffffL);
+        }
+        if (interval < 0) {
+            throw new Args.UsageException("interval must not be negative");
+        }
+        if (interval > 10000) {
+            out.println("Ping interval truncated to 10s.");
+            interval = 10000;
+        }
+        truncateSize(BUF_SIZE);
+        if (size < 64) {
+            out.println("Packet size set to 64 bytes.");
+            size = 64;
+        }
+    }
+
+    @Override
+    int option(String o, Args a) throws Args.UsageException {
+        switch (o) {
+            case "-c":
+            case "--count":
+                count = a.number(o);
+                return Args.TAKEN;
+            case "-i":
+            case "--interval":
+                interval = a.millis(o);
+                return Args.TAKEN;
+            case "-d":
+            case "--duration":
+                duration = a.millis(o);
+                return Args.TAKEN;
+            case "-q":
+            case "--qos":
+                qos = qos(a.value(o), out);
+                return Args.TAKEN;
+            case "-D":
+            case "--timeofday":
+                timeOfDay = true;
+                return Args.TAKEN;
+            default:
+                return Args.UNKNOWN;
         }
     }
 
@@ -179,7 +135,8 @@ final class OPing {
         }
     }
 
-    private static void usage(PrintStream out) {
+    @Override
+    void usage() {
         out.println("Usage: jouroboros oping [OPTION]...");
         out.println();
         out.println("Checks liveness between a client and a server");
@@ -202,7 +159,8 @@ final class OPing {
 
     // ------------------------------------------------------------ client
 
-    private int client() throws InterruptedException {
+    @Override
+    int client() throws InterruptedException {
         Flow f;
         try {
             f = Flow.open(name, qos, null);
@@ -210,19 +168,11 @@ final class OPing {
             out.println("Failed to allocate flow: " + e.getMessage() + ".");
             return 1;
         }
-        CountDownLatch done = new CountDownLatch(1);
-        // Ctrl-C ends the run with the statistics, as it does the C tool's.
-        Thread hook = new Thread(() -> {
+        ToolSupport.StopHook hook = new ToolSupport.StopHook("oping-stop", () -> {
             stop = true;
-            try {
-                f.close();
-                done.await(5, TimeUnit.SECONDS);
-            } catch (IOException | InterruptedException e) {
-                // exiting anyway
-            }
-        }, "oping-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+            f.close();
+        });
+        try (hook; f) {
             long tic = System.currentTimeMillis();
             long ticNanos = System.nanoTime();
             if (flood) {
@@ -233,18 +183,8 @@ final class OPing {
             double elapsed = (System.nanoTime() - ticNanos) / 1e6;
             stats(tic, elapsed);
             return 0;
-        } finally {
-            try {
-                f.close();
-            } catch (IOException e) {
-                // the statistics are out
-            }
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running
-            }
+        } catch (IOException e) {
+            return 0; // closing after the statistics
         }
     }
 
@@ -441,39 +381,9 @@ final class OPing {
 
     // ------------------------------------------------------------ server
 
-    private int server(String bindName) throws InterruptedException {
-        FlowServerChannel server;
-        try {
-            server = FlowServerChannel.open().bind(bindName);
-        } catch (IOException e) {
-            out.println("Failed to bind " + bindName + ": " + e.getMessage() + ".");
-            return 1;
-        }
-        out.println("Ouroboros ping server started.");
-        AtomicInteger ids = new AtomicInteger();
-        try (server) {
-            while (true) {
-                Flow f;
-                try {
-                    f = server.accept();
-                } catch (IOException e) {
-                    out.println("Failed to accept flow: " + e.getMessage() + ".");
-                    if (!server.isOpen()) {
-                        return 1;
-                    }
-                    Thread.sleep(100);
-                    continue;
-                }
-                int id = ids.incrementAndGet();
-                out.printf("New flow %d.%n", id);
-                Thread t = new Thread(() -> serve(f, id), "oping-flow-" + id);
-                t.setDaemon(true);
-                t.start();
-            }
-        } catch (IOException e) {
-            out.println("Failed: " + e.getMessage() + ".");
-            return 1;
-        }
+    @Override
+    int server(String bindName) throws InterruptedException {
+        return ToolSupport.serve(out, bindName, "Ouroboros ping server started.", "oping-flow", this::serve);
     }
 
     /** Answers one flow's requests until its client leaves or is idle for {@link #SERVER_IDLE}. */
@@ -482,16 +392,9 @@ final class OPing {
         try (f) {
             f.receiveTimeout(SERVER_IDLE);
             while (true) {
-                buf.clear();
-                int n;
-                try {
-                    n = f.readMessage(buf);
-                } catch (FlowTimeoutException e) {
-                    out.printf("Flow %d timed out.%n", id);
-                    return;
-                }
+                int n = ToolSupport.serverRead(out, f, buf, id);
                 if (n < 0) {
-                    return; // the client deallocated
+                    return; // the client deallocated or was idle too long
                 }
                 if (!quiet) {
                     out.printf("Received %d bytes on fd %d.%n", n, id);

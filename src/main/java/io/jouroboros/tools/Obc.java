@@ -8,7 +8,6 @@ import io.jouroboros.Flow;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * {@code jouroboros obc}: Ouroboros's {@code obc}. Joins a broadcast layer
@@ -23,39 +22,18 @@ final class Obc {
     }
 
     static int run(String[] argv, PrintStream out) throws Args.UsageException {
-        boolean listen = false;
-        String name = null;
-        String message = MESSAGE;
-        Args a = new Args(argv);
-        while (a.hasNext()) {
-            String o = a.next();
-            switch (o) {
-                case "-l":
-                case "--listen":
-                    listen = true;
-                    break;
-                case "-n":
-                case "--name":
-                    name = a.value(o);
-                    break;
-                case "-m":
-                case "--message":
-                    message = a.value(o);
-                    break;
-                case "--help":
-                    usage(out);
-                    return 0;
-                default:
-                    throw new Args.UsageException("unknown option " + o + " (try --help)");
-            }
+        ToolSupport.Endpoint opts = new ToolSupport.Endpoint(null, MESSAGE);
+        int status = opts.read(argv, () -> usage(out));
+        if (status != Args.TAKEN) {
+            return status;
         }
-        if (name == null) {
+        if (opts.name == null) {
             out.println("Please specify a name.");
             out.println();
             usage(out);
             return 1;
         }
-        return listen ? reader(name, out) : writer(name, message, out);
+        return opts.listen ? reader(opts.name, out) : writer(opts.name, opts.message, out);
     }
 
     private static void usage(PrintStream out) {
@@ -95,9 +73,7 @@ final class Obc {
     }
 
     private static int writer(String name, String message, PrintStream out) {
-        byte[] m = message.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer sdu = ByteBuffer.allocate(m.length + 1);
-        sdu.put(m).put((byte) 0).flip();
+        ByteBuffer sdu = ToolSupport.cString(message);
         try (Flow f = Flow.join(name)) {
             f.writeMessage(sdu);
             return 0;
