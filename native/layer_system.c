@@ -55,7 +55,8 @@
  * deallocated with the IRMd (system_dealloc.c); then, since the library's
  * destructor frees what threads inside it use, stop entering it, wake the
  * acceptor, let those inside leave, or end the process here
- * (system_lib.c).
+ * (system_lib.c); and before the destructor frees what every flow still
+ * holds, drop what the IRMd took back (system_peek.c).
  */
 static void s_on_exit(int    status,
                       void * arg)
@@ -66,6 +67,7 @@ static void s_on_exit(int    status,
         syslib_exit_begin();
         acceptor_kick();
         syslib_exit_wait(status);
+        o_rx_skip_reclaimed_at_exit();
 }
 
 static int s_init(const char * cfg)

@@ -155,6 +155,24 @@ typedef struct {
 #define OURO_FLOW_TXRB_OFF  96
 typedef long    (*ouro_ssm_rbuff_read_t)(void *);
 typedef int     (*ouro_ssm_pool_remove_t)(void *, unsigned long);
+/*
+ * And, to look at the next SDU of our own receive ring before flow_read
+ * takes it (system_peek.c, o_rx_skip_reclaimed): flows[fd].rx_rb at 88;
+ * struct ssm_rbuff (ssm/rbuff.c, in the process's own memory) starts
+ * with ssize_t * shm_base (the ring of pool offsets) @0, size_t * head
+ * @8 and size_t * tail @16, indexes below OURO_RBUFF_SIZE
+ * (cmake/config/ssm.cmake); a block of the pool (struct ssm_pk_buff,
+ * ssm.h) has uint16_t refcount @4 and pid_t allocator_pid @8;
+ * ssm_pool_get(pool, offset), exported, gives the block while it is
+ * referenced and NULL once it is free.
+ */
+#define OURO_FLOW_RXRB_OFF  88
+#define OURO_RB_BASE_OFF    0
+#define OURO_RB_HEAD_OFF    8
+#define OURO_RB_TAIL_OFF    16
+#define OURO_RBUFF_SIZE     1024
+#define OURO_SPB_PID_OFF    8
+typedef void *  (*ouro_ssm_pool_get_t)(void *, unsigned long);
 
 /* Function signatures of libouroboros-dev and -irm. */
 struct timespec;

@@ -141,6 +141,19 @@ void flow_down(struct sflow * f)
                 fsets_ready(f);
 }
 
+/*
+ * flow_read on f, past the SDUs the IRMd took back from a dead sender
+ * (o_rx_skip_reclaimed in system_peek.c). Needs rxlock.
+ */
+static ssize_t o_read_rx(struct sflow * f,
+                         void *         buf,
+                         size_t         n)
+{
+        (void) o_rx_skip_reclaimed(f);
+
+        return o_read(f->fd, buf, n);
+}
+
 /* Reads every queued SDU into the stash. Needs rxlock. */
 void drain_locked(struct sflow * f)
 {
@@ -154,7 +167,7 @@ void drain_locked(struct sflow * f)
         for (;;) {
                 struct sdu * s;
 
-                n = o_read(f->fd, buf, jour_layer_system.max_sdu + 1);
+                n = o_read_rx(f, buf, jour_layer_system.max_sdu + 1);
                 if (n < 0)
                         break;
                 if (n == 0)
@@ -261,7 +274,7 @@ static void o_probe(struct sflow * f)
             set_rcvtimeo(f, 0) == 0) {
                 /* Its packet event may be drained meanwhile: see stashing. */
                 atomic_fetch_add(&f->stashing, 1);
-                n = o_read(f->fd, buf, jour_layer_system.max_sdu + 1);
+                n = o_read_rx(f, buf, jour_layer_system.max_sdu + 1);
                 if (n > 0) {
                         struct sdu * s = sdu_new(buf, (size_t) n);
                         if (s != NULL) {
@@ -338,7 +351,7 @@ static ssize_t o_flow_read(struct sflow * f,
                 n = set_rcvtimeo(f, (timeo == 0 || down) ? 0 :
                                  step_of(rem, SLICE_NS));
                 if (n == 0)
-                        n = o_read(f->fd, buf, cap);
+                        n = o_read_rx(f, buf, cap);
                 atomic_fetch_add(&f->rxgen, 1);
 
                 pthread_mutex_unlock(&f->rxlock);

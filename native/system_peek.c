@@ -5,7 +5,8 @@
  * Reads of libouroboros-dev's private memory, in this file only: its
  * flow table (to learn the process at the other end of a flow) and its
  * shared packet pool and rings (to take back packets a peer will never
- * read). The layout is in ouroboros_abi.h; it holds for 0.23 on x86_64.
+ * read, and to leave alone those the IRMd took back). The layout is in
+ * ouroboros_abi.h; it holds for 0.23 on x86_64.
  *
  * Checked before use: the "proc" symbol must be an object large enough
  * for the offsets we read (its ELF size), an fd must be inside the table,
@@ -16,7 +17,9 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +30,7 @@ static struct {
         void **                pool;     /* &proc.pool                 */
         ouro_ssm_rbuff_read_t  ssm_rbuff_read;
         ouro_ssm_pool_remove_t ssm_pool_remove;
+        ouro_ssm_pool_get_t    ssm_pool_get;
 } peek; /* written by peek_init (the layer's init), read-only after */
 
 /* Whether sym is a data object of at least size bytes. */
@@ -63,6 +67,8 @@ void peek_init(void * dev)
         /* Optional: to take back packets a dead peer will never read. */
         *(void **) &peek.ssm_rbuff_read  = dlsym(dev, "ssm_rbuff_read");
         *(void **) &peek.ssm_pool_remove = dlsym(dev, "ssm_pool_remove");
+        /* Optional: to leave alone packets the IRMd took back. */
+        *(void **) &peek.ssm_pool_get    = dlsym(dev, "ssm_pool_get");
 }
 
 /*
@@ -135,4 +141,150 @@ pid_t o_peer_pid(int fd)
                 return -1;
 
         return n1;
+}
+
+/* Whether process peer is gone: through its pidfd if there is one. */
+static int gone(pid_t peer,
+                int   pidfd)
+{
+        if (pidfd >= 0)
+                return pidfd_dead(pidfd);
+
+        return kill(peer, 0) < 0 && errno == ESRCH;
+}
+
+/*
+ * Whether the IRMd took back the block of the next SDU in ring rb: it
+ * holds no reference any more, or (peer > 0: a direct flow, whose blocks
+ * the peer allocates) it now belongs to another process while the peer
+ * is gone. Anything unexpected in the ring reads as "no": flow_read
+ * decides.
+ */
+static int head_reclaimed(void *          pool,
+                          const uint8_t * rb,
+                          pid_t           peer,
+                          int             pidfd)
+{
+        ssize_t *       base;
+        size_t *        headp;
+        size_t *        tailp;
+        size_t          tail;
+        ssize_t         off;
+        const uint8_t * blk;
+        pid_t           owner;
+
+        memcpy(&base, rb + OURO_RB_BASE_OFF, sizeof(base));
+        memcpy(&headp, rb + OURO_RB_HEAD_OFF, sizeof(headp));
+        memcpy(&tailp, rb + OURO_RB_TAIL_OFF, sizeof(tailp));
+        if (base == NULL || headp == NULL || tailp == NULL)
+                return 0;
+
+        tail = __atomic_load_n(tailp, __ATOMIC_ACQUIRE);
+        if (tail >= OURO_RBUFF_SIZE ||
+            __atomic_load_n(headp, __ATOMIC_ACQUIRE) == tail)
+                return 0;
+
+        off = __atomic_load_n(&base[tail], __ATOMIC_ACQUIRE);
+        if (off <= 0)
+                return 0;
+
+        blk = peek.ssm_pool_get(pool, (unsigned long) off);
+        if (blk == NULL)
+                return 1;
+
+        if (peer <= 0)
+                return 0;
+
+        memcpy(&owner, blk + OURO_SPB_PID_OFF, sizeof(owner));
+
+        return owner != peer && gone(peer, pidfd);
+}
+
+/* Drops the SDUs at the head of fd's receive ring the IRMd took back. */
+static int skip_reclaimed(int   fd,
+                          pid_t peer,
+                          int   pidfd)
+{
+        const uint8_t * fl;
+        const uint8_t * rb = NULL;
+        void *          pool;
+        int             n = 0;
+
+        fl   = flow_entry(fd);
+        pool = __atomic_load_n(peek.pool, __ATOMIC_ACQUIRE);
+        if (fl != NULL)
+                memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
+        while (rb != NULL && pool != NULL && n < OURO_RBUFF_SIZE &&
+               head_reclaimed(pool, rb, peer, pidfd)) {
+                if (peek.ssm_rbuff_read((void *) rb) < 0)
+                        break;
+                ++n;
+        }
+
+        return n;
+}
+
+static int skip_usable(void)
+{
+        return peek.pool != NULL && peek.ssm_rbuff_read != NULL &&
+                peek.ssm_pool_get != NULL;
+}
+
+/*
+ * Ouroboros 0.23 defect contained here: when a process dies without its
+ * library telling the IRMd (kill -9, a crash), the IRMd frees every
+ * block of the shared packet pool that process allocated and that is
+ * still referenced (ssm_pool_reclaim_orphans, about a second later) -
+ * the SDUs it sent that wait unread in our receive ring among them.
+ * flow_read then takes such a block out of the ring and frees it a second
+ * time (refcount 0 wraps; the block goes on the free list twice, or
+ * loops on itself there), and from then on the pool hands one block to
+ * two writers anywhere on the machine: readers get other flows' data
+ * (seen: flow 0 of a process read the echo meant for its flow 41) or
+ * their own SDUs overwritten. A block taken back and handed out again
+ * would also be read as if it were ours.
+ *
+ * So before each flow_read, the SDUs at the head of f's receive ring
+ * that the IRMd took back are dropped from the ring without being freed
+ * (they are lost with their sender anyway). What remains is the window
+ * between this look and flow_read's own, a few instructions against a
+ * sweep every second; the SDUs an FRCT flow already holds for reordering
+ * are not looked at. Called with f's rxlock held (the ring's only reader
+ * in this process). Returns how many were dropped.
+ */
+int o_rx_skip_reclaimed(const struct sflow * f)
+{
+        int n;
+
+        if (!skip_usable() || gate_in() < 0)
+                return 0;
+        /* A broadcast flow's blocks come from the IPCP and its members. */
+        n = skip_reclaimed(f->fd, f->bcast ? -1 : f->peer, f->pidfd);
+        gate_out();
+
+        return n;
+}
+
+/*
+ * At exit, after the last call left the library and before its
+ * destructor, which reads what every flow still holds and frees it: the
+ * same for every flow of the table, its peer being the process at the
+ * other end of its rings.
+ */
+void o_rx_skip_reclaimed_at_exit(void)
+{
+        int fd;
+
+        if (!skip_usable())
+                return;
+
+        for (fd = 0; fd < OURO_PROG_MAX_FLOWS; ++fd) {
+                const uint8_t * fl = flow_entry(fd);
+                pid_t           n1 = -1;
+
+                if (fl == NULL)
+                        continue;
+                memcpy(&n1, fl + OURO_FLOW_N1PID_OFF, sizeof(n1));
+                (void) skip_reclaimed(fd, n1 == getpid() ? -1 : n1, -1);
+        }
 }

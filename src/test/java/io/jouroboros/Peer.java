@@ -33,6 +33,9 @@ public final class Peer {
             case "hold-server":
                 holdServer(args[1]);
                 break;
+            case "late-reader":
+                lateReader(args[1]);
+                break;
             case "bind-and-wait":
                 Ouroboros.bindProcess(args[1]);
                 closeOnExit(() -> Ouroboros.unbindProcess(args[1]));
@@ -169,6 +172,34 @@ public final class Peer {
         }
         System.out.println("SENT");
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /**
+     * Opens a flow to name, says CONNECTED, reads nothing until the line
+     * "READ" on stdin, then reads until the end of the flow: says "GOT x"
+     * for each SDU, then "END n" (or "TIMEOUT n" when 10 s pass).
+     */
+    private static void lateReader(String name) throws Exception {
+        try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30));
+                var stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            System.out.println("CONNECTED");
+            String line;
+            while ((line = stdin.readLine()) != null && !line.equals("READ")) {
+                // waiting
+            }
+            f.receiveTimeout(Duration.ofSeconds(10));
+            ByteBuffer in = ByteBuffer.allocate(Ouroboros.maxSdu());
+            int n = 0;
+            try {
+                while (f.readMessage(in.clear()) >= 0) {
+                    System.out.println("GOT " + new String(in.array(), 0, in.position(), StandardCharsets.UTF_8));
+                    n++;
+                }
+                System.out.println("END " + n);
+            } catch (FlowTimeoutException e) {
+                System.out.println("TIMEOUT " + n);
+            }
+        }
     }
 
     /**

@@ -51,6 +51,67 @@ class PeerDeathTest {
         });
     }
 
+    /**
+     * A reader that takes a killed sender's SDUs only after Ouroboros swept the
+     * dead process (the IRMd frees, about once a second, the pool blocks a dead
+     * process allocated, those waiting unread in our ring among them) must not
+     * free them again: a block freed twice is handed to two writers later, and
+     * other flows read each other's data. The reader here is a second JVM,
+     * stopped (SIGSTOP) across the kill and the sweep so that it cannot read in
+     * time; then a burst through another flow must come back intact.
+     */
+    @Test
+    void sdusReadAfterTheSweepOfTheirKilledSenderLeaveThePoolSound() {
+        String name = TestSupport.unique("sweep");
+        String echo = TestSupport.unique("sweep-echo");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (PeerProcess sender = PeerProcess.start("hold-server", name)) {
+                sender.expect("READY");
+                try (PeerProcess reader = PeerProcess.start("late-reader", name)) {
+                    reader.expect("CONNECTED");
+                    sender.expect("SENT");
+                    reader.signal("STOP");
+                    try {
+                        sender.kill();
+                        Thread.sleep(2500); // past the IRMd's sweep of dead processes (each second)
+                    } finally {
+                        reader.signal("CONT");
+                    }
+                    reader.send("READ");
+                    // What it still reads, if anything, is the sender's own SDUs, in order.
+                    for (int i = 0;; i++) {
+                        String line = reader.expect("");
+                        if (line.startsWith("END") || line.startsWith("TIMEOUT")) {
+                            assertEquals("END " + i, line, "the reader's end");
+                            break;
+                        }
+                        assertEquals("GOT sdu " + i, line);
+                    }
+                }
+            }
+            // The pool is sound: rounds of 150 SDUs in flight at once (a flow queues at
+            // most a quarter of a size class of the pool), each echoed as it was sent.
+            try (PeerProcess server = PeerProcess.start("message-echo-server", echo)) {
+                server.expect("READY");
+                try (Flow f = Flow.open(echo, QoSSpec.raw(), Duration.ofSeconds(30))) {
+                    f.receiveTimeout(Duration.ofSeconds(20));
+                    ByteBuffer b = ByteBuffer.allocate(100);
+                    for (int round = 0; round < 4; round++) {
+                        for (int i = 0; i < 150; i++) {
+                            f.writeMessage(ByteBuffer.wrap(String.format("burst %d %03d", round, i)
+                                    .getBytes(StandardCharsets.UTF_8)));
+                        }
+                        for (int i = 0; i < 150; i++) {
+                            b.clear();
+                            f.readMessage(b);
+                            assertEquals(String.format("burst %d %03d", round, i), text(b));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     @Test
     void queuedSdusSurviveTheSendersDeath() throws Exception {
         withHeldFlow((peer, f) -> {

@@ -53,6 +53,16 @@ final class PeerProcess implements AutoCloseable {
         return jvm.pid();
     }
 
+    /** Writes one line to the peer's standard input. */
+    void send(String line) throws IOException {
+        jvm.send(line);
+    }
+
+    /** kill -STOP, kill -CONT, ... */
+    void signal(String sig) throws IOException, InterruptedException {
+        jvm.signal(sig);
+    }
+
     /** kill -9. */
     void kill() throws InterruptedException {
         jvm.kill();

@@ -231,6 +231,23 @@ final class TestJvm implements AutoCloseable {
      * bound (it leaves no socket behind), then SIGKILL if it has not exited
      * within 5 s; reaps it and takes the outcome of its output threads.
      */
+    /** Writes one line to the JVM's standard input. */
+    void send(String line) throws IOException {
+        var in = process.getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    /** Sends signal sig (STOP, CONT, ...) to the JVM, with kill(1). */
+    void signal(String sig) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (k.waitFor() != 0) {
+            throw new IOException("kill -" + sig + " " + process.pid() + ": " + out.strip());
+        }
+    }
+
     @Override
     public void close() throws Exception {
         try (HelperThread<Void> o = out; HelperThread<Void> e = err) {
