@@ -143,6 +143,34 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
         return f;
     }
 
+    /** The first and the longest slice of a blocking accept, in nanoseconds. */
+    private static final long SLICE_FIRST = 1_000_000L;
+    private static final long SLICE_MAX = 256_000_000L;
+
+    /**
+     * A blocking {@link Native#serverAccept} (timeout in nanoseconds, -1: none)
+     * in slices of 1 ms doubling to 256 ms, the thread's interrupt status asked
+     * between two, as flow.c does for a flow's blocking calls: an interrupt the
+     * JDK lost in {@code begin()} (JDK-8323782, JDK 14 to 22: the status is set,
+     * the interruptor never runs) would otherwise leave accept waiting until a
+     * flow comes. Returns the call's result, or {@code -EINTR}.
+     */
+    private static int acceptSliced(int h, long timeoutNanos, long[] qos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        long slice = SLICE_FIRST;
+        while (true) {
+            long left = timeoutNanos < 0 ? slice : deadline - System.nanoTime();
+            int r = Native.serverAccept(h, Math.max(0, Math.min(left, slice)), qos);
+            if (r != -Errors.ETIMEDOUT || (timeoutNanos >= 0 && deadline - System.nanoTime() <= 0)) {
+                return r;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                return -Errors.EINTR;
+            }
+            slice = Math.min(slice * 2, SLICE_MAX);
+        }
+    }
+
     private Flow accept(long timeoutNanos) throws IOException {
         acceptLock.lock();
         try {
@@ -165,12 +193,19 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
                     }
                     if (isOpen()) {
                         r = mayBlock && Poller.isVirtual() ? acceptParked(h, timeoutNanos, qos)
+                                : mayBlock ? acceptSliced(h, timeoutNanos, qos)
                                 : Native.serverAccept(h, timeoutNanos, qos);
+                        if (r == -Errors.EINTR) {
+                            // The JDK lost the interrupt in begin(): a second one runs the
+                            // interruptor, which closes this channel, as the first should have.
+                            Flow.LOST_INTERRUPTS.incrementAndGet();
+                            begin();
+                        }
                     }
                 } finally {
                     if (mayBlock) {
                         try {
-                            end(r != -Errors.EWOKEN);
+                            end(r != -Errors.EWOKEN && r != -Errors.EINTR);
                         } catch (IOException e) {
                             // Interrupted after a flow came in: it has no owner.
                             if (r >= 0) {
@@ -190,7 +225,8 @@ public final class FlowServerChannel extends AbstractSelectableChannel {
             if (r == -Errors.EAGAIN || (r == -Errors.ETIMEDOUT && timeoutNanos == 0)) {
                 return null;
             }
-            if (r == -Errors.EWOKEN) {
+            if (r == -Errors.EWOKEN || r == -Errors.EINTR) {
+                // Closed under the call: end() has thrown already; a fallback.
                 throw new AsynchronousCloseException();
             }
             if (r == -Errors.ETIMEDOUT) {

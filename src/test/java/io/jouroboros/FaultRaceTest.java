@@ -113,14 +113,14 @@ class FaultRaceTest {
     }
 
     /** The blocking calls of the focused wake-up runs. */
-    enum Blocked { READ, READ_MESSAGE, WRITE }
+    enum Blocked { READ, READ_MESSAGE, WRITE, ACCEPT }
 
     /** How many races {@link #wakeAtTheStartOfABlockedCall} runs per call (-D to run more). */
     private static final int WAKE_RACES = Integer.getInteger("jouroboros.fault.wakeRaces", 300);
 
     /**
      * Focused: interrupt or close lands just as a thread enters a blocking
-     * read, message read or write (no delay, a few microseconds of spin, up
+     * read, message read, write or accept (no delay, a few microseconds of spin, up
      * to 50, or a millisecond after it was told to go), where a wake-up is
      * easiest to lose: in the channel's begin(), the handle's acquisition,
      * or before the native call starts to wait. One thread makes every
@@ -194,18 +194,29 @@ class FaultRaceTest {
             String what = call + " wake race " + i + " (" + actor + ")";
             dog.step(what, Duration.ofSeconds(30));
             try (Race r = new Race()) {
-                pair(r);
-                Flow c = r.client;
+                java.nio.channels.spi.AbstractInterruptibleChannel c;
+                if (call == Blocked.ACCEPT) {
+                    FlowServerChannel s = FlowServerChannel.open().bind(NAME + "-accept-" + i);
+                    r.channel = s;
+                    r.call = s::accept;
+                    c = s;
+                } else {
+                    pair(r);
+                    c = r.client;
+                }
+                Flow f = r.client;
                 switch (call) {
+                    case ACCEPT:
+                        break;
                     case READ:
-                        r.call = () -> c.read(ByteBuffer.allocate(100));
+                        r.call = () -> f.read(ByteBuffer.allocate(100));
                         break;
                     case READ_MESSAGE:
-                        r.call = () -> c.readMessage(ByteBuffer.allocateDirect(100));
+                        r.call = () -> f.readMessage(ByteBuffer.allocateDirect(100));
                         break;
                     default:
-                        fill(c);
-                        r.call = () -> c.write(ByteBuffer.allocateDirect(4 * Ouroboros.maxSdu()));
+                        fill(f);
+                        r.call = () -> f.write(ByteBuffer.allocateDirect(4 * Ouroboros.maxSdu()));
                         break;
                 }
                 Job j = new Job(r.call);
