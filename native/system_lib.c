@@ -713,10 +713,21 @@ static void rib_detach(void)
         if (!rib_mountpoint(mnt, sizeof(mnt)))
                 return;
 
-        /* Its FUSE thread, in its read of /dev/fuse (it is, between requests). */
+        /*
+         * Its FUSE thread, in its read of /dev/fuse (it is, between
+         * requests). A process that exits right after it started may find
+         * that thread not yet in fuse_loop, which reads the channel first
+         * (the crash in fuse_chan_bufsize at 0.15 s of age): wait for it
+         * to get there.
+         */
         fd = fuse_fd();
-        if (fd >= 0)
-                tid = reader_of(fd);
+        t0 = jour_now_ns();
+        while (fd >= 0 && (tid = reader_of(fd)) < 0 &&
+               jour_now_ns() - t0 < RIB_LEAVE_NS) {
+                struct timespec ts = { 0, MS / 2 };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
 
         if (umount2(mnt, MNT_DETACH) < 0 || tid < 0)
                 return;
