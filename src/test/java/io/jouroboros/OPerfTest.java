@@ -231,7 +231,7 @@ class OPerfTest {
                 try (HelperThread<String> out = HelperThread.call("c-operf-out",
                         () -> new String(server.getInputStream().readAllBytes(), StandardCharsets.UTF_8))) {
                     bindWhenKnown(irm, server, name);
-                    Result r = run("operf", "-n", name, "-d", "1s", "-s", "100", "-r", "400k", "-t", test);
+                    Result r = ToolRunner.runToStartingServer(server, "operf", "-n", name, "-d", "1s", "-s", "100", "-r", "400k", "-t", test);
                     System.out.println("Java operf -t " + test + " -> C operf -l: " + r.lines());
                     assertEquals(0, r.status(), r.toString());
                     server.toHandle().destroyForcibly();

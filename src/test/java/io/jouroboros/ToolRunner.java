@@ -38,6 +38,25 @@ final class ToolRunner {
         }
     }
 
+    /**
+     * {@link #run} against a C server just started: Ouroboros 0.23 allocates a
+     * flow to a local process directly only if that process waits in
+     * flow_accept within a second (the IRMd's IRMD_REQ_ARR_TIMEOUT); a server
+     * not there yet (a loaded machine) sends the allocation to the layers,
+     * where its name is not registered: "name unreachable (EIPCP)". Such a run
+     * is tried again, five times in all, while the server lives.
+     */
+    static Result runToStartingServer(Process server, String... args) throws Exception {
+        for (int i = 1;; i++) {
+            Result r = run(args);
+            if (r.status() == 0 || i == 5 || !server.isAlive()
+                    || r.lines().stream().noneMatch(l -> l.contains("(EIPCP)"))) {
+                return r;
+            }
+            Thread.sleep(200);
+        }
+    }
+
     /** A run's exit status and its output lines. */
     record Result(int status, List<String> lines) {
         boolean has(String line) {

@@ -286,7 +286,7 @@ class ToolsTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
                 bindWhenKnown(irm, server, name);
-                Result r = run("oping", "-n", name, "-c", "5", "-i", "100");
+                Result r = ToolRunner.runToStartingServer(server, "oping", "-n", name, "-c", "5", "-i", "100");
                 System.out.println("Java oping -> C oping -l: " + r.lines());
                 assertEquals(0, r.status(), r.toString());
                 assertEquals(5, r.count(Pattern.compile("64 bytes from .*: seq=[0-4] time=.*")), r.toString());
@@ -351,7 +351,7 @@ class ToolsTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
                 bindWhenKnown(irm, server, name);
-                Result r = run("oecho", "-n", name);
+                Result r = ToolRunner.runToStartingServer(server, "oecho", "-n", name);
                 assertEquals(0, r.status(), r.toString());
                 assertTrue(r.has("Server replied with Client says hi!"), r.toString());
             } finally {
