@@ -121,6 +121,7 @@ public class NioFlowChannel extends AbstractNioByteChannel implements FlowChanne
 
     @Override
     protected void doClose() throws Exception {
+        super.doClose(); // fails a pending connect's promise, cancels its timeout
         javaChannel().close();
     }
 

@@ -132,6 +132,7 @@ public class NioFlowMessageChannel extends AbstractNioMessageChannel implements 
 
     @Override
     protected void doClose() throws Exception {
+        super.doClose(); // fails a pending connect's promise, cancels its timeout
         javaChannel().close();
     }
 

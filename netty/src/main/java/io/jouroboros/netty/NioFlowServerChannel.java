@@ -124,6 +124,7 @@ public class NioFlowServerChannel extends AbstractNioMessageChannel implements S
 
     @Override
     protected void doClose() throws Exception {
+        super.doClose(); // fails a pending connect's promise, cancels its timeout
         javaChannel().close();
     }
 

@@ -89,7 +89,7 @@ final class Harness implements AutoCloseable {
     }
 
     /** Collects {@code expected} bytes and completes with them; fails on an error or an early close. */
-    static final class Collect extends ChannelInboundHandlerAdapter {
+    static class Collect extends ChannelInboundHandlerAdapter {
         final CompletableFuture<byte[]> done = new CompletableFuture<>();
         private final byte[] got;
         private int n;
