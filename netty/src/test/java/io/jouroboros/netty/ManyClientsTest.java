@@ -17,15 +17,15 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** 100 clients at once against one server, all on two event loops. */
+/** 100 clients at once on two event loops, against one server on two loops of its own. */
 class ManyClientsTest {
     @Test
     void hundredClientsOnTwoEventLoops() throws Exception {
         int clients = 100;
         int size = 48 * 1024;
-        try (Harness h = new Harness(2)) {
+        try (Harness h = new Harness(2); Harness s = new Harness(2)) {
             String name = Harness.unique("many");
-            Channel server = h.server(NioFlowServerChannel.class, name,
+            Channel server = s.server(NioFlowServerChannel.class, name,
                     ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
             try {
                 List<Channel> chans = new ArrayList<>();
