@@ -9,11 +9,13 @@ import io.jouroboros.QoSSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.FileRegion;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.nio.AbstractNioByteChannel;
 import io.netty.channel.nio.NioIoOps;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 
 /**
  * A byte-stream channel over one flow, after Netty's own NIO transports
@@ -36,6 +38,9 @@ import java.net.SocketAddress;
  * bound to fails with {@link io.jouroboros.UnknownNameException}.
  */
 public class NioFlowChannel extends AbstractNioByteChannel implements FlowChannel {
+    /** At most this much goes to one gathering write. */
+    private static final long MAX_BYTES_PER_GATHERING_WRITE = 1 << 20;
+
     private final FlowChannelConfig config = new FlowChannelConfig(this);
 
     /** An unconnected channel over a new flow. */
@@ -135,6 +140,39 @@ public class NioFlowChannel extends AbstractNioByteChannel implements FlowChanne
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
         allocHandle.attemptedBytesRead(buf.writableBytes());
         return buf.writeBytes(javaChannel(), allocHandle.attemptedBytesRead());
+    }
+
+    /**
+     * Netty's {@code NioSocketChannel} loop: the flushed buffers go to the
+     * flow in one gathering write, which packs them into SDUs of up to the
+     * largest SDU, so many small buffers (a frame's header and its body,
+     * say) do not cost an SDU each.
+     */
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        Flow flow = javaChannel();
+        int writeSpinCount = config().getWriteSpinCount();
+        do {
+            if (in.isEmpty()) {
+                clearOpWrite();
+                return;
+            }
+            ByteBuffer[] nioBuffers = in.nioBuffers(1024, MAX_BYTES_PER_GATHERING_WRITE);
+            int count = in.nioBufferCount();
+            if (count == 0) {
+                // Something other than ByteBufs (a FileRegion): one at a time.
+                writeSpinCount -= doWrite0(in);
+                continue;
+            }
+            long written = count == 1 ? flow.write(nioBuffers[0]) : flow.write(nioBuffers, 0, count);
+            if (written <= 0) {
+                incompleteWrite(true);
+                return;
+            }
+            in.removeBytes(written);
+            --writeSpinCount;
+        } while (writeSpinCount > 0);
+        incompleteWrite(writeSpinCount < 0);
     }
 
     @Override
