@@ -16,7 +16,7 @@ public interface FlowChannel extends Channel {
     FlowChannelConfig config();
 
     /**
-     * The name a client channel connected to (with the QoS it asked for);
+     * The name a client channel connected to, with the QoS of its flow;
      * {@code null} for an accepted channel, since Ouroboros does not tell a
      * server who allocated the flow.
      *

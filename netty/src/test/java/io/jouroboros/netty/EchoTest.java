@@ -101,6 +101,26 @@ class EchoTest {
         }
     }
 
+    @Test
+    void fileRegionGoesOut() throws Exception {
+        String name = Harness.unique("echo-file");
+        Channel server = h.server(NioFlowServerChannel.class, name, ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("jouroboros-netty", ".bin");
+        try {
+            byte[] data = Harness.random(300_000, 9);
+            java.nio.file.Files.write(file, data);
+            Harness.Collect collect = new Harness.Collect(data.length);
+            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline().addLast(collect))
+                    .connect(new FlowAddress(name)).sync().channel();
+            c.writeAndFlush(new io.netty.channel.DefaultFileRegion(file.toFile(), 0, data.length)).sync();
+            assertArrayEquals(data, collect.done.get(30, TimeUnit.SECONDS));
+            c.close().sync();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+            server.close().sync();
+        }
+    }
+
     /** Receives SDUs into a queue, as copies (so nothing is held). */
     static final class Sdus extends SimpleChannelInboundHandler<ByteBuf> {
         final LinkedBlockingQueue<byte[]> got = new LinkedBlockingQueue<>();
