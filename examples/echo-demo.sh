@@ -38,6 +38,7 @@ build() {
 
 echo "==> Building the library and the examples"
 build mvn -q -B -DskipTests install
+build mvn -q -B -DskipTests -f netty/pom.xml install
 build mvn -q -B -f examples/pom.xml package
 
 echo "==> Starting the server ($JOUROBOROS_LAYER layer): java -jar $JAR -l -n $NAME"

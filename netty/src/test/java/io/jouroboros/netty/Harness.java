@@ -1,0 +1,138 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/** Event loops, servers, clients and handlers the tests share. */
+final class Harness implements AutoCloseable {
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    final EventLoopGroup group;
+
+    Harness(int loops) {
+        group = FlowEventLoops.newGroup(loops);
+    }
+
+    /** A name no other test (or test run) uses. */
+    static String unique(String prefix) {
+        return "netty-" + prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + "-"
+                + Long.toHexString(System.nanoTime());
+    }
+
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** Binds a server on this group whose children get {@code child}'s handlers. */
+    Channel server(Class<? extends ServerChannel> type, String name, Consumer<Channel> child)
+            throws InterruptedException {
+        return new ServerBootstrap().group(group).channel(type)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        child.accept(ch);
+                    }
+                })
+                .bind(new FlowAddress(name)).sync().channel();
+    }
+
+    /** A client bootstrap on this group. */
+    Bootstrap client(Class<? extends Channel> type, Consumer<Channel> init) {
+        return new Bootstrap().group(group).channel(type)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        init.accept(ch);
+                    }
+                });
+    }
+
+    /** Netty's echo server handler: writes back what it reads, flushes at the end of each read. */
+    @ChannelHandler.Sharable
+    static final class Echo extends ChannelInboundHandlerAdapter {
+        static final Echo INSTANCE = new Echo();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Collects {@code expected} bytes and completes with them; fails on an error or an early close. */
+    static class Collect extends ChannelInboundHandlerAdapter {
+        final CompletableFuture<byte[]> done = new CompletableFuture<>();
+        private final byte[] got;
+        private int n;
+
+        Collect(int expected) {
+            got = new byte[expected];
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                ByteBuf b = (ByteBuf) msg;
+                int k = b.readableBytes();
+                if (n + k > got.length) {
+                    done.completeExceptionally(new AssertionError("more than " + got.length + " bytes"));
+                    return;
+                }
+                b.readBytes(got, n, k);
+                n += k;
+                if (n == got.length) {
+                    done.complete(got);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            done.completeExceptionally(new AssertionError("closed after " + n + " of " + got.length + " bytes"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            done.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (!group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("event loops did not stop in 30 s");
+        }
+    }
+}
