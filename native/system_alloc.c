@@ -18,6 +18,8 @@
  *  - An allocation that meets the end of the server's accept slice fails
  *    at once (the IRMd destroys the pending accept it had picked): a
  *    failure quicker than ALLOC_QUICK is tried again (ALLOC_TRIES).
+ *  - A local server not in flow_accept within the IRMd's second makes an
+ *    allocation fail with EIPCP: asked once more.
  *  - A flow to a name this process serves must never reach the IRMd
  *    (system_loop.c): acceptor_route() decides first.
  *  - FRCT retransmission frees packets the peer has not read yet: an
@@ -135,6 +137,7 @@ static void * alloc_thread(void * arg)
         int64_t         deadline = jour_deadline(ALLOC_TIMEO_NS);
         int             r = -EJOUR_WOKEN;
         int             tries;
+        int             slow_eipcp = 0;
 
         (void) pthread_setname_np(pthread_self(), "jour-alloc");
 
@@ -179,6 +182,17 @@ static void * alloc_thread(void * arg)
                  */
                 if ((r == -ETIMEDOUT || r == -ECRYPT || r == -EBADF ||
                      r == -EIPCP) && jour_now_ns() - t < ALLOC_QUICK)
+                        continue;
+                /*
+                 * The IRMd allocates directly to a local server only if
+                 * one waits in flow_accept within IRMD_REQ_ARR_TIMEOUT
+                 * (a second); else it asks the layers, where a name bound
+                 * to a process only is not registered: EIPCP, "name
+                 * unreachable", for a server just starting, or busy
+                 * closing flows (its accept slices wait for deallocations,
+                 * see flow_ids in system_lib.c). Asked once more.
+                 */
+                if (r == -EIPCP && !slow_eipcp++)
                         continue;
                 if (r < 0)
                         break;
