@@ -438,39 +438,24 @@ static ssize_t jflow_read(JNIEnv *       env,
         return ret < 0 ? ret : (ssize_t) count;
 }
 
-/* The bytes [pos, pos + len) of a direct buffer; NULL if not direct. */
-static uint8_t * buffer_at(JNIEnv * env,
-                           jobject  buf,
-                           jint     pos,
-                           jint     len)
-{
-        uint8_t * base;
-        jlong     cap;
-
-        base = (*env)->GetDirectBufferAddress(env, buf);
-        cap  = (*env)->GetDirectBufferCapacity(env, buf);
-        if (base == NULL || pos < 0 || len < 0 || (jlong) pos + len > cap)
-                return NULL;
-
-        return base + pos;
-}
-
-/* The flow and the buffer's bytes of a read or a write: 0, or -errno. */
-static int io_args(JNIEnv *        env,
-                   jint            h,
-                   jobject         buf,
-                   jint            pos,
+/*
+ * The flow and the bytes of a read or a write: 0, or -errno. Java passes
+ * the address of the bytes (a direct buffer's address plus its position,
+ * see Buffers.java), so no call asks the JVM for a buffer's address.
+ */
+static int io_args(jint            h,
+                   jlong           addr,
                    jint            len,
                    struct jflow ** f,
                    uint8_t **      p)
 {
         *f = jflow_get(h);
-        *p = buffer_at(env, buf, pos, len);
+        *p = (uint8_t *) (uintptr_t) addr;
 
         if (*f == NULL || (*f)->lf == NULL)
                 return -ENOTALLOC;
 
-        if (*p == NULL)
+        if (addr == 0 || len < 0)
                 return -EINVAL;
 
         return 0;
@@ -478,8 +463,7 @@ static int io_args(JNIEnv *        env,
 
 static jint read_buf(JNIEnv * env,
                      jint     h,
-                     jobject  buf,
-                     jint     pos,
+                     jlong    addr,
                      jint     len,
                      int      now)
 {
@@ -487,7 +471,7 @@ static jint read_buf(JNIEnv * env,
         uint8_t *      p;
         int            ret;
 
-        ret = io_args(env, h, buf, pos, len, &f, &p);
+        ret = io_args(h, addr, len, &f, &p);
         if (ret < 0)
                 return ret;
 
@@ -497,13 +481,12 @@ static jint read_buf(JNIEnv * env,
 static jint flowRead(JNIEnv * env,
                      jclass   cls,
                      jint     h,
-                     jobject  buf,
-                     jint     pos,
+                     jlong    addr,
                      jint     len)
 {
         (void) cls;
 
-        return read_buf(env, h, buf, pos, len, 0);
+        return read_buf(env, h, addr, len, 0);
 }
 
 /*
@@ -513,13 +496,12 @@ static jint flowRead(JNIEnv * env,
 static jint flowReadNow(JNIEnv * env,
                         jclass   cls,
                         jint     h,
-                        jobject  buf,
-                        jint     pos,
+                        jlong    addr,
                         jint     len)
 {
         (void) cls;
 
-        return read_buf(env, h, buf, pos, len, 1);
+        return read_buf(env, h, addr, len, 1);
 }
 
 struct write_arg {
@@ -538,8 +520,7 @@ static ssize_t write_try(struct jflow * f,
 
 static jint write_buf(JNIEnv * env,
                       jint     h,
-                      jobject  buf,
-                      jint     pos,
+                      jlong    addr,
                       jint     len,
                       int      now)
 {
@@ -550,7 +531,7 @@ static jint write_buf(JNIEnv * env,
         ssize_t          n;
         int              ret;
 
-        ret = io_args(env, h, buf, pos, len, &f, &p);
+        ret = io_args(h, addr, len, &f, &p);
         if (ret < 0)
                 return ret;
 
@@ -576,26 +557,37 @@ static jint write_buf(JNIEnv * env,
 static jint flowWrite(JNIEnv * env,
                       jclass   cls,
                       jint     h,
-                      jobject  buf,
-                      jint     pos,
+                      jlong    addr,
                       jint     len)
 {
         (void) cls;
 
-        return write_buf(env, h, buf, pos, len, 0);
+        return write_buf(env, h, addr, len, 0);
 }
 
 /* A write that never waits, whatever the flow's flags (see flowReadNow). */
 static jint flowWriteNow(JNIEnv * env,
                          jclass   cls,
                          jint     h,
-                         jobject  buf,
-                         jint     pos,
+                         jlong    addr,
                          jint     len)
 {
         (void) cls;
 
-        return write_buf(env, h, buf, pos, len, 1);
+        return write_buf(env, h, addr, len, 1);
+}
+
+/*
+ * A direct buffer's address, 0 if it is not direct: Buffers.java's way
+ * when it cannot read the address itself, and its check that it can.
+ */
+static jlong bufferAddress(JNIEnv * env,
+                           jclass   cls,
+                           jobject  buf)
+{
+        (void) cls;
+
+        return (jlong) (uintptr_t) (*env)->GetDirectBufferAddress(env, buf);
 }
 
 /*
@@ -728,14 +720,12 @@ static const JNINativeMethod methods[] = {
         { "flowAllocStart",  "(I[B[J)I",      (void *) flowAllocStart },
         { "flowAllocFinish", "(IJ[J)I",       (void *) flowAllocFinish },
         { "flowJoin",        "(I[B)I",        (void *) flowJoin },
-        { "flowRead",        "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowRead },
-        { "flowWrite",       "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowWrite },
-        { "flowReadNow",     "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowReadNow },
-        { "flowWriteNow",    "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowWriteNow },
+        { "flowRead",        "(IJI)I",        (void *) flowRead },
+        { "flowWrite",       "(IJI)I",        (void *) flowWrite },
+        { "flowReadNow",     "(IJI)I",        (void *) flowReadNow },
+        { "flowWriteNow",    "(IJI)I",        (void *) flowWriteNow },
+        { "bufferAddress",   "(Ljava/nio/ByteBuffer;)J",
+          (void *) bufferAddress },
         { "flowCntl",        "(IIJ)J",        (void *) flowCntl },
         { "flowWake",        "(I)V",          (void *) flowWake },
         { "flowFree",        "(I)V",          (void *) flowFree },
