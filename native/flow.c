@@ -767,7 +767,8 @@ int jour_flow_init(JNIEnv * env)
         }
 
         if (jour_register(env, "io/jouroboros/internal/Native", methods,
-                          sizeof(methods) / sizeof(methods[0])) < 0) {
+                          sizeof(methods) / sizeof(methods[0])) < 0 ||
+            jour_bench_init(env) < 0) {
                 (void) pthread_key_delete(scratch_key);
                 (*env)->DeleteGlobalRef(env, thread_cls);
                 thread_cls = NULL;

@@ -70,6 +70,15 @@ public final class Native {
     /** A direct buffer's address (JNI's {@code GetDirectBufferAddress}); 0 if it is not direct. */
     static native long bufferAddress(java.nio.ByteBuffer buffer);
 
+    /**
+     * A benchmark hook (native/bench_hook.c), for jmh/'s JniBench only: {@code n}
+     * times, writes the {@code length} bytes at {@code address} on flow {@code hw}
+     * and reads one SDU back into them from flow {@code hr}, looped in C.
+     *
+     * @return {@code n}, or the first negative error
+     */
+    public static native int benchWriteRead(int hw, int hr, long address, int length, int n);
+
     public static native long flowCntl(int h, int cmd, long arg);
 
     public static native void flowWake(int h);
