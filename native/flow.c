@@ -200,6 +200,31 @@ static ssize_t flow_wait(JNIEnv *       env,
         return n;
 }
 
+/*
+ * flow_wait() for a read: one try that does not wait first. Data that is
+ * there is then taken without a timed wait: a slice is a timeout the
+ * layer must arm (the embedded layer sets SO_RCVTIMEO, a system call,
+ * whenever the time left changes, which is at every slice), while a read
+ * that finds nothing waits anyway. (A write arms no timeout before it
+ * finds the flow full, so it goes straight to flow_wait.)
+ */
+static ssize_t read_wait(JNIEnv *       env,
+                       struct jflow * f,
+                       try_fn         fn,
+                       void *         arg,
+                       int64_t        timeo)
+{
+        ssize_t n;
+
+        if (timeo != 0) {
+                n = fn(f, arg, 0);
+                if (n != -EAGAIN)
+                        return n < 0 && f->closing ? -EJOUR_WOKEN : n;
+        }
+
+        return flow_wait(env, f, fn, arg, timeo);
+}
+
 /* ------------------------------------------------------------------ */
 
 static jint flowOpen(JNIEnv * env,
@@ -418,7 +443,7 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_base = over;
         iov[1].iov_len  = f->layer->max_sdu;
 
-        n = flow_wait(env, f, read_try, iov,
+        n = read_wait(env, f, read_try, iov,
                       (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
         if (n < 0)
                 return n;
