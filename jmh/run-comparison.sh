@@ -31,7 +31,16 @@ run() { # NAME PINNED(0|1) JMH-ARGS...
   local cmd=("${jmh[@]}" "$@" -rf csv -rff "$out/$name.csv")
   ((pin)) && cmd=(taskset -c 0 "${cmd[@]}")
   echo "== $name: ${cmd[*]}" >&2
-  "${cmd[@]}" >"$out/$name.log" 2>&1 || { echo "   failed, see $out/$name.log" >&2; return 0; }
+  # One JMH run at a time on the machine (JMH's lock): wait for another to end.
+  while ! "${cmd[@]}" >"$out/$name.log" 2>&1; do
+    if grep -q 'Unable to acquire the JMH lock' "$out/$name.log"; then
+      echo "   another JMH run holds its lock; waiting" >&2
+      sleep 10
+      continue
+    fi
+    echo "   failed, see $out/$name.log" >&2
+    return 0
+  done
 }
 
 run free 0 'RoundTripBench|ThroughputBench|SelectorEchoBench|JniBench'
