@@ -4,7 +4,7 @@
 #
 #   jmh/run-comparison.sh [--no-build]
 #
-# Builds the library (mvn install, tests skipped) and the benchmarks unless
+# Builds the library (tests skipped) and the benchmarks against it unless
 # --no-build. The JMH runs are on the embedded layer, named explicitly, so an
 # IRMd does not change them. Cross-process figures run twice: free to use
 # every CPU, and pinned to one (taskset -c 0: the forked JVM and its peer
@@ -19,8 +19,13 @@ mkdir -p "$out"
 rm -f "$out"/*.csv "$out"/system.txt
 
 if [[ ${1:-} != --no-build ]]; then
-  (cd .. && mvn -B -q -DskipTests install)
-  mvn -B -q package
+  (cd .. && mvn -B -q -DskipTests package)
+  # The library as just built, under a version of its own: another checkout's
+  # `mvn install` of 0.1.0-SNAPSHOT into the same ~/.m2 cannot slip in.
+  lib=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
+  mvn -B -q install:install-file -Dfile="$lib" -DgroupId=io.jouroboros -DartifactId=jouroboros \
+    -Dversion=0.0.0-comparison -Dpackaging=jar
+  mvn -B -q package -Djouroboros.version=0.0.0-comparison
 fi
 
 start=$SECONDS

@@ -31,7 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * flow and {@code Flow.read} of them from its peer, in one thread (so
  * neither ever waits), against the same two layer calls looped in C by a
  * benchmark hook ({@code native/bench_hook.c}, {@code Native.benchWriteRead}).
- * Both are per write+read pair, {@value #LOOP} pairs an invocation. Flows
+ * Between the two, {@code jni}: the JNI entry points under them
+ * ({@code Native.flowWrite}, {@code Native.flowRead}) called directly, so
+ * java − jni is Flow's own Java and jni − c is JNI and {@code flow.c}.
+ * All are per write+read pair, {@value #LOOP} pairs an invocation. Flows
  * only: the layer is whichever the library picked.
  */
 @State(Scope.Benchmark)
@@ -54,6 +57,8 @@ public class JniBench {
     private final ByteBuffer in = ByteBuffer.allocateDirect(2 * SIZE);
     private final ByteBuffer c = ByteBuffer.allocateDirect(SIZE);
     private long cAddress;
+    private long outAddress;
+    private long inAddress;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
@@ -73,6 +78,8 @@ public class JniBench {
         hw = (int) acquire.invoke(w);
         hr = (int) acquire.invoke(r);
         cAddress = Buffers.address(c);
+        outAddress = Buffers.address(out);
+        inAddress = Buffers.address(in);
         System.out.println("buffer addresses read in Java: " + Buffers.inJava());
     }
 
@@ -85,6 +92,21 @@ public class JniBench {
             w.write(out);
             in.clear();
             n += r.read(in);
+        }
+        if (n != LOOP * SIZE) {
+            throw new IOException("moved " + n + " bytes");
+        }
+        return n;
+    }
+
+    /** The JNI entry points under Flow.write and Flow.read, called directly: JNI and flow.c without Flow's Java. */
+    @Benchmark
+    @OperationsPerInvocation(LOOP)
+    public int jni() throws IOException {
+        int n = 0;
+        for (int i = 0; i < LOOP; i++) {
+            Native.flowWrite(hw, outAddress, SIZE);
+            n += Native.flowRead(hr, inAddress, 2 * SIZE);
         }
         if (n != LOOP * SIZE) {
             throw new IOException("moved " + n + " bytes");

@@ -196,6 +196,11 @@ public final class Report {
             rows.add(new String[] {"Flow.write+read against the C loop (ns/op; C, Java, Java − C)", fmt(jc), fmt(jj),
                 String.format(Locale.ROOT, "%+.0f ns", jj - jc), "≤ +100 ns", jj - jc <= 100 ? "yes" : "**no**"});
         }
+        Double jn = score("free", "JniBench.jni|");
+        if (jc != null && jn != null) {
+            rows.add(new String[] {"  of which JNI + flow.c (Native.flowWrite+flowRead called directly; C, JNI)",
+                fmt(jc), fmt(jn), String.format(Locale.ROOT, "%+.0f ns", jn - jc), "", "-"});
+        }
         Double cr = system.get("c_rtt_avg_us");
         Double jr = system.get("java_rtt_avg_us");
         if (cr != null && jr != null) {
