@@ -200,6 +200,31 @@ static ssize_t flow_wait(JNIEnv *       env,
         return n;
 }
 
+/*
+ * flow_wait() for a read: one try that does not wait first. Data that is
+ * there is then taken without a timed wait: a slice is a timeout the
+ * layer must arm (the embedded layer sets SO_RCVTIMEO, a system call,
+ * whenever the time left changes, which is at every slice), while a read
+ * that finds nothing waits anyway. (A write arms no timeout before it
+ * finds the flow full, so it goes straight to flow_wait.)
+ */
+static ssize_t read_wait(JNIEnv *       env,
+                       struct jflow * f,
+                       try_fn         fn,
+                       void *         arg,
+                       int64_t        timeo)
+{
+        ssize_t n;
+
+        if (timeo != 0) {
+                n = fn(f, arg, 0);
+                if (n != -EAGAIN)
+                        return n < 0 && f->closing ? -EJOUR_WOKEN : n;
+        }
+
+        return flow_wait(env, f, fn, arg, timeo);
+}
+
 /* ------------------------------------------------------------------ */
 
 static jint flowOpen(JNIEnv * env,
@@ -418,7 +443,7 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_base = over;
         iov[1].iov_len  = f->layer->max_sdu;
 
-        n = flow_wait(env, f, read_try, iov,
+        n = read_wait(env, f, read_try, iov,
                       (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
         if (n < 0)
                 return n;
@@ -438,39 +463,24 @@ static ssize_t jflow_read(JNIEnv *       env,
         return ret < 0 ? ret : (ssize_t) count;
 }
 
-/* The bytes [pos, pos + len) of a direct buffer; NULL if not direct. */
-static uint8_t * buffer_at(JNIEnv * env,
-                           jobject  buf,
-                           jint     pos,
-                           jint     len)
-{
-        uint8_t * base;
-        jlong     cap;
-
-        base = (*env)->GetDirectBufferAddress(env, buf);
-        cap  = (*env)->GetDirectBufferCapacity(env, buf);
-        if (base == NULL || pos < 0 || len < 0 || (jlong) pos + len > cap)
-                return NULL;
-
-        return base + pos;
-}
-
-/* The flow and the buffer's bytes of a read or a write: 0, or -errno. */
-static int io_args(JNIEnv *        env,
-                   jint            h,
-                   jobject         buf,
-                   jint            pos,
+/*
+ * The flow and the bytes of a read or a write: 0, or -errno. Java passes
+ * the address of the bytes (a direct buffer's address plus its position,
+ * see Buffers.java), so no call asks the JVM for a buffer's address.
+ */
+static int io_args(jint            h,
+                   jlong           addr,
                    jint            len,
                    struct jflow ** f,
                    uint8_t **      p)
 {
         *f = jflow_get(h);
-        *p = buffer_at(env, buf, pos, len);
+        *p = (uint8_t *) (uintptr_t) addr;
 
         if (*f == NULL || (*f)->lf == NULL)
                 return -ENOTALLOC;
 
-        if (*p == NULL)
+        if (addr == 0 || len < 0)
                 return -EINVAL;
 
         return 0;
@@ -478,8 +488,7 @@ static int io_args(JNIEnv *        env,
 
 static jint read_buf(JNIEnv * env,
                      jint     h,
-                     jobject  buf,
-                     jint     pos,
+                     jlong    addr,
                      jint     len,
                      int      now)
 {
@@ -487,7 +496,7 @@ static jint read_buf(JNIEnv * env,
         uint8_t *      p;
         int            ret;
 
-        ret = io_args(env, h, buf, pos, len, &f, &p);
+        ret = io_args(h, addr, len, &f, &p);
         if (ret < 0)
                 return ret;
 
@@ -497,13 +506,12 @@ static jint read_buf(JNIEnv * env,
 static jint flowRead(JNIEnv * env,
                      jclass   cls,
                      jint     h,
-                     jobject  buf,
-                     jint     pos,
+                     jlong    addr,
                      jint     len)
 {
         (void) cls;
 
-        return read_buf(env, h, buf, pos, len, 0);
+        return read_buf(env, h, addr, len, 0);
 }
 
 /*
@@ -513,13 +521,12 @@ static jint flowRead(JNIEnv * env,
 static jint flowReadNow(JNIEnv * env,
                         jclass   cls,
                         jint     h,
-                        jobject  buf,
-                        jint     pos,
+                        jlong    addr,
                         jint     len)
 {
         (void) cls;
 
-        return read_buf(env, h, buf, pos, len, 1);
+        return read_buf(env, h, addr, len, 1);
 }
 
 struct write_arg {
@@ -538,8 +545,7 @@ static ssize_t write_try(struct jflow * f,
 
 static jint write_buf(JNIEnv * env,
                       jint     h,
-                      jobject  buf,
-                      jint     pos,
+                      jlong    addr,
                       jint     len,
                       int      now)
 {
@@ -550,7 +556,7 @@ static jint write_buf(JNIEnv * env,
         ssize_t          n;
         int              ret;
 
-        ret = io_args(env, h, buf, pos, len, &f, &p);
+        ret = io_args(h, addr, len, &f, &p);
         if (ret < 0)
                 return ret;
 
@@ -576,26 +582,37 @@ static jint write_buf(JNIEnv * env,
 static jint flowWrite(JNIEnv * env,
                       jclass   cls,
                       jint     h,
-                      jobject  buf,
-                      jint     pos,
+                      jlong    addr,
                       jint     len)
 {
         (void) cls;
 
-        return write_buf(env, h, buf, pos, len, 0);
+        return write_buf(env, h, addr, len, 0);
 }
 
 /* A write that never waits, whatever the flow's flags (see flowReadNow). */
 static jint flowWriteNow(JNIEnv * env,
                          jclass   cls,
                          jint     h,
-                         jobject  buf,
-                         jint     pos,
+                         jlong    addr,
                          jint     len)
 {
         (void) cls;
 
-        return write_buf(env, h, buf, pos, len, 1);
+        return write_buf(env, h, addr, len, 1);
+}
+
+/*
+ * A direct buffer's address, 0 if it is not direct: Buffers.java's way
+ * when it cannot read the address itself, and its check that it can.
+ */
+static jlong bufferAddress(JNIEnv * env,
+                           jclass   cls,
+                           jobject  buf)
+{
+        (void) cls;
+
+        return (jlong) (uintptr_t) (*env)->GetDirectBufferAddress(env, buf);
 }
 
 /*
@@ -728,14 +745,12 @@ static const JNINativeMethod methods[] = {
         { "flowAllocStart",  "(I[B[J)I",      (void *) flowAllocStart },
         { "flowAllocFinish", "(IJ[J)I",       (void *) flowAllocFinish },
         { "flowJoin",        "(I[B)I",        (void *) flowJoin },
-        { "flowRead",        "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowRead },
-        { "flowWrite",       "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowWrite },
-        { "flowReadNow",     "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowReadNow },
-        { "flowWriteNow",    "(ILjava/nio/ByteBuffer;II)I",
-          (void *) flowWriteNow },
+        { "flowRead",        "(IJI)I",        (void *) flowRead },
+        { "flowWrite",       "(IJI)I",        (void *) flowWrite },
+        { "flowReadNow",     "(IJI)I",        (void *) flowReadNow },
+        { "flowWriteNow",    "(IJI)I",        (void *) flowWriteNow },
+        { "bufferAddress",   "(Ljava/nio/ByteBuffer;)J",
+          (void *) bufferAddress },
         { "flowCntl",        "(IIJ)J",        (void *) flowCntl },
         { "flowWake",        "(I)V",          (void *) flowWake },
         { "flowFree",        "(I)V",          (void *) flowFree },
@@ -777,7 +792,8 @@ int jour_flow_init(JNIEnv * env)
         }
 
         if (jour_register(env, "io/jouroboros/internal/Native", methods,
-                          sizeof(methods) / sizeof(methods[0])) < 0) {
+                          sizeof(methods) / sizeof(methods[0])) < 0 ||
+            jour_bench_init(env) < 0) {
                 (void) pthread_key_delete(scratch_key);
                 (*env)->DeleteGlobalRef(env, thread_cls);
                 thread_cls = NULL;

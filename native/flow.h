@@ -5,6 +5,7 @@
 #ifndef JOUR_FLOW_H
 #define JOUR_FLOW_H
 
+#include <jni.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -37,5 +38,8 @@ struct jsrv {
 struct jflow * jflow_new(void * lf);
 int            jflow_handle(struct jflow * f);
 struct jflow * jflow_get(int h);
+
+/* bench_hook.c: jmh's JniBench hook, registered with flow.c's methods. */
+int            jour_bench_init(JNIEnv * env);
 
 #endif /* JOUR_FLOW_H */

@@ -4,6 +4,7 @@
  */
 package io.jouroboros;
 
+import io.jouroboros.internal.Buffers;
 import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.LayerRuntime;
@@ -13,6 +14,7 @@ import io.jouroboros.internal.Poller;
 import io.jouroboros.internal.Scratch;
 import io.jouroboros.internal.VirtualScratch;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.AsynchronousCloseException;
@@ -33,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -97,6 +100,10 @@ public final class Flow extends AbstractSelectableChannel
     private final Poller.Slot writeSlot = new Poller.Slot();
     // A read filled its buffer: more of the SDU (or its end marker) may wait.
     private volatile boolean buffered;
+    // The state of the read (under readLock) and of the write (under writeLock) under way.
+    private final Io reader = new Io(true);
+    private final Io writer = new Io(false);
+    private final BooleanSupplier open = this::isOpen;
 
     // guarded by stateLock
     private int state = UNCONNECTED;
@@ -465,7 +472,7 @@ public final class Flow extends AbstractSelectableChannel
         int r = -Errors.EWOKEN;
         try {
             begin();
-            r = Poller.await(dir, h, false, now, timeout, this::isOpen, dir == Poller.READ ? readSlot : writeSlot);
+            r = Poller.await(dir, h, false, now, timeout, open, dir == Poller.READ ? readSlot : writeSlot);
         } finally {
             end(r != -Errors.EWOKEN);
         }
@@ -541,65 +548,82 @@ public final class Flow extends AbstractSelectableChannel
         }
         readLock.lock();
         try {
-            int h = acquireConnected();
-            try {
-                if (!dst.hasRemaining()) {
-                    return 0;
-                }
-                int want = dst.isDirect() ? dst.remaining()
-                        : Math.min(dst.remaining(), Ouroboros.maxSduUnchecked() + 1);
-                int r = runBlocking(isBlocking(), () -> {
-                    int n;
-                    do {
-                        n = readNative(h, dst, false);
-                    } while (stream && n == 0);
-                    return n;
-                }, Poller.READ, h, () -> {
-                    int n;
-                    do {
-                        n = readNative(h, dst, true);
-                    } while (stream && n == 0);
-                    return n;
-                }, () -> waitNanos(h, Consts.FLOWFRNOBLOCK, Consts.FLOWGRCVTIMEO));
-                noteBuffered(r == want);
-                if (r >= 0) {
-                    return r;
-                }
-                if (r == -Errors.EAGAIN) {
-                    return 0;
-                }
-                if (r == -Errors.EFLOWDOWN) {
-                    return -1;
-                }
-                throw Errors.exception(r, "read");
-            } finally {
+            if (!dst.hasRemaining()) {
+                // As before: closed and unconnected flows throw first.
+                acquireConnected();
                 ref.release();
+                return 0;
             }
+            int room = dst.isDirect() ? dst.remaining()
+                    : Math.min(dst.remaining(), Ouroboros.maxSduUnchecked() + 1);
+            return readLocked(reader.one(dst), 0, 1, room, stream);
         } finally {
+            reader.done();
             readLock.unlock();
         }
     }
 
-    /** One read; {@code now}: never waits (a virtual thread's try). */
-    private static int readNative(int h, ByteBuffer dst, boolean now) {
-        int pos = dst.position();
-        if (dst.isDirect()) {
-            int r = now ? Native.flowReadNow(h, dst, pos, dst.remaining())
-                    : Native.flowRead(h, dst, pos, dst.remaining());
+    /**
+     * A read under readLock into {@code dsts[offset, offset + length)}, at
+     * most {@code room} bytes (a full buffer marks the SDU's rest buffered).
+     */
+    private int readLocked(ByteBuffer[] dsts, int offset, int length, int room, boolean stream)
+            throws IOException {
+        int h = acquireConnected();
+        try {
+            Io io = reader;
+            io.set(h, dsts, offset, length, room, stream);
+            int r = runBlocking(isBlocking(), io, Poller.READ, h, io.now, io.timeout);
+            noteBuffered(r == room);
+            if (r >= 0) {
+                return r;
+            }
+            if (r == -Errors.EAGAIN) {
+                return 0;
+            }
+            if (r == -Errors.EFLOWDOWN) {
+                return -1;
+            }
+            throw Errors.exception(r, "read");
+        } finally {
+            ref.release();
+        }
+    }
+
+    /**
+     * One read of up to {@code room} bytes into the buffers; {@code now}:
+     * never waits (a virtual thread's try). A single direct buffer is read
+     * into in place; anything else through a direct scratch buffer.
+     */
+    private static int readNative(int h, ByteBuffer[] dsts, int offset, int length, int room, boolean now) {
+        int i = offset;
+        while (i < offset + length - 1 && !dsts[i].hasRemaining()) {
+            i++;
+        }
+        ByteBuffer first = dsts[i];
+        if (first.isDirect() && first.remaining() >= room) {
+            int pos = first.position();
+            long at = Buffers.address(first) + pos;
+            int r = now ? Native.flowReadNow(h, at, room) : Native.flowRead(h, at, room);
+            Reference.reachabilityFence(first);
             if (r > 0) {
-                dst.position(pos + r);
+                first.position(pos + r);
             }
             return r;
         }
-        // One more than the largest SDU: a full SDU never "exactly fills" it.
-        int n = Math.min(dst.remaining(), Ouroboros.maxSduUnchecked() + 1);
         boolean shared = Poller.isVirtual();
-        ByteBuffer s = shared ? VirtualScratch.take(n) : Scratch.get(n);
+        ByteBuffer s = shared ? VirtualScratch.take(room) : Scratch.get(room);
         try {
-            int r = now ? Native.flowReadNow(h, s, 0, n) : Native.flowRead(h, s, 0, n);
-            if (r > 0) {
-                s.limit(r);
-                dst.put(s);
+            long at = Buffers.address(s);
+            int r = now ? Native.flowReadNow(h, at, room) : Native.flowRead(h, at, room);
+            Reference.reachabilityFence(s);
+            int from = 0;
+            for (int k = i; k < offset + length && from < r; k++) {
+                ByteBuffer b = dsts[k];
+                int n = Math.min(b.remaining(), r - from);
+                b.put(b.position(), s, from, n);
+                b.position(b.position() + n);
+                from += n;
             }
             return r;
         } finally {
@@ -625,18 +649,18 @@ public final class Flow extends AbstractSelectableChannel
             }
             room += dsts[i].remaining();
         }
-        ByteBuffer tmp = ByteBuffer.allocate((int) Math.min(room, Ouroboros.maxSduUnchecked()));
-        int n = read(tmp);
-        if (n <= 0) {
-            return n;
+        readLock.lock();
+        try {
+            if (room == 0) {
+                acquireConnected();
+                ref.release();
+                return 0;
+            }
+            return readLocked(dsts, offset, length, (int) Math.min(room, Ouroboros.maxSduUnchecked()), true);
+        } finally {
+            reader.done();
+            readLock.unlock();
         }
-        tmp.flip();
-        for (int i = offset; i < offset + length && tmp.hasRemaining(); i++) {
-            int k = Math.min(dsts[i].remaining(), tmp.remaining());
-            dsts[i].put(tmp.slice().limit(k));
-            tmp.position(tmp.position() + k);
-        }
-        return n;
     }
 
     @Override
@@ -647,7 +671,7 @@ public final class Flow extends AbstractSelectableChannel
     private void noteBuffered(boolean now) {
         boolean was = buffered;
         buffered = now;
-        if (now && !was) {
+        if (now && !was && !keys.isEmpty()) {
             for (FlowKey k : keys) {
                 ((FlowSelector) k.selector()).markBuffered(k);
             }
@@ -673,7 +697,7 @@ public final class Flow extends AbstractSelectableChannel
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        return (int) write(new ByteBuffer[] {src}, 0, 1, true);
+        return (int) write(src, true);
     }
 
     /**
@@ -693,7 +717,7 @@ public final class Flow extends AbstractSelectableChannel
             throw Errors.exception(-Errors.EMSGSIZE,
                     "write an SDU of " + src.remaining() + " bytes (largest: " + max + ")");
         }
-        return (int) write(new ByteBuffer[] {src}, 0, 1, false);
+        return (int) write(src, false);
     }
 
     /**
@@ -713,34 +737,48 @@ public final class Flow extends AbstractSelectableChannel
         return write(srcs, 0, srcs.length);
     }
 
+    private long write(ByteBuffer src, boolean stream) throws IOException {
+        writeLock.lock();
+        try {
+            return writeLocked(writer.one(src), 0, 1, stream);
+        } finally {
+            writer.done();
+            writeLock.unlock();
+        }
+    }
+
     private long write(ByteBuffer[] srcs, int offset, int length, boolean stream) throws IOException {
         writeLock.lock();
         try {
-            int h = acquireConnected();
-            try {
-                boolean blocking = isBlocking();
-                int max = maxSdu();
-                long total = 0;
-                while (true) {
-                    int r = runBlocking(blocking, () -> writeNative(h, srcs, offset, length, max, false),
-                            Poller.WRITE, h, () -> writeNative(h, srcs, offset, length, max, true),
-                            () -> waitNanos(h, Consts.FLOWFWNOBLOCK, Consts.FLOWGSNDTIMEO));
-                    if (r == 0 || r == -Errors.EAGAIN) {
-                        return total;
-                    }
-                    if (r < 0) {
-                        throw Errors.exception(r, "write");
-                    }
-                    total += r;
-                    if (!stream) {
-                        return total;
-                    }
+            return writeLocked(srcs, offset, length, stream);
+        } finally {
+            writer.done();
+            writeLock.unlock();
+        }
+    }
+
+    private long writeLocked(ByteBuffer[] srcs, int offset, int length, boolean stream) throws IOException {
+        int h = acquireConnected();
+        try {
+            boolean blocking = isBlocking();
+            Io io = writer;
+            io.set(h, srcs, offset, length, maxSdu(), stream);
+            long total = 0;
+            while (true) {
+                int r = runBlocking(blocking, io, Poller.WRITE, h, io.now, io.timeout);
+                if (r == 0 || r == -Errors.EAGAIN) {
+                    return total;
                 }
-            } finally {
-                ref.release();
+                if (r < 0) {
+                    throw Errors.exception(r, "write");
+                }
+                total += r;
+                if (!stream) {
+                    return total;
+                }
             }
         } finally {
-            writeLock.unlock();
+            ref.release();
         }
     }
 
@@ -756,10 +794,12 @@ public final class Flow extends AbstractSelectableChannel
         ByteBuffer first = srcs[i];
         if (first.isDirect() && (first.remaining() >= max || i == offset + length - 1)) {
             int n = Math.min(first.remaining(), max);
-            int r = now ? Native.flowWriteNow(h, first, first.position(), n)
-                    : Native.flowWrite(h, first, first.position(), n);
+            int pos = first.position();
+            long at = Buffers.address(first) + pos;
+            int r = now ? Native.flowWriteNow(h, at, n) : Native.flowWrite(h, at, n);
+            Reference.reachabilityFence(first);
             if (r > 0) {
-                first.position(first.position() + r);
+                first.position(pos + r);
             }
             return r;
         }
@@ -767,13 +807,16 @@ public final class Flow extends AbstractSelectableChannel
         ByteBuffer s = shared ? VirtualScratch.take(max) : Scratch.get(max);
         int r;
         try {
-            for (int k = i; k < offset + length && s.hasRemaining(); k++) {
+            int n = 0;
+            for (int k = i; k < offset + length && n < max; k++) {
                 ByteBuffer b = srcs[k];
-                int n = Math.min(b.remaining(), s.remaining());
-                s.put(b.duplicate().limit(b.position() + n));
+                int m = Math.min(b.remaining(), max - n);
+                s.put(n, b, b.position(), m);
+                n += m;
             }
-            int n = s.position();
-            r = now ? Native.flowWriteNow(h, s, 0, n) : Native.flowWrite(h, s, 0, n);
+            long at = Buffers.address(s);
+            r = now ? Native.flowWriteNow(h, at, n) : Native.flowWrite(h, at, n);
+            Reference.reachabilityFence(s);
         } finally {
             if (shared) {
                 VirtualScratch.give(s);
@@ -789,6 +832,70 @@ public final class Flow extends AbstractSelectableChannel
             }
         }
         return r;
+    }
+
+    /**
+     * The read or the write under way, one per direction, reused by each
+     * call under its lock: the call, its virtual-thread try and its timeout
+     * are this object's methods, so a read or a write allocates nothing
+     * (no lambda capturing its arguments, no array around one buffer).
+     */
+    private final class Io implements NativeCall {
+        private final boolean reading;
+        private final ByteBuffer[] single = new ByteBuffer[1];
+        final Poller.Attempt now = () -> call(true);
+        final LongSupplier timeout = this::waitNanos;
+        private int h;
+        private ByteBuffer[] bufs;
+        private int offset;
+        private int length;
+        private int limit; // reading: room; writing: the largest SDU
+        private boolean stream;
+
+        Io(boolean reading) {
+            this.reading = reading;
+        }
+
+        ByteBuffer[] one(ByteBuffer b) {
+            single[0] = b;
+            return single;
+        }
+
+        void set(int handle, ByteBuffer[] b, int off, int len, int lim, boolean str) {
+            h = handle;
+            bufs = b;
+            offset = off;
+            length = len;
+            limit = lim;
+            stream = str;
+        }
+
+        /** Drops the caller's buffers, so a flow holds none between calls. */
+        void done() {
+            single[0] = null;
+            bufs = null;
+        }
+
+        @Override
+        public int run() {
+            return call(false);
+        }
+
+        private int call(boolean nowait) {
+            if (!reading) {
+                return writeNative(h, bufs, offset, length, limit, nowait);
+            }
+            int n;
+            do {
+                n = readNative(h, bufs, offset, length, limit, nowait);
+            } while (stream && n == 0);
+            return n;
+        }
+
+        private long waitNanos() {
+            return reading ? Flow.waitNanos(h, Consts.FLOWFRNOBLOCK, Consts.FLOWGRCVTIMEO)
+                    : Flow.waitNanos(h, Consts.FLOWFWNOBLOCK, Consts.FLOWGSNDTIMEO);
+        }
     }
 
     // ------------------------------------------------------ flow control

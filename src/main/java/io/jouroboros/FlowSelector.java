@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +44,8 @@ final class FlowSelector extends AbstractSelector {
     private final int fset;
     private final Set<SelectionKey> keys = ConcurrentHashMap.newKeySet();
     private final Set<SelectionKey> publicKeys = Collections.unmodifiableSet(keys);
-    private final Set<SelectionKey> selectedKeys = new HashSet<>();
+    // An identity set: no node allocated per key added, so a select allocates nothing.
+    private final Set<SelectionKey> selectedKeys = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<SelectionKey> publicSelectedKeys = new Ungrowable(selectedKeys);
 
     private final long[] tags = new long[BATCH];

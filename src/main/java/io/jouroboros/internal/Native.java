@@ -5,8 +5,8 @@
 package io.jouroboros.internal;
 
 /**
- * The one JNI facade. Every method takes int handles and direct buffers
- * with position and length and returns a non-negative result or a negative error code
+ * The one JNI facade. Every method takes int handles and the addresses
+ * and lengths of direct memory (never a buffer object) and returns a non-negative result or a negative error code
  * ({@link Errors} turns codes into exceptions). Registered by
  * {@code JNI_OnLoad} in {@code native/}; nothing here is public API.
  *
@@ -52,17 +52,32 @@ public final class Native {
 
     public static native int flowJoin(int h, byte[] layer);
 
-    /** Reads into bytes [position, position + length) of a direct buffer. */
-    public static native int flowRead(int h, java.nio.ByteBuffer direct, int position, int length);
+    /**
+     * Reads into the {@code length} bytes at {@code address}: direct memory
+     * the caller keeps alive for the call ({@link Buffers#address}).
+     */
+    public static native int flowRead(int h, long address, int length);
 
-    /** Writes bytes [position, position + length) of a direct buffer as one SDU. */
-    public static native int flowWrite(int h, java.nio.ByteBuffer direct, int position, int length);
+    /** Writes the {@code length} bytes at {@code address} as one SDU (as {@link #flowRead}). */
+    public static native int flowWrite(int h, long address, int length);
 
     /** As {@link #flowRead} but never waits, whatever the flow's flags and timeout: -EAGAIN instead. */
-    public static native int flowReadNow(int h, java.nio.ByteBuffer direct, int position, int length);
+    public static native int flowReadNow(int h, long address, int length);
 
     /** As {@link #flowWrite} but never waits, whatever the flow's flags and timeout: -EAGAIN instead. */
-    public static native int flowWriteNow(int h, java.nio.ByteBuffer direct, int position, int length);
+    public static native int flowWriteNow(int h, long address, int length);
+
+    /** A direct buffer's address (JNI's {@code GetDirectBufferAddress}); 0 if it is not direct. */
+    static native long bufferAddress(java.nio.ByteBuffer buffer);
+
+    /**
+     * A benchmark hook (native/bench_hook.c), for jmh/'s JniBench only: {@code n}
+     * times, writes the {@code length} bytes at {@code address} on flow {@code hw}
+     * and reads one SDU back into them from flow {@code hr}, looped in C.
+     *
+     * @return {@code n}, or the first negative error
+     */
+    public static native int benchWriteRead(int hw, int hr, long address, int length, int n);
 
     public static native long flowCntl(int h, int cmd, long arg);
 

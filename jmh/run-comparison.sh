@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# jOuroboros against the JDK (and against C on a real IRMd): every benchmark
+# of issue 9 in one run, then one table of ratios. About 10 minutes on 2 CPUs.
+#
+#   jmh/run-comparison.sh [--no-build]
+#
+# Builds the library (tests skipped) and the benchmarks against it unless
+# --no-build. The JMH runs are on the embedded layer, named explicitly, so an
+# IRMd does not change them. Cross-process figures run twice: free to use
+# every CPU, and pinned to one (taskset -c 0: the forked JVM and its peer
+# process inherit it). The system-layer figures (Java oping against C oping)
+# run only when the Ouroboros tools are on the PATH and an IRMd answers,
+# e.g. under a private IRMd: `with-irmd jmh/run-comparison.sh`.
+# Results: target/comparison/ (JMH CSV, logs, table.md).
+set -euo pipefail
+cd "$(dirname "$0")"
+out=target/comparison
+mkdir -p "$out"
+rm -f "$out"/*.csv "$out"/system.txt
+
+if [[ ${1:-} != --no-build ]]; then
+  (cd .. && mvn -B -q -DskipTests package)
+  # The library as just built, under a version of its own: another checkout's
+  # `mvn install` of 0.1.0-SNAPSHOT into the same ~/.m2 cannot slip in.
+  lib=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
+  mvn -B -q install:install-file -Dfile="$lib" -DgroupId=io.jouroboros -DartifactId=jouroboros \
+    -Dversion=0.0.0-comparison -Dpackaging=jar
+  mvn -B -q package -Djouroboros.version=0.0.0-comparison
+fi
+
+start=$SECONDS
+# Short settings: 2 × 1 s warm-up, 3 × 1 s measured, one fork per trial.
+jmh=(java -jar target/benchmarks.jar -f 1 -wi 2 -w 1 -i 3 -r 1 -jvmArgsAppend -Djouroboros.layer=embedded)
+run() { # NAME PINNED(0|1) JMH-ARGS...
+  local name=$1 pin=$2; shift 2
+  local cmd=("${jmh[@]}" "$@" -rf csv -rff "$out/$name.csv")
+  ((pin)) && cmd=(taskset -c 0 "${cmd[@]}")
+  echo "== $name: ${cmd[*]}" >&2
+  # One JMH run at a time on the machine (JMH's lock): wait for another to end.
+  while ! "${cmd[@]}" >"$out/$name.log" 2>&1; do
+    if grep -q 'Unable to acquire the JMH lock' "$out/$name.log"; then
+      echo "   another JMH run holds its lock; waiting" >&2
+      sleep 10
+      continue
+    fi
+    echo "   failed, see $out/$name.log" >&2
+    return 0
+  done
+}
+
+run free 0 'RoundTripBench|ThroughputBench|SelectorEchoBench|JniBench'
+run pinned 1 'RoundTripBench|ThroughputBench|SelectorEchoBench'
+# 10,000 server ends here and 10,000 client ends in a child: about 10,200 descriptors each.
+if (($(ulimit -Hn) >= 10200)); then
+  run select 0 'SelectBench' -p n=10,1000,10000
+else
+  run select 0 'SelectBench' -p n=10,1000
+fi
+run alloc 0 'AllocBench' -prof gc
+
+# The system layer: C oping against the Java one, client and server alike.
+system() {
+  command -v oping >/dev/null && command -v irm >/dev/null && irm name list >/dev/null 2>&1 || {
+    echo "== system layer: no IRMd (run under with-irmd for it), skipped" >&2
+    return 0
+  }
+  local jar name=cmp$$ sv pings=2000 flood=50000
+  jar=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
+  local j=(java -Djouroboros.layer=system -jar "$jar")
+  # rtt "min/avg/max/mdev = a/b/c/d UNIT" in µs, and a flood's packets/s from "N received ... time: T ms".
+  rtt() { awk '/^rtt/ { split($4, v, "/"); f = ($5 == "ms") ? 1000 : 1;
+                        printf "%s_rtt_min_us %s\n%s_rtt_avg_us %s\n", p, v[1] * f, p, v[2] * f }' p="$1"; }
+  pps() { awk '/received/ { for (i = 1; i <= NF; i++) { if ($i == "received,") n = $(i - 1);
+                                                       if ($i == "time:") t = $(i + 1) }
+                            printf "%s_flood_pps %.0f\n", p, n / (t / 1000) }' p="$1"; }
+  echo "== system layer: C oping and Java oping, $pings pings 1 ms apart, then a flood of $flood" >&2
+  oping -l >"$out/c-server.log" 2>&1 & sv=$!
+  for _ in $(seq 50); do irm bind process "$sv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
+  timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping.log" | rtt c >>"$out/system.txt" || true
+  timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood.log" | pps c >>"$out/system.txt" || true
+  kill "$sv"; wait "$sv" 2>/dev/null || true
+  "${j[@]}" oping -l -n "j$name" -Q >"$out/java-server.log" 2>&1 & sv=$!
+  for _ in $(seq 100); do irm name list 2>/dev/null | grep -q "j$name" && break; sleep 0.1; done
+  timeout 120 "${j[@]}" oping -n "j$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/java-ping.log" |
+    rtt java >>"$out/system.txt" || true
+  timeout 120 "${j[@]}" oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/java-flood.log" |
+    pps java >>"$out/system.txt" || true
+  kill "$sv"; wait "$sv" 2>/dev/null || true
+}
+system
+
+echo "== done in $((SECONDS - start)) s (builds not counted)" >&2
+{
+  echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), Linux $(uname -r)," \
+       "$(java -version 2>&1 | head -n 1)"
+  echo
+  java -cp target/benchmarks.jar io.jouroboros.jmh.Report free="$out/free.csv" pinned="$out/pinned.csv" \
+    select="$out/select.csv" alloc="$out/alloc.csv" system="$out/system.txt"
+} | tee "$out/table.md"
