@@ -197,7 +197,7 @@ final class FlowSelector extends AbstractSelector {
             }
             boolean parked = blocking && Poller.isVirtual();
             while (true) {
-                n = parked ? parkedWait(timeout) : Native.fsetWait(fset, timeout, tags, events);
+                n = parked ? parkedWait(timeout) : slicedWait(timeout);
                 if (n != -Errors.EINTR) {
                     break;
                 }
@@ -216,6 +216,39 @@ final class FlowSelector extends AbstractSelector {
         clearInterrupt();
         processDeregisterQueue();
         return pre + processEvents(n, action);
+    }
+
+    /** The first and the longest slice of a blocking wait, in nanoseconds. */
+    private static final long SLICE_FIRST = 1_000_000L;
+    private static final long SLICE_MAX = 256_000_000L;
+
+    /**
+     * A platform thread's blocking wait (timeout in nanoseconds, -1: none) in
+     * slices of 1 ms doubling to 256 ms, the thread's interrupt status asked
+     * between two: an interrupt the JDK lost in {@code begin()} (JDK-8323782,
+     * JDK 14 to 22: the status is set, the interruptor, which would call
+     * {@link #wakeup()}, never runs) ends the wait as that wake-up would have.
+     */
+    private int slicedWait(long timeout) {
+        long deadline = System.nanoTime() + timeout;
+        long slice = SLICE_FIRST;
+        while (true) {
+            long t = timeout < 0 ? slice : Math.min(slice, Math.max(0, deadline - System.nanoTime()));
+            int n = Native.fsetWait(fset, t, tags, events);
+            if (n != 0 || (timeout >= 0 && deadline - System.nanoTime() <= 0)) {
+                return n;
+            }
+            synchronized (interruptLock) {
+                if (interruptTriggered) {
+                    return 0;
+                }
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                Flow.LOST_INTERRUPTS.incrementAndGet();
+                return 0;
+            }
+            slice = Math.min(slice * 2, SLICE_MAX);
+        }
     }
 
     /**

@@ -113,14 +113,14 @@ class FaultRaceTest {
     }
 
     /** The blocking calls of the focused wake-up runs. */
-    enum Blocked { READ, READ_MESSAGE, WRITE, ACCEPT }
+    enum Blocked { READ, READ_MESSAGE, WRITE, ACCEPT, SELECT }
 
     /** How many races {@link #wakeAtTheStartOfABlockedCall} runs per call (-D to run more). */
     private static final int WAKE_RACES = Integer.getInteger("jouroboros.fault.wakeRaces", 300);
 
     /**
      * Focused: interrupt or close lands just as a thread enters a blocking
-     * read, message read, write or accept (no delay, a few microseconds of spin, up
+     * read, message read, write, accept or select (no delay, a few microseconds of spin, up
      * to 50, or a millisecond after it was told to go), where a wake-up is
      * easiest to lose: in the channel's begin(), the handle's acquisition,
      * or before the native call starts to wait. One thread makes every
@@ -161,8 +161,8 @@ class FaultRaceTest {
                 Object out;
                 try {
                     out = j.call.call();
-                } catch (IOException e) {
-                    out = e;
+                } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                    out = e; // a select that starts after close: ClosedSelectorException
                 }
                 // The interrupt status is the next call's no more.
                 boolean interrupted = Thread.interrupted();
@@ -194,19 +194,30 @@ class FaultRaceTest {
             String what = call + " wake race " + i + " (" + actor + ")";
             dog.step(what, Duration.ofSeconds(30));
             try (Race r = new Race()) {
-                java.nio.channels.spi.AbstractInterruptibleChannel c;
+                // What the close actor closes, and whether it is open.
+                AutoCloseable c;
+                java.util.function.BooleanSupplier open;
                 if (call == Blocked.ACCEPT) {
                     FlowServerChannel s = FlowServerChannel.open().bind(NAME + "-accept-" + i);
                     r.channel = s;
                     r.call = s::accept;
                     c = s;
+                    open = s::isOpen;
+                } else if (call == Blocked.SELECT) {
+                    Selector sel = FlowSelectorProvider.provider().openSelector();
+                    r.selector = sel;
+                    r.call = sel::select;
+                    c = sel;
+                    open = sel::isOpen;
                 } else {
                     pair(r);
                     c = r.client;
+                    open = r.client::isOpen;
                 }
                 Flow f = r.client;
                 switch (call) {
                     case ACCEPT:
+                    case SELECT:
                         break;
                     case READ:
                         r.call = () -> f.read(ByteBuffer.allocate(100));
@@ -249,7 +260,7 @@ class FaultRaceTest {
                 if (o == null) {
                     // Whether the close reached the channel (the interruptor ran) tells a lost
                     // interrupt (JDK) from a lost native wake-up.
-                    String state = spin + " ns after go; channel " + (c.isOpen() ? "open" : "closed")
+                    String state = spin + " ns after go; channel " + (open.getAsBoolean() ? "open" : "closed")
                             + ", thread " + (worker.thread().isInterrupted() ? "interrupted" : "not interrupted");
                     FaultSupport.dumpStacks(what + ": the call still runs " + wake + " after the " + actor
                             + " (" + state + ")");
@@ -257,14 +268,25 @@ class FaultRaceTest {
                             + actor + " (" + state + "; every thread's stack is on the test's output)");
                 }
                 String got = what + ": " + (o[0] instanceof Throwable ? o[0].toString() : "returned " + o[0]);
-                if (actor == Actor.CLOSE) {
-                    assertTrue(o[0] instanceof ClosedChannelException
-                            && !(o[0] instanceof ClosedByInterruptException), got);
+                if (call == Blocked.SELECT) {
+                    // A selector's select returns, as on a wake-up (or, closed before it
+                    // started, throws ClosedSelectorException); an interrupt leaves it open.
+                    assertTrue(o[0] instanceof Integer || (actor == Actor.CLOSE
+                            && o[0] instanceof java.nio.channels.ClosedSelectorException), got);
+                    if (actor == Actor.INTERRUPT) {
+                        assertTrue((Boolean) o[1], got + ": the interrupt status stays set");
+                    }
+                    assertEquals(actor == Actor.INTERRUPT, open.getAsBoolean(), got + ": open afterwards");
                 } else {
-                    assertEquals(ClosedByInterruptException.class, o[0].getClass(), got);
-                    assertTrue((Boolean) o[1], got + ": the interrupt status stays set");
+                    if (actor == Actor.CLOSE) {
+                        assertTrue(o[0] instanceof ClosedChannelException
+                                && !(o[0] instanceof ClosedByInterruptException), got);
+                    } else {
+                        assertEquals(ClosedByInterruptException.class, o[0].getClass(), got);
+                        assertTrue((Boolean) o[1], got + ": the interrupt status stays set");
+                    }
+                    assertFalse(open.getAsBoolean(), got + ": closed afterwards");
                 }
-                assertFalse(c.isOpen(), got + ": closed afterwards");
                 slow.merge(actor + " slowest ms", ns / 1e6, Math::max);
                 if (ns > 1_000_000) {
                     // Slower than a wake-up: a lost one found by the call's own check (flow.c).
