@@ -83,6 +83,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,60 @@ static void crypto_keep_at_exit(void)
                 return; /* as before: the crash at exit stays possible */
 }
 
+/* Puts every thread of this process at SCHED_FIFO back to SCHED_OTHER. */
+static void fifo_threads_to_normal(void)
+{
+        const struct sched_param normal = { .sched_priority = 0 };
+        DIR *                    d = opendir("/proc/self/task");
+        struct dirent *          e;
+
+        if (d == NULL)
+                return;
+        while ((e = readdir(d)) != NULL) {
+                pid_t tid = (pid_t) atoi(e->d_name);
+
+                if (tid > 0 && sched_getscheduler(tid) == SCHED_FIFO)
+                        (void) sched_setscheduler(tid, SCHED_OTHER, &normal);
+        }
+        (void) closedir(d);
+}
+
+/*
+ * Ouroboros 0.23 defect contained here: libouroboros-dev's constructor
+ * starts its rx thread (flow_rx) one statement before it initialises the
+ * flow list that thread walks after its first tick (handle_keepalives): a
+ * loading thread taken off the CPU right there, on a loaded machine, lets
+ * flow_rx follow a NULL list (SIGSEGV in flow_rx; one load in about 500
+ * here, and about one in 30 for C tools in our tests). Where we may (as
+ * root), the load runs at SCHED_FIFO priority 1, which no ordinary thread
+ * preempts, so it gets from that statement to the next; the threads the
+ * constructor started inherit the policy and are put back to SCHED_OTHER
+ * as soon as it returns (at real-time priority the rx thread, which spins
+ * once the IRMd is gone, would starve the machine, the IRMd among them).
+ */
+static void * dev_open(void)
+{
+        const struct sched_param rt = { .sched_priority = 1 };
+        struct sched_param       old;
+        int                      policy;
+        int                      boosted;
+        void *                   h;
+
+        boosted = pthread_getschedparam(pthread_self(), &policy, &old) == 0 &&
+                policy == SCHED_OTHER &&
+                pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt) == 0;
+
+        h = dlopen(OURO_LIB_DEV, RTLD_NOW | RTLD_LOCAL);
+
+        if (boosted) {
+                /* At SCHED_FIFO now: we, and what the constructor started. */
+                fifo_threads_to_normal();
+                (void) pthread_setschedparam(pthread_self(), policy, &old);
+        }
+
+        return h;
+}
+
 int syslib_open(const char * path)
 {
         int ret;
@@ -253,7 +308,7 @@ int syslib_open(const char * path)
 
         crypto_keep_at_exit();
 
-        syslib.dev = dlopen(OURO_LIB_DEV, RTLD_NOW | RTLD_LOCAL);
+        syslib.dev = dev_open();
         if (syslib.dev == NULL)
                 return -ENOENT;
 
