@@ -96,6 +96,19 @@ final class ToolRunner {
 
     /** A C tool run to its end (killed after {@code max}): exit status (-1 when killed) and output. */
     static Result runC(Duration max, String... cmd) throws Exception {
+        Result r = runCOnce(max, cmd);
+        if (r.status() == 128 + 11 && r.lines().stream().allMatch(String::isBlank)) {
+            // SIGSEGV before a word: libouroboros-dev's constructor lets its rx thread walk a
+            // list it has not initialised yet when the loading thread is off the CPU at that
+            // point (Ouroboros 0.23, see the README); the library contains it for our own
+            // processes (system_lib.c), not for the C tools. Run once more.
+            System.out.println("C tool " + String.join(" ", cmd) + " died at load (SIGSEGV, no output): run again");
+            r = runCOnce(max, cmd);
+        }
+        return r;
+    }
+
+    private static Result runCOnce(Duration max, String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (HelperThread<String> out = HelperThread.call("c-tool-out",
                 () -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))) {
