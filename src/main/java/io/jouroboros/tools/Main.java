@@ -4,6 +4,7 @@
  */
 package io.jouroboros.tools;
 
+import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -38,7 +39,10 @@ public final class Main {
      * @param args the sub-command and its arguments
      */
     public static void main(String[] args) {
-        System.exit(run(args, stdout()));
+        PrintStream out = stdout();
+        int status = run(args, out);
+        out.flush();
+        System.exit(status);
     }
 
     /**
@@ -98,8 +102,13 @@ public final class Main {
         out.println("COMMAND --help describes its options.");
     }
 
-    /** Standard output in UTF-8 (as the C tools print "µs"), flushed at each line. */
+    /**
+     * Standard output in UTF-8 (as the C tools print "µs"), buffered and
+     * flushed at each line: one write per line, not one per piece of it
+     * (oping's reader thread prints each reply between two reads).
+     */
     static PrintStream stdout() {
-        return new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        return new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 13), true,
+                StandardCharsets.UTF_8);
     }
 }
