@@ -217,7 +217,7 @@ static void refuse(int fd,
 {
         uint8_t rep[HS_REPLY_LEN];
 
-        (void) esock_send(fd, rep, hs_reply_encode(rep, code, NULL), -1);
+        (void) esock_send(fd, rep, hs_reply_encode(rep, code, NULL, 0), -1);
 }
 
 /*
@@ -243,6 +243,8 @@ static int pending_serve(struct esrv *     s,
         size_t           len;
         int              fds[4];
         int              n_fds = 0;
+        int              efds[E_RING_FDS];
+        int              ring;
         ssize_t          n;
         int              code;
         int              i;
@@ -292,14 +294,24 @@ static int pending_serve(struct esrv *     s,
                 goto drop;
         }
 
-        if (eflow_shared_map(f, fds[0]) < 0) {
+        ring = eflow_shared_map(f, fds[0]);
+        if (ring < 0) {
                 eflow_release(f);
                 code = EPROTO;
                 goto drop;
         }
 
+        /* The rings offered are taken; without eventfds, the socket. */
+        if (ring && eflow_ring_serve(f, efds) < 0) {
+                eflow_release(f);
+                code = ENOMEM;
+                goto drop;
+        }
+
         if (eflow_start(f) < 0 ||
-            esock_send(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
+            esock_send_fds(p->fd, rep,
+                           hs_reply_encode(rep, 0, qs, ring ? HS_F_RING : 0),
+                           efds, ring ? E_RING_FDS : 0) < 0) {
                 eflow_release(f);
                 code = -1;
                 goto drop;
