@@ -189,6 +189,10 @@ ssize_t erflow_write(struct eflow * f,
         short         sev;
         int           ret;
 
+        /* The end, once seen (by a read or a write), stays. */
+        if (atomic_load(&f->down))
+                return -EFLOWDOWN;
+
         if (jour_now_ns() - f->live_at >= ELIVE_NS) {
                 ret = tx_end(f);
                 if (ret < 0)
