@@ -65,8 +65,8 @@
 /* The largest SDU of the layer (its max_sdu). */
 #define E_MAX_SDU  65536
 
-/* The eventfds the reply of a flow with rings carries. */
-#define E_RING_FDS 4
+/* The eventfds each end of a flow with rings hands over. */
+#define E_RING_FDS 2
 
 /* ------------------------------------ sockets (embedded_sock.c) */
 
@@ -105,7 +105,7 @@ int esock_send(int          fd,
                size_t       len,
                int          pass);
 
-/* The same with n descriptors (at most E_RING_FDS). */
+/* The same with n descriptors (at most 1 + E_RING_FDS). */
 int esock_send_fds(int          fd,
                    const void * buf,
                    size_t       len,
@@ -225,19 +225,26 @@ struct ebcast * eflow_bcast(struct eflow * f);
  * it); the accepting side maps the memfd it was handed (kept by the
  * caller), and refuses one it cannot trust.
  */
-int             eflow_shared_create(struct eflow * f);
+int             eflow_shared_create(struct eflow * f,
+                                    int *          efds);
 int             eflow_shared_map(struct eflow * f,
                                  int            memfd);
 
 /*
- * The rings: eflow_shared_map says 1 when the allocating side offers
- * them. The accepting side takes them (eflow_ring_serve: E_RING_FDS new
- * eventfds in fds, still the flow's, for the reply); the allocating side
- * takes the descriptors of the reply (eflow_ring_join, which owns them
- * from then on and checks them: -EJOUR_PROTO for any it cannot trust).
+ * The rings: the allocating side offers them with a memfd of their size
+ * (eflow_shared_map says 1) and its E_RING_FDS eventfds, made with the
+ * memfd (in efds; still the flow's), so a flow set that watches a flow
+ * while its allocation is pending watches them already. The accepting
+ * side takes them (eflow_ring_serve: owns the peer's eventfds from then
+ * on, checks them, and puts its own in fds, still the flow's, for the
+ * reply); the allocating side takes the reply's (eflow_ring_join, which
+ * owns them, checks them: -EJOUR_PROTO for any it cannot trust), or
+ * stays on the socket (eflow_ring_none).
  */
 int             eflow_ring_serve(struct eflow * f,
+                                 int *          peer,
                                  int *          fds);
+void            eflow_ring_none(struct eflow * f);
 int             eflow_ring_join(struct eflow * f,
                                 const int *    fds,
                                 int            n);

@@ -245,6 +245,7 @@ static int pending_serve(struct esrv *     s,
         int              n_fds = 0;
         int              efds[E_RING_FDS];
         int              ring;
+        int              ret;
         ssize_t          n;
         int              code;
         int              i;
@@ -265,9 +266,11 @@ static int pending_serve(struct esrv *     s,
                 size_t k;
                 if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
                         continue;
+                size_t j;
                 k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                while (k-- > 0 && n_fds < 4) {
-                        memcpy(&fds[n_fds], CMSG_DATA(c) + k * sizeof(int),
+                /* In the order sent: the memfd, then any eventfds. */
+                for (j = 0; j < k && n_fds < 4; ++j) {
+                        memcpy(&fds[n_fds], CMSG_DATA(c) + j * sizeof(int),
                                sizeof(int));
                         ++n_fds;
                 }
@@ -283,7 +286,7 @@ static int pending_serve(struct esrv *     s,
         if (code == 0 && (len != p->b->len ||
                           memcmp(name, p->b->name, len) != 0))
                 code = ENAME;
-        if (code == 0 && n_fds != 1)
+        if (code == 0 && n_fds != 1 && n_fds != 1 + E_RING_FDS)
                 code = EPROTO;
         if (code != 0)
                 goto drop;
@@ -294,18 +297,25 @@ static int pending_serve(struct esrv *     s,
                 goto drop;
         }
 
+        /* The rings are offered by their size and the client's eventfds. */
         ring = eflow_shared_map(f, fds[0]);
-        if (ring < 0) {
+        if (ring < 0 || (ring == 0 && n_fds != 1)) {
                 eflow_release(f);
                 code = EPROTO;
                 goto drop;
         }
+        ring = ring && n_fds == 1 + E_RING_FDS;
 
-        /* The rings offered are taken; without eventfds, the socket. */
-        if (ring && eflow_ring_serve(f, efds) < 0) {
-                eflow_release(f);
-                code = ENOMEM;
-                goto drop;
+        if (ring) {
+                ret = eflow_ring_serve(f, fds + 1, efds);
+                for (i = 1; i < n_fds; ++i)
+                        fds[i] = -1; /* the flow's now */
+                n_fds = 1;
+                if (ret < 0) {
+                        eflow_release(f);
+                        code = ret == -EJOUR_PROTO ? EPROTO : ENOMEM;
+                        goto drop;
+                }
         }
 
         if (eflow_start(f) < 0 ||

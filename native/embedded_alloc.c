@@ -118,6 +118,7 @@ int e_flow_alloc_start(const char *            name,
         int            dirfd;
         int            fd = -1;
         int            mfd;
+        int            pass[1 + E_RING_FDS];
         int            ret;
 
         dirfd = rdv_open_dir(RDV_NAME_DIR, name, len, 0);
@@ -138,13 +139,16 @@ int e_flow_alloc_start(const char *            name,
                 return -ENOMEM;
         }
 
-        mfd = eflow_shared_create(f);
+        mfd = eflow_shared_create(f, pass + 1);
         if (mfd < 0) {
                 e_flow_dealloc(f);
                 return mfd;
         }
 
-        ret = esock_send(fd, req, hs_req_encode(req, name, len, qs), mfd);
+        /* The memfd, then our eventfds: the rings are offered. */
+        pass[0] = mfd;
+        ret = esock_send_fds(fd, req, hs_req_encode(req, name, len, qs),
+                             pass, 1 + E_RING_FDS);
         close(mfd);
         if (ret < 0) {
                 e_flow_dealloc(f);
@@ -257,6 +261,7 @@ int e_flow_alloc_finish(void *            lf,
 
         if (!(flags & HS_F_RING)) {
                 close_all(fds, n_fds);
+                eflow_ring_none(f);
         } else {
                 ret = eflow_ring_join(f, fds, n_fds);
                 if (ret < 0)

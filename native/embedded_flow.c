@@ -122,10 +122,23 @@ void e_flow_wake(void * lf)
         (void) shutdown(f->fd, SHUT_RDWR);
 }
 
-int eflow_shared_create(struct eflow * f)
+int eflow_shared_create(struct eflow * f,
+                        int *          efds)
 {
         void * p;
         int    fd;
+        int    i;
+
+        /* Ours: data arrived (0), room to write (1: there is). */
+        for (i = 0; i < E_RING_FDS; ++i) {
+                int e = ewake_new(i == 1);
+                if (e < 0)
+                        return e; /* e_flow_dealloc closes the other */
+                f->efd[EFD_C_RX + i] = e;
+                efds[i] = e;
+        }
+        f->rx_efd = f->efd[EFD_C_RX];
+        f->sp_efd = f->efd[EFD_C_SP];
 
         fd = memfd_create("jouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
@@ -151,6 +164,7 @@ int eflow_shared_create(struct eflow * f)
         f->shm      = p;
         f->shm_size = ERING_SHM_SIZE;
         f->tx       = 0;
+        ering_init(&f->ring, f->shm, f->tx);
 
         return fd;
 }
@@ -195,29 +209,40 @@ static void ring_start(struct eflow * f)
 {
         int client = f->tx == 0;
 
-        ering_init(&f->ring, f->shm, f->tx);
-        f->rx_efd      = f->efd[client ? EFD_C_RX : EFD_S_RX];
-        f->sp_efd      = f->efd[client ? EFD_C_SP : EFD_S_SP];
+        /* A client's are set since its start: a flow set may use them. */
+        if (!client) {
+                ering_init(&f->ring, f->shm, f->tx);
+                f->rx_efd = f->efd[EFD_S_RX];
+                f->sp_efd = f->efd[EFD_S_SP];
+        }
         f->peer_rx_efd = f->efd[client ? EFD_S_RX : EFD_C_RX];
         f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
         f->ring_on     = 1;
 }
 
 int eflow_ring_serve(struct eflow * f,
+                     int *          peer,
                      int *          fds)
 {
         int i;
 
+        for (i = 0; i < E_RING_FDS; ++i)
+                f->efd[EFD_C_RX + i] = peer[i];
+
         if (f->shm_size != ERING_SHM_SIZE)
                 return -EINVAL;
 
-        /* Room to write: both space eventfds start signalled. */
-        for (i = 0; i < EFD_N; ++i) {
-                int fd = ewake_new(i == EFD_C_SP || i == EFD_S_SP);
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (ewake_check(peer[i]) < 0)
+                        return -EJOUR_PROTO;
+
+        /* Ours: data arrived (0), room to write (1: there is). */
+        for (i = 0; i < E_RING_FDS; ++i) {
+                int fd = ewake_new(i == 1);
                 if (fd < 0)
                         return fd; /* e_flow_dealloc closes the others */
-                f->efd[i] = fd;
-                fds[i]    = fd;
+                f->efd[EFD_S_RX + i] = fd;
+                fds[i] = fd;
         }
 
         ring_start(f);
@@ -232,21 +257,38 @@ int eflow_ring_join(struct eflow * f,
         int i;
 
         for (i = 0; i < n; ++i)
-                if (i < EFD_N && f->efd[i] < 0)
-                        f->efd[i] = fds[i];
+                if (i < E_RING_FDS && f->efd[EFD_S_RX + i] < 0)
+                        f->efd[EFD_S_RX + i] = fds[i];
                 else
                         close(fds[i]);
 
-        if (n != EFD_N || f->shm_size != ERING_SHM_SIZE)
+        if (n != E_RING_FDS || f->shm_size != ERING_SHM_SIZE)
                 return -EJOUR_PROTO;
 
-        for (i = 0; i < EFD_N; ++i)
-                if (ewake_check(f->efd[i]) < 0)
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (ewake_check(f->efd[EFD_S_RX + i]) < 0)
                         return -EJOUR_PROTO;
 
         ring_start(f);
 
         return 0;
+}
+
+/*
+ * The server stays on the socket: our eventfds go (closing them takes them
+ * out of any flow set that watched the flow while it was pending).
+ */
+void eflow_ring_none(struct eflow * f)
+{
+        int i;
+
+        for (i = 0; i < EFD_N; ++i) {
+                if (f->efd[i] >= 0)
+                        close(f->efd[i]);
+                f->efd[i] = -1;
+        }
+        f->rx_efd = -1;
+        f->sp_efd = -1;
 }
 
 int e_flow_ring_fds(void * lf,
@@ -255,7 +297,8 @@ int e_flow_ring_fds(void * lf,
 {
         struct eflow * f = lf;
 
-        if (!f->ring_on)
+        /* From the start of an allocation: its own are made with it. */
+        if (f->rx_efd < 0)
                 return -1;
 
         *rx = f->rx_efd;
@@ -276,7 +319,7 @@ void e_flow_watch(void * lf,
 {
         struct eflow * f = lf;
 
-        if (!f->ring_on)
+        if (f->rx_efd < 0)
                 return;
 
         atomic_store(&f->watched, 1);

@@ -29,13 +29,17 @@
 #include "embedded_ring.h"
 #include "embedded_wake.h"
 
-/* The eventfds of a ring flow, in the order the reply carries them. */
+/*
+ * The eventfds of a ring flow: each end makes its own two (the client's go
+ * with the request, after the memfd; the server's with the reply), in
+ * this order.
+ */
 enum efd_slot {
         EFD_C_RX,  /* the client's: data arrived        */
         EFD_C_SP,  /* the client's: room in its tx ring */
         EFD_S_RX,  /* the server's                      */
         EFD_S_SP,
-        EFD_N = E_RING_FDS
+        EFD_N
 };
 
 struct eflow {

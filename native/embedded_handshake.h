@@ -5,10 +5,11 @@
  * The embedded layer's allocation handshake, version 1. All integers are
  * little-endian, fields packed:
  *
- *  request (client -> server), one SEQPACKET message, with exactly one fd
+ *  request (client -> server), one SEQPACKET message, with one fd
  *  (SCM_RIGHTS): a sealed memfd of at least HS_SHM_SIZE bytes holding the
- *  queue counters of both directions; one of exactly ERING_SHM_SIZE bytes
- *  offers the rings of embedded_ring.h too.
+ *  queue counters of both directions; or with three: a sealed memfd of
+ *  exactly ERING_SHM_SIZE bytes, which offers the rings of embedded_ring.h
+ *  too, then the client's two eventfds (enum efd_slot, embedded_flow.h).
  *     0  magic "JOUR"       4  version u8     5  type u8 (1 = alloc)
  *     6  name length u16    8  QoS (30 bytes) 38 name bytes
  *
@@ -17,8 +18,8 @@
  *     6  flags u16          8  status u32 (an Ouroboros error code, 0 = ok)
  *    12  QoS (30 bytes): the QoS the flow was accepted with
  *  flags: HS_F_RING, the server took the rings offered: the reply carries
- *  the four eventfds of the wake-ups (enum efd_slot of embedded_flow.h);
- *  without it, no fd, and the socket carries the data.
+ *  the server's two eventfds; without it, no fd, and the socket carries
+ *  the data.
  *
  *  data on the socket, either direction, without the rings: one message
  *  per SDU, a type byte (0) first. With the rings nothing more is sent on

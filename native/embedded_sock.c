@@ -70,7 +70,7 @@ int esock_send_fds(int          fd,
                    int          n)
 {
         union {
-                char           buf[CMSG_SPACE(E_RING_FDS * sizeof(int))];
+                char           buf[CMSG_SPACE((1 + E_RING_FDS) * sizeof(int))];
                 struct cmsghdr align;
         } u;
         struct iovec    iov = { .iov_base = (void *) buf, .iov_len = len };
@@ -78,7 +78,7 @@ int esock_send_fds(int          fd,
         struct cmsghdr * c;
         ssize_t         r;
 
-        if (n < 0 || n > E_RING_FDS)
+        if (n < 0 || n > 1 + E_RING_FDS)
                 return -EINVAL;
 
         memset(&m, 0, sizeof(m));
