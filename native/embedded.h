@@ -17,7 +17,7 @@
  *   embedded_flow.c        the data plane: a flow, its socket data
  *                          plane, queue counters (embedded_flow.h)
  *   embedded_ring.c        the shared-memory rings (embedded_ring.h)
- *   embedded_rflow.c       the ring data plane: read, write
+ *   embedded_rflow.c       the ring data plane: start, read, write
  *   embedded_wake.c        spin, sleep and wake-up on a ring
  *   embedded_bcast.c       broadcast layers: join, send to all members
  *   embedded_fset.c        flow sets on epoll

@@ -17,16 +17,146 @@
  *
  * The SDU counters of embedded_flow.c stay as they are: the writer counts
  * an SDU before it puts it in the ring, the reader after it took it.
+ *
+ * Here too: taking the rings into use at the end of the handshake (the
+ * eventfds of both ends), and what a flow set needs of a ring flow.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "embedded_flow.h"
 #include "errors.h"
 
 #define ELIVE_NS  (200LL * 1000) /* how often a writer looks for the end */
+
+/* Takes the rings into use with the eventfds in f->efd (all open). */
+static void ring_start(struct eflow * f)
+{
+        int client = f->tx == 0;
+
+        /* A client's are set since its start: a flow set may use them. */
+        if (!client) {
+                ering_init(&f->ring, f->shm, f->tx);
+                f->rx_efd = f->efd[EFD_S_RX];
+                f->sp_efd = f->efd[EFD_S_SP];
+        }
+        f->peer_rx_efd = f->efd[client ? EFD_S_RX : EFD_C_RX];
+        f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
+        f->ring_on     = 1;
+}
+
+int eflow_ring_serve(struct eflow * f,
+                     int *          peer,
+                     int *          fds)
+{
+        int i;
+
+        for (i = 0; i < E_RING_FDS; ++i)
+                f->efd[EFD_C_RX + i] = peer[i];
+
+        if (f->shm_size != ERING_SHM_SIZE)
+                return -EINVAL;
+
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (ewake_check(peer[i]) < 0)
+                        return -EJOUR_PROTO;
+
+        /* Ours: data arrived (0), room to write (1: there is). */
+        for (i = 0; i < E_RING_FDS; ++i) {
+                int fd = ewake_new(i == 1);
+                if (fd < 0)
+                        return fd; /* e_flow_dealloc closes the others */
+                f->efd[EFD_S_RX + i] = fd;
+                fds[i] = fd;
+        }
+
+        ring_start(f);
+
+        return 0;
+}
+
+int eflow_ring_join(struct eflow * f,
+                    const int *    fds,
+                    int            n)
+{
+        int i;
+
+        for (i = 0; i < n; ++i)
+                if (i < E_RING_FDS && f->efd[EFD_S_RX + i] < 0)
+                        f->efd[EFD_S_RX + i] = fds[i];
+                else
+                        close(fds[i]);
+
+        if (n != E_RING_FDS || f->shm_size != ERING_SHM_SIZE)
+                return -EJOUR_PROTO;
+
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (ewake_check(f->efd[EFD_S_RX + i]) < 0)
+                        return -EJOUR_PROTO;
+
+        ring_start(f);
+
+        return 0;
+}
+
+/*
+ * The server stays on the socket: our eventfds go (closing them takes them
+ * out of any flow set that watched the flow while it was pending).
+ */
+void eflow_ring_none(struct eflow * f)
+{
+        int i;
+
+        for (i = 0; i < EFD_N; ++i) {
+                if (f->efd[i] >= 0)
+                        close(f->efd[i]);
+                f->efd[i] = -1;
+        }
+        f->rx_efd = -1;
+        f->sp_efd = -1;
+}
+
+int e_flow_ring_fds(void * lf,
+                    int *  rx,
+                    int *  sp)
+{
+        struct eflow * f = lf;
+
+        /* From the start of an allocation: its own are made with it. */
+        if (f->rx_efd < 0)
+                return -1;
+
+        *rx = f->rx_efd;
+        *sp = f->sp_efd;
+
+        return 0;
+}
+
+/*
+ * A flow set watches for data: from now on the peer wakes us when it
+ * writes to an empty ring (edge: on every SDU). Then what is already
+ * there is signalled by ourselves, as a wake-up of the peer's might have
+ * come before the flag (the drain first, so no wake-up stays behind for
+ * a ring that is empty: the set would report a read that finds nothing).
+ */
+void e_flow_watch(void * lf,
+                  int    edge)
+{
+        struct eflow * f = lf;
+
+        if (f->rx_efd < 0)
+                return;
+
+        atomic_store(&f->watched, 1);
+        ering_rx_watch(&f->ring, edge ? ERING_EVERY : ERING_WATCH);
+        ewake_drain(f->rx_efd);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (ering_readable(&f->ring) != 0)
+                ewake_signal(f->rx_efd);
+}
 
 /* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
 static int sock_end(struct eflow * f)
