@@ -125,7 +125,51 @@ class RingHostileTest {
         "    print('DONE', flush=True)",
         "");
 
+    /*
+     * A handshake that gets the descriptors of the rings wrong (argv[3]):
+     * prints the server's answer (OK with or without the rings, REFUSED,
+     * or CLOSED), then, if it was OK, sends one SDU on the socket (the
+     * data plane without the rings) and prints what comes back.
+     */
+    private static final String PY_FDS = String.join("\n",
+        "import array, fcntl, mmap, os, socket, struct, sys",
+        "where, name, case = sys.argv[1], bytes.fromhex(sys.argv[2]), sys.argv[3]",
+        "os.chdir(os.path.dirname(where))",
+        "RING = 256 * 1024",
+        "def memfd(size):",
+        "    fd = os.memfd_create('hostile-fds', os.MFD_ALLOW_SEALING)",
+        "    os.ftruncate(fd, size)",
+        "    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)",
+        "    return fd",
+        "ev = lambda: os.eventfd(0, os.EFD_NONBLOCK)",
+        "r, w = os.pipe()",
+        "fds = {'pipes': [memfd(4096 + 2 * RING), r, w],",
+        "       'one-eventfd': [memfd(4096 + 2 * RING), ev()],",
+        "       'eventfds-small-memfd': [memfd(4096), ev(), ev()],",
+        "       'ring-memfd-alone': [memfd(4096 + 2 * RING)],",
+        "       'four': [memfd(4096 + 2 * RING), ev(), ev(), ev()]}[case]",
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+        "s.settimeout(5)",
+        "s.connect(os.path.basename(where))",
+        "req = b'JOUR' + bytes([1, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
+        "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))])",
+        "try:",
+        "    rep, anc, fl, _ = s.recvmsg(100, socket.CMSG_SPACE(8 * 4))",
+        "except (ConnectionResetError, socket.timeout):",
+        "    rep, anc = b'', []",
+        "if len(rep) == 42 and rep[5] == 2:",
+        "    print('OK-RING' if rep[6] & 1 else 'OK', len(anc), flush=True)",
+        "    if not rep[6] & 1:",
+        "        s.send(b'\\x00ping')",
+        "        print('GOT', s.recv(100).hex(), flush=True)",
+        "elif len(rep) == 42 and rep[5] == 3:",
+        "    print('REFUSED', flush=True)",
+        "else:",
+        "    print('CLOSED', flush=True)",
+        "");
+
     private static Path script;
+    private static Path fdsScript;
     private static String name;
     private static Path socket;
     private static FlowServerChannel server;
@@ -137,6 +181,8 @@ class RingHostileTest {
                 "python3 (with os.memfd_create) is needed for the hostile peer");
         script = Files.createTempFile(TestSupport.scratchDir(), "ring", ".py");
         Files.writeString(script, PY);
+        fdsScript = Files.createTempFile(TestSupport.scratchDir(), "ring-fds", ".py");
+        Files.writeString(fdsScript, PY_FDS);
         name = TestSupport.unique("ring-hostile");
         List<String> before = TestSupport.list(TestSupport.rendezvousDir());
         server = FlowServerChannel.open().bind(name);
@@ -154,6 +200,9 @@ class RingHostileTest {
         }
         if (script != null) {
             Files.deleteIfExists(script);
+        }
+        if (fdsScript != null) {
+            Files.deleteIfExists(fdsScript);
         }
     }
 
@@ -227,6 +276,58 @@ class RingHostileTest {
         try (Peer p = new Peer()) {
             p.put(new byte[] {7, 7});
             assertArrayEquals(new byte[] {7, 7}, read(p.flow));
+        }
+    }
+
+    /** Descriptors that are not two eventfds after a memfd of the rings' size: refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pipes", "one-eventfd", "eventfds-small-memfd", "four"})
+    void wrongDescriptorsForTheRingsAreRefused(String fdCase) throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            assertEquals("REFUSED", runFds(fdCase, false));
+            stillServes();
+        });
+    }
+
+    /** A memfd of the rings' size without eventfds: the flow runs on the socket, as before the rings. */
+    @Test
+    void aRingSizedMemfdAloneKeepsTheSocket() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            assertEquals("OK 0 / GOT 0070696e67", runFds("ring-memfd-alone", true), "the echo of ping");
+        });
+    }
+
+    /** Runs the descriptor case; echoes, if accepted, one SDU back on the socket. */
+    private static String runFds(String fdCase, boolean echo) throws Exception {
+        Process pr = TestSupport.python(HostilePeerTest.python(), fdsScript.toString(), socket.toString(),
+                HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)), fdCase)
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(pr.getInputStream(), StandardCharsets.UTF_8));
+            Flow f = null;
+            try {
+                // Refused cases never reach accept: the time-out is the answer there.
+                f = server.accept(Duration.ofMillis(echo ? 10_000 : 1000));
+            } catch (FlowTimeoutException e) {
+                if (echo) {
+                    throw e;
+                }
+            }
+            if (f != null) {
+                try (Flow g = f) {
+                    g.receiveTimeout(Duration.ofSeconds(5));
+                    ByteBuffer b = ByteBuffer.allocate(100);
+                    int n = g.readMessage(b);
+                    b.flip();
+                    g.writeMessage(b);
+                    assertEquals(4, n, "the SDU sent on the socket");
+                }
+            }
+            String first = r.readLine();
+            String second = first != null && first.startsWith("OK ") ? r.readLine() : null;
+            return second == null ? first : first + " / " + second;
+        } finally {
+            TestSupport.kill(pr);
         }
     }
 
