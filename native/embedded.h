@@ -14,18 +14,24 @@
  *   embedded_alloc.c       allocation: the client side of the handshake
  *   embedded_accept.c      the accepting side: listeners, half-open
  *                          handshakes, the server side, refusals
- *   embedded_flow.c        the data plane: read, write, queue counters
+ *   embedded_flow.c        the data plane: a flow, its socket data
+ *                          plane, queue counters (embedded_flow.h)
+ *   embedded_ring.c        the shared-memory rings (embedded_ring.h)
+ *   embedded_rflow.c       the ring data plane: start, read, write
+ *   embedded_wake.c        spin, sleep and wake-up on a ring
  *   embedded_bcast.c       broadcast layers: join, send to all members
  *   embedded_fset.c        flow sets on epoll
  *
  * Control plane: a bound name is a SOCK_SEQPACKET listener in the
  * rendezvous directory; allocation is connect + the versioned handshake,
  * which also hands over a sealed memfd with the queue counters of the
- * flow. Data plane: the connected SEQPACKET socket, one message per SDU,
- * so boundaries are kept by the kernel and peer death is an immediate end
+ * flow and, when both ends take them, a ring per direction (the reply
+ * then carries the eventfds of the wake-ups). Data plane: the rings
+ * (embedded_ring.h), or else the connected SEQPACKET socket, one message
+ * per SDU; either way the socket stays, so peer death is an immediate end
  * of file. The control plane reaches the data plane only through the
  * eflow_* calls below. Broadcast layers are folders of SOCK_DGRAM member
- * sockets.
+ * sockets, with no ring.
  *
  * Everything blocks in poll()/epoll_wait() on non-blocking sockets (a
  * flow's blocking read in recvmsg, see embedded_flow.c), so a timeout is a
@@ -58,6 +64,9 @@
 
 /* The largest SDU of the layer (its max_sdu). */
 #define E_MAX_SDU  65536
+
+/* The eventfds each end of a flow with rings hands over. */
+#define E_RING_FDS 2
 
 /* ------------------------------------ sockets (embedded_sock.c) */
 
@@ -95,6 +104,13 @@ int esock_send(int          fd,
                const void * buf,
                size_t       len,
                int          pass);
+
+/* The same with n descriptors (at most 1 + E_RING_FDS). */
+int esock_send_fds(int          fd,
+                   const void * buf,
+                   size_t       len,
+                   const int *  fds,
+                   int          n);
 
 /* ------------------------------------ bindings (embedded_bind.c) */
 
@@ -209,9 +225,38 @@ struct ebcast * eflow_bcast(struct eflow * f);
  * it); the accepting side maps the memfd it was handed (kept by the
  * caller), and refuses one it cannot trust.
  */
-int             eflow_shared_create(struct eflow * f);
+int             eflow_shared_create(struct eflow * f,
+                                    int *          efds);
 int             eflow_shared_map(struct eflow * f,
                                  int            memfd);
+
+/*
+ * The rings: the allocating side offers them with a memfd of their size
+ * (eflow_shared_map says 1) and its E_RING_FDS eventfds, made with the
+ * memfd (in efds; still the flow's), so a flow set that watches a flow
+ * while its allocation is pending watches them already. The accepting
+ * side takes them (eflow_ring_serve: owns the peer's eventfds from then
+ * on, checks them, and puts its own in fds, still the flow's, for the
+ * reply); the allocating side takes the reply's (eflow_ring_join, which
+ * owns them, checks them: -EJOUR_PROTO for any it cannot trust), or
+ * stays on the socket (eflow_ring_none).
+ */
+int             eflow_ring_serve(struct eflow * f,
+                                 int *          peer,
+                                 int *          fds);
+void            eflow_ring_none(struct eflow * f);
+int             eflow_ring_join(struct eflow * f,
+                                const int *    fds,
+                                int            n);
+
+/* A ring flow's eventfds for a flow set (-1 for another flow). */
+int             e_flow_ring_fds(void * lf,
+                                int *  rx,
+                                int *  sp);
+
+/* A flow set waits for its data (edge: each SDU wakes it). */
+void            e_flow_watch(void * lf,
+                             int    edge);
 
 /* The handshake is over: the socket carries SDUs from now on. */
 int             eflow_start(struct eflow * f);

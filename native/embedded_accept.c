@@ -217,7 +217,7 @@ static void refuse(int fd,
 {
         uint8_t rep[HS_REPLY_LEN];
 
-        (void) esock_send(fd, rep, hs_reply_encode(rep, code, NULL), -1);
+        (void) esock_send(fd, rep, hs_reply_encode(rep, code, NULL, 0), -1);
 }
 
 /*
@@ -243,6 +243,9 @@ static int pending_serve(struct esrv *     s,
         size_t           len;
         int              fds[4];
         int              n_fds = 0;
+        int              efds[E_RING_FDS];
+        int              ring;
+        int              ret;
         ssize_t          n;
         int              code;
         int              i;
@@ -263,9 +266,11 @@ static int pending_serve(struct esrv *     s,
                 size_t k;
                 if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
                         continue;
+                size_t j;
                 k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                while (k-- > 0 && n_fds < 4) {
-                        memcpy(&fds[n_fds], CMSG_DATA(c) + k * sizeof(int),
+                /* In the order sent: the memfd, then any eventfds. */
+                for (j = 0; j < k && n_fds < 4; ++j) {
+                        memcpy(&fds[n_fds], CMSG_DATA(c) + j * sizeof(int),
                                sizeof(int));
                         ++n_fds;
                 }
@@ -281,7 +286,7 @@ static int pending_serve(struct esrv *     s,
         if (code == 0 && (len != p->b->len ||
                           memcmp(name, p->b->name, len) != 0))
                 code = ENAME;
-        if (code == 0 && n_fds != 1)
+        if (code == 0 && n_fds != 1 && n_fds != 1 + E_RING_FDS)
                 code = EPROTO;
         if (code != 0)
                 goto drop;
@@ -292,14 +297,31 @@ static int pending_serve(struct esrv *     s,
                 goto drop;
         }
 
-        if (eflow_shared_map(f, fds[0]) < 0) {
+        /* The rings are offered by their size and the client's eventfds. */
+        ring = eflow_shared_map(f, fds[0]);
+        if (ring < 0 || (ring == 0 && n_fds != 1)) {
                 eflow_release(f);
                 code = EPROTO;
                 goto drop;
         }
+        ring = ring && n_fds == 1 + E_RING_FDS;
+
+        if (ring) {
+                ret = eflow_ring_serve(f, fds + 1, efds);
+                for (i = 1; i < n_fds; ++i)
+                        fds[i] = -1; /* the flow's now */
+                n_fds = 1;
+                if (ret < 0) {
+                        eflow_release(f);
+                        code = ret == -EJOUR_PROTO ? EPROTO : ENOMEM;
+                        goto drop;
+                }
+        }
 
         if (eflow_start(f) < 0 ||
-            esock_send(p->fd, rep, hs_reply_encode(rep, 0, qs), -1) < 0) {
+            esock_send_fds(p->fd, rep,
+                           hs_reply_encode(rep, 0, qs, ring ? HS_F_RING : 0),
+                           efds, ring ? E_RING_FDS : 0) < 0) {
                 eflow_release(f);
                 code = -1;
                 goto drop;

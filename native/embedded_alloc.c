@@ -118,6 +118,7 @@ int e_flow_alloc_start(const char *            name,
         int            dirfd;
         int            fd = -1;
         int            mfd;
+        int            pass[1 + E_RING_FDS];
         int            ret;
 
         dirfd = rdv_open_dir(RDV_NAME_DIR, name, len, 0);
@@ -138,13 +139,16 @@ int e_flow_alloc_start(const char *            name,
                 return -ENOMEM;
         }
 
-        mfd = eflow_shared_create(f);
+        mfd = eflow_shared_create(f, pass + 1);
         if (mfd < 0) {
                 e_flow_dealloc(f);
                 return mfd;
         }
 
-        ret = esock_send(fd, req, hs_req_encode(req, name, len, qs), mfd);
+        /* The memfd, then our eventfds: the rings are offered. */
+        pass[0] = mfd;
+        ret = esock_send_fds(fd, req, hs_req_encode(req, name, len, qs),
+                             pass, 1 + E_RING_FDS);
         close(mfd);
         if (ret < 0) {
                 e_flow_dealloc(f);
@@ -156,6 +160,66 @@ int e_flow_alloc_start(const char *            name,
         return 0;
 }
 
+/*
+ * Reads the reply and the descriptors it carries (any, to close them when
+ * they are not the eventfds of the rings): its length, or -1 with errno.
+ */
+static ssize_t recv_reply(int       fd,
+                          uint8_t * rep,
+                          size_t    len,
+                          int *     fds,
+                          int *     n_fds)
+{
+        union {
+                char           buf[CMSG_SPACE(8 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct iovec     iov = { .iov_base = rep, .iov_len = len };
+        struct msghdr    m;
+        struct cmsghdr * c;
+        ssize_t          n;
+
+        memset(&m, 0, sizeof(m));
+        m.msg_iov        = &iov;
+        m.msg_iovlen     = 1;
+        m.msg_control    = u.buf;
+        m.msg_controllen = sizeof(u.buf);
+
+        *n_fds = 0;
+        n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return n;
+
+        for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+                size_t k;
+                size_t i;
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (i = 0; i < k; ++i) {
+                        int x;
+                        memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                        if (*n_fds < 8)
+                                fds[(*n_fds)++] = x;
+                        else
+                                close(x);
+                }
+        }
+
+        /* A truncated reply or list of descriptors is no reply of ours. */
+        if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+                return 0;
+
+        return n;
+}
+
+static void close_all(int * fds,
+                      int   n)
+{
+        while (n-- > 0)
+                close(fds[n]);
+}
+
 int e_flow_alloc_finish(void *            lf,
                         struct jour_qos * qs,
                         int64_t           timeo)
@@ -164,13 +228,18 @@ int e_flow_alloc_finish(void *            lf,
         int            fd = e_flow_fd(f);
         uint8_t        rep[HS_REPLY_LEN + 1];
         int64_t        deadline = jour_deadline(timeo);
+        int            fds[8];
+        int            n_fds = 0;
+        unsigned int   flags;
         ssize_t        n;
         int            ret;
 
         for (;;) {
-                n = recv(fd, rep, sizeof(rep), MSG_DONTWAIT);
+                n = recv_reply(fd, rep, sizeof(rep), fds, &n_fds);
                 if (n > 0)
                         break;
+                close_all(fds, n_fds);
+                n_fds = 0;
                 if (n == 0)
                         return eflow_closing(f) ? -EJOUR_WOKEN : -EIPCP;
                 if (errno == EINTR)
@@ -184,9 +253,20 @@ int e_flow_alloc_finish(void *            lf,
                         return ret;
         }
 
-        ret = hs_reply_decode(rep, (size_t) n, qs);
-        if (ret < 0)
+        ret = hs_reply_decode(rep, (size_t) n, qs, &flags);
+        if (ret < 0) {
+                close_all(fds, n_fds);
                 return ret;
+        }
+
+        if (!(flags & HS_F_RING)) {
+                close_all(fds, n_fds);
+                eflow_ring_none(f);
+        } else {
+                ret = eflow_ring_join(f, fds, n_fds);
+                if (ret < 0)
+                        return ret;
+        }
 
         return eflow_start(f);
 }

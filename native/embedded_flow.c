@@ -2,24 +2,22 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The embedded layer's data plane. A unicast flow is a connected
- * SOCK_SEQPACKET socket, one message per SDU (a type byte first), so
- * boundaries are kept by the kernel and peer death is an immediate end of
- * file; the queue counters of both directions sit in a sealed memfd page
- * the two ends share (embedded_handshake.h). A broadcast member reads its
- * SOCK_DGRAM socket here too; what it sends goes out in embedded_bcast.c.
+ * The embedded layer's data plane. A unicast flow moves its SDUs through
+ * a shared-memory ring per direction (embedded_ring.h, embedded_rflow.c)
+ * when both ends agree on it in the handshake; otherwise (a peer that
+ * offers only the counters page) through its connected SOCK_SEQPACKET
+ * socket, one message per SDU (a type byte first), so boundaries are kept
+ * by the kernel. Either way the socket stays the flow's control: peer
+ * death is an immediate end of file on it. The queue counters of both
+ * directions sit in the sealed memfd the two ends share
+ * (embedded_handshake.h). A broadcast member reads its SOCK_DGRAM socket
+ * here too; what it sends goes out in embedded_bcast.c.
  *
  * The rest of the layer sees struct eflow only through embedded.h: a
  * connected socket comes in, the shared page is set up during the
  * handshake, and eflow_start turns the socket over to the data.
  *
- * Guards: fd, bcast, shm, tx and bc are set before the flow is published
- * (by allocation, accept or join) and never change after; closing, down
- * and broken are atomic; rcvtimeo is the reader's (one reader at a time:
- * Java's Flow.readLock); taken is written by the reader only, given by the
- * writer only (Java's Flow.writeLock), and read by anyone with atomic
- * loads. e_flow_wake runs under flow.c's jflow lock, so it takes no lock
- * and never blocks.
+ * Guards: see embedded_flow.h.
  *
  * The shared page is input from the peer, like bytes from its socket: it
  * is read in one place only, peer_counter() below, which says what a
@@ -40,38 +38,36 @@
 
 #include "clock.h"
 #include "embedded.h"
+#include "embedded_flow.h"
 #include "embedded_handshake.h"
 #include "errors.h"
 
-struct eflow {
-        int             fd;       /* connected, or a broadcast member */
-        int             bcast;
-        atomic_int      closing;  /* e_flow_wake was called           */
-        atomic_int      down;     /* the peer left or broke protocol  */
-        atomic_int      broken;   /* the peer broke protocol: sticky  */
-        struct hs_shm * shm;      /* NULL for broadcast members       */
-        int             tx;       /* our direction in shm             */
-        uint64_t        taken;    /* SDUs we read: our own count      */
-        uint64_t        given;    /* SDUs we count as sent (ours)     */
-        int64_t         rcvtimeo; /* SO_RCVTIMEO now, -2 unset        */
-        struct ebcast   bc;       /* broadcast members only           */
-};
 
 struct eflow * eflow_new(int fd,
                          int bcast)
 {
         struct eflow * f = calloc(1, sizeof(*f));
+        int            i;
 
         if (f == NULL)
                 return NULL;
 
-        f->fd       = fd;
-        f->bcast    = bcast;
-        f->bc.dir   = -1;
-        f->rcvtimeo = -2;
+        f->fd          = fd;
+        f->bcast       = bcast;
+        f->bc.dir      = -1;
+        f->rcvtimeo    = -2;
+        f->rx_efd      = -1;
+        f->sp_efd      = -1;
+        f->peer_rx_efd = -1;
+        f->peer_sp_efd = -1;
+        for (i = 0; i < EFD_N; ++i)
+                f->efd[i] = -1;
+        espin_init(&f->rxspin);
+        espin_init(&f->txspin);
         atomic_init(&f->closing, 0);
         atomic_init(&f->down, 0);
         atomic_init(&f->broken, 0);
+        atomic_init(&f->watched, 0);
 
         return f;
 }
@@ -95,12 +91,17 @@ struct ebcast * eflow_bcast(struct eflow * f)
 void e_flow_dealloc(void * lf)
 {
         struct eflow * f = lf;
+        int            i;
 
         if (f == NULL)
                 return;
 
         if (f->shm != NULL)
-                munmap(f->shm, HS_SHM_SIZE);
+                munmap(f->shm, f->shm_size);
+
+        for (i = 0; i < EFD_N; ++i)
+                if (f->efd[i] >= 0)
+                        close(f->efd[i]);
 
         if (f->bcast)
                 ebcast_leave(&f->bc);
@@ -121,16 +122,30 @@ void e_flow_wake(void * lf)
         (void) shutdown(f->fd, SHUT_RDWR);
 }
 
-int eflow_shared_create(struct eflow * f)
+int eflow_shared_create(struct eflow * f,
+                        int *          efds)
 {
         void * p;
         int    fd;
+        int    i;
+
+        /* Ours: data arrived (0), room to write (1: there is). */
+        for (i = 0; i < E_RING_FDS; ++i) {
+                int e = ewake_new(i == 1);
+                if (e < 0)
+                        return e; /* e_flow_dealloc closes the other */
+                f->efd[EFD_C_RX + i] = e;
+                efds[i] = e;
+        }
+        f->rx_efd = f->efd[EFD_C_RX];
+        f->sp_efd = f->efd[EFD_C_SP];
 
         fd = memfd_create("jouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
                 return -errno;
 
-        if (ftruncate(fd, HS_SHM_SIZE) < 0 ||
+        /* The counters page and the rings: the rings are an offer. */
+        if (ftruncate(fd, ERING_SHM_SIZE) < 0 ||
             fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
                   F_SEAL_SEAL) < 0) {
                 int e = errno;
@@ -138,24 +153,32 @@ int eflow_shared_create(struct eflow * f)
                 return -e;
         }
 
-        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        p = mmap(NULL, ERING_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                 fd, 0);
         if (p == MAP_FAILED) {
                 int e = errno;
                 close(fd);
                 return -e;
         }
 
-        f->shm = p;
-        f->tx  = 0;
+        f->shm      = p;
+        f->shm_size = ERING_SHM_SIZE;
+        f->tx       = 0;
+        ering_init(&f->ring, f->shm, f->tx);
 
         return fd;
 }
 
-/* A peer's memfd is mapped only if it can never shrink under us (SIGBUS). */
+/*
+ * A peer's memfd is mapped only if it can never shrink under us (SIGBUS).
+ * One of exactly ERING_SHM_SIZE bytes offers the rings too: all of it is
+ * mapped, and 1 says so; any other size is the counters page alone (0).
+ */
 int eflow_shared_map(struct eflow * f,
                      int            memfd)
 {
         struct stat st;
+        size_t      size = HS_SHM_SIZE;
         int         seals;
         void *      p;
 
@@ -167,15 +190,18 @@ int eflow_shared_map(struct eflow * f,
         if (seals < 0 || !(seals & F_SEAL_SHRINK))
                 return -EJOUR_PROTO;
 
-        p = mmap(NULL, HS_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 memfd, 0);
+        if (st.st_size == ERING_SHM_SIZE)
+                size = ERING_SHM_SIZE;
+
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
         if (p == MAP_FAILED)
                 return -errno;
 
-        f->shm = p;
-        f->tx  = 1;
+        f->shm      = p;
+        f->shm_size = size;
+        f->tx       = 1;
 
-        return 0;
+        return size == ERING_SHM_SIZE;
 }
 
 /*
@@ -183,7 +209,7 @@ int eflow_shared_map(struct eflow * f,
  * it fails with EJOUR_PROTO from now on, and the shutdown wakes whoever
  * waits on it (a flow set sees it down) and ends the flow for the peer.
  */
-static int flow_broken(struct eflow * f)
+int eflow_broken(struct eflow * f)
 {
         atomic_store(&f->broken, 1);
         atomic_store(&f->down, 1);
@@ -248,7 +274,7 @@ enum peer_ctr {
  * can write (this counter page, and any ring, index or length a future
  * data plane shares) is read here and checked against what is physically
  * possible before anything uses it; a value out of range takes the flow
- * down (flow_broken: EJOUR_PROTO on every call after), and a value from a
+ * down (eflow_broken: EJOUR_PROTO on every call after), and a value from a
  * peer never sizes an allocation or a loop. Keep it the one place.
  *
  * What is possible, with our own counts (taken, given: never in shared
@@ -282,7 +308,7 @@ static int peer_counter(struct eflow *  f,
         if (pthread_once(&max_queued_once, max_queued_init) != 0)
                 return -ENOMEM;
 
-        slack = max_queued + 2;
+        slack = (f->ring_on ? ERING_MAX_RECS : max_queued) + 2;
 
         if (which == PEER_SENT) {
                 ours   = &f->taken;
@@ -298,10 +324,10 @@ static int peer_counter(struct eflow *  f,
 
         if (which == PEER_SENT) {
                 if (x < lo || (x > hi && x - hi > slack))
-                        return flow_broken(f);
+                        return eflow_broken(f);
         } else {
                 if (x > hi || (lo > slack && x < lo - slack))
-                        return flow_broken(f);
+                        return eflow_broken(f);
         }
 
         *v = x;
@@ -310,9 +336,9 @@ static int peer_counter(struct eflow *  f,
 }
 
 /* Publishes one of our own counts to the peer (it validates what it reads). */
-static void publish_count(uint64_t * shared,
-                          uint64_t * ours,
-                          int64_t    delta)
+void eflow_count(uint64_t * shared,
+                 uint64_t * ours,
+                 int64_t    delta)
 {
         uint64_t n = __atomic_load_n(ours, __ATOMIC_RELAXED) + (uint64_t) delta;
 
@@ -376,6 +402,9 @@ ssize_t e_flow_read(void *         lf,
         if (iovcnt > 3)
                 return -EINVAL;
 
+        if (f->ring_on)
+                return erflow_read(f, iov, iovcnt, timeo);
+
         v[0].iov_base = &hdr;
         v[0].iov_len  = 1;
         for (i = 0; i < iovcnt; ++i)
@@ -408,10 +437,10 @@ ssize_t e_flow_read(void *         lf,
                             (size_t) n - 1 > E_MAX_SDU) {
                                 if (f->bcast)
                                         continue; /* drop a stray datagram */
-                                return flow_broken(f);
+                                return eflow_broken(f);
                         }
                         if (f->shm != NULL)
-                                publish_count(&f->shm->dir[1 - f->tx].rcvd,
+                                eflow_count(&f->shm->dir[1 - f->tx].rcvd,
                                               &f->taken, 1);
                         return n - 1;
                 }
@@ -506,14 +535,14 @@ static ssize_t flow_send(struct eflow * f,
 
                 /* Count first, so the reader never sees more read than sent. */
                 if (sent != NULL)
-                        publish_count(sent, &f->given, 1);
+                        eflow_count(sent, &f->given, 1);
 
                 n = sendmsg(f->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (n >= 0)
                         return (ssize_t) len;
 
                 if (sent != NULL)
-                        publish_count(sent, &f->given, -1);
+                        eflow_count(sent, &f->given, -1);
 
                 if (errno == EINTR)
                         continue;
@@ -552,6 +581,9 @@ ssize_t e_flow_write(void *       lf,
 
         if (atomic_load(&f->closing))
                 return -EFLOWDOWN;
+
+        if (f->ring_on)
+                return erflow_write(f, buf, len, timeo);
 
         return f->bcast ? ebcast_send(f, buf, len, timeo) :
                 flow_send(f, buf, len, timeo);

@@ -6,6 +6,13 @@
  * and the epoll sets of accepting sides, each with the caller's tag, plus
  * an eventfd that wakes a wait. epoll itself is safe to change while
  * another thread waits on it, so a flow set needs no lock of ours.
+ *
+ * A flow with rings (embedded_ring.h) is three members: its socket (the
+ * end: DOWN, and readable at end of file), its data eventfd (PKT) and its
+ * room eventfd (OUT), so readiness reaches the set through epoll alone,
+ * with no call per flow. Each is tagged with the caller's tag and its kind
+ * in the top two bits (callers' tags stay below 2^62); a wait merges what
+ * the three say into one event per tag.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -23,6 +30,14 @@ struct efset {
 };
 
 #define FSET_WAKE_TAG UINT64_MAX
+#define KIND_SHIFT    62
+#define TAG_MASK      ((UINT64_C(1) << KIND_SHIFT) - 1)
+
+enum kind {
+        KIND_SOCK, /* a socket, or an accepting side's epoll set */
+        KIND_RX,   /* a ring flow's data eventfd                 */
+        KIND_SP    /* a ring flow's room eventfd                 */
+};
 
 int e_fset_create(void ** fs)
 {
@@ -59,6 +74,74 @@ static int obj_fd(void * obj,
         return is_srv ? e_srv_fd(obj) : e_flow_fd(obj);
 }
 
+static int ctl_one(struct efset * s,
+                   int            op,
+                   int            fd,
+                   uint32_t       events,
+                   uint64_t       data,
+                   int            late)
+{
+        struct epoll_event ev;
+
+        ev.events   = events;
+        ev.data.u64 = data;
+
+        if (epoll_ctl(s->epfd, op, fd, &ev) == 0)
+                return 0;
+
+        /*
+         * A flow registered while its allocation was pending got its
+         * rings since: its eventfds come in with the first change.
+         */
+        if (late && errno == ENOENT && op == EPOLL_CTL_MOD &&
+            epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+                return 0;
+
+        return -errno;
+}
+
+/* A ring flow's three members, added, changed or removed together. */
+static int ctl_ring(struct efset * s,
+                    int            op,
+                    void *         obj,
+                    int            rx,
+                    int            sp,
+                    uint64_t       tag,
+                    int            interest)
+{
+        uint32_t et   = (interest & JOUR_IN_EDGE) ? EPOLLET : 0;
+        uint32_t rd   = (interest & JOUR_IN_READ) ? EPOLLIN | et : 0;
+        uint32_t wr   = (interest & JOUR_IN_WRITE) ? EPOLLIN | et : 0;
+        int      sock = e_flow_fd(obj);
+        int      ret;
+
+        if (op == EPOLL_CTL_DEL) {
+                (void) epoll_ctl(s->epfd, op, rx, NULL);
+                (void) epoll_ctl(s->epfd, op, sp, NULL);
+                return ctl_one(s, op, sock, 0, 0, 0);
+        }
+
+        /* Watch first: what is there already is signalled by then. */
+        if (interest & JOUR_IN_READ)
+                e_flow_watch(obj, interest & JOUR_IN_EDGE);
+
+        ret = ctl_one(s, op, sock, EPOLLRDHUP | rd, tag, 0);
+        if (ret < 0)
+                return ret;
+
+        ret = ctl_one(s, op, rx, rd,
+                      tag | ((uint64_t) KIND_RX << KIND_SHIFT), 1);
+        if (ret == 0)
+                ret = ctl_one(s, op, sp, wr,
+                              tag | ((uint64_t) KIND_SP << KIND_SHIFT), 1);
+        if (ret < 0 && op == EPOLL_CTL_ADD) {
+                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, rx, NULL);
+                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, sock, NULL);
+        }
+
+        return ret;
+}
+
 static int fset_ctl(void *   fs,
                     int      op,
                     void *   obj,
@@ -66,22 +149,32 @@ static int fset_ctl(void *   fs,
                     uint64_t tag,
                     int      interest)
 {
-        struct efset *     s = fs;
-        struct epoll_event ev;
+        struct efset * s = fs;
+        uint32_t       events;
+        int            rx;
+        int            sp;
 
-        ev.events = EPOLLRDHUP;
+        if ((tag & ~TAG_MASK) != 0)
+                return -EINVAL;
+
+        if (!is_srv && e_flow_ring_fds(obj, &rx, &sp) == 0)
+                return ctl_ring(s, op, obj, rx, sp, tag, interest);
+
+        if (op == EPOLL_CTL_DEL) {
+                if (epoll_ctl(s->epfd, op, obj_fd(obj, is_srv), NULL) < 0)
+                        return -errno;
+                return 0;
+        }
+
+        events = EPOLLRDHUP;
         if (interest & JOUR_IN_READ)
-                ev.events |= EPOLLIN;
+                events |= EPOLLIN;
         if (interest & JOUR_IN_WRITE)
-                ev.events |= EPOLLOUT;
+                events |= EPOLLOUT;
         if (interest & JOUR_IN_EDGE)
-                ev.events |= EPOLLET;
-        ev.data.u64 = tag;
+                events |= EPOLLET;
 
-        if (epoll_ctl(s->epfd, op, obj_fd(obj, is_srv), &ev) < 0)
-                return -errno;
-
-        return 0;
+        return ctl_one(s, op, obj_fd(obj, is_srv), events, tag, 0);
 }
 
 int e_fset_add(void *   fs,
@@ -106,12 +199,7 @@ int e_fset_del(void * fs,
                void * obj,
                int    is_srv)
 {
-        struct efset * s = fs;
-
-        if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, obj_fd(obj, is_srv), NULL) < 0)
-                return -errno;
-
-        return 0;
+        return fset_ctl(fs, EPOLL_CTL_DEL, obj, is_srv, 0, 0);
 }
 
 int e_fset_wait(void *              fs,
@@ -135,6 +223,9 @@ int e_fset_wait(void *              fs,
         for (i = 0; i < n; ++i) {
                 uint32_t e = ev[i].events;
                 uint32_t r = 0;
+                uint64_t tag;
+                int      kind;
+                int      j;
 
                 if (ev[i].data.u64 == FSET_WAKE_TAG) {
                         uint64_t v;
@@ -144,14 +235,34 @@ int e_fset_wait(void *              fs,
                         continue;
                 }
 
-                if (e & EPOLLIN)
-                        r |= JOUR_EV_PKT;
-                if (e & EPOLLOUT)
-                        r |= JOUR_EV_OUT;
-                if (e & (EPOLLHUP | EPOLLRDHUP | EPOLLERR))
-                        r |= JOUR_EV_DOWN;
+                tag  = ev[i].data.u64 & TAG_MASK;
+                kind = (int) (ev[i].data.u64 >> KIND_SHIFT);
 
-                out[k].tag    = ev[i].data.u64;
+                if (kind == KIND_RX) {
+                        r = (e & EPOLLIN) ? JOUR_EV_PKT : 0;
+                } else if (kind == KIND_SP) {
+                        r = (e & EPOLLIN) ? JOUR_EV_OUT : 0;
+                } else {
+                        if (e & EPOLLIN)
+                                r |= JOUR_EV_PKT;
+                        if (e & EPOLLOUT)
+                                r |= JOUR_EV_OUT;
+                        if (e & (EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+                                r |= JOUR_EV_DOWN;
+                }
+
+                if (r == 0)
+                        continue;
+
+                /* The members of one ring flow: one event per tag. */
+                for (j = 0; j < k && out[j].tag != tag; ++j)
+                        ;
+                if (j < k) {
+                        out[j].events |= r;
+                        continue;
+                }
+
+                out[k].tag    = tag;
                 out[k].events = r;
                 ++k;
         }

@@ -126,14 +126,15 @@ int hs_req_decode(const uint8_t *   buf,
 
 size_t hs_reply_encode(uint8_t *               buf,
                        int                     status,
-                       const struct jour_qos * qs)
+                       const struct jour_qos * qs,
+                       unsigned int            flags)
 {
         static const struct jour_qos none;
 
         memcpy(buf, hs_magic, 4);
         buf[4] = HS_VERSION;
         buf[5] = status == 0 ? HS_OK : HS_REFUSED;
-        put16(buf + 6, 0);
+        put16(buf + 6, (uint16_t) flags);
         put32(buf + 8, (uint32_t) status);
         qos_put(buf + 12, qs != NULL ? qs : &none);
 
@@ -142,9 +143,12 @@ size_t hs_reply_encode(uint8_t *               buf,
 
 int hs_reply_decode(const uint8_t *   buf,
                     size_t            n,
-                    struct jour_qos * qs)
+                    struct jour_qos * qs,
+                    unsigned int *    flags)
 {
         uint32_t status;
+
+        *flags = 0;
 
         if (n != HS_REPLY_LEN || memcmp(buf, hs_magic, 4) != 0 ||
             buf[4] != HS_VERSION)
@@ -169,6 +173,7 @@ int hs_reply_decode(const uint8_t *   buf,
                 return -EJOUR_PROTO;
 
         qos_get(buf + 12, qs);
+        *flags = get16(buf + 6) & HS_F_RING;
 
         return hs_qos_valid(qs) ? 0 : -EJOUR_PROTO;
 }

@@ -60,38 +60,50 @@ int esock_send(int          fd,
                size_t       len,
                int          pass)
 {
+        return esock_send_fds(fd, buf, len, &pass, pass >= 0 ? 1 : 0);
+}
+
+int esock_send_fds(int          fd,
+                   const void * buf,
+                   size_t       len,
+                   const int *  fds,
+                   int          n)
+{
         union {
-                char           buf[CMSG_SPACE(sizeof(int))];
+                char           buf[CMSG_SPACE((1 + E_RING_FDS) * sizeof(int))];
                 struct cmsghdr align;
         } u;
         struct iovec    iov = { .iov_base = (void *) buf, .iov_len = len };
         struct msghdr   m;
         struct cmsghdr * c;
-        ssize_t         n;
+        ssize_t         r;
+
+        if (n < 0 || n > 1 + E_RING_FDS)
+                return -EINVAL;
 
         memset(&m, 0, sizeof(m));
         m.msg_iov    = &iov;
         m.msg_iovlen = 1;
 
-        if (pass >= 0) {
+        if (n > 0) {
                 memset(&u, 0, sizeof(u));
                 m.msg_control    = u.buf;
-                m.msg_controllen = sizeof(u.buf);
+                m.msg_controllen = CMSG_SPACE((size_t) n * sizeof(int));
                 c = CMSG_FIRSTHDR(&m);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type  = SCM_RIGHTS;
-                c->cmsg_len   = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &pass, sizeof(int));
+                c->cmsg_len   = CMSG_LEN((size_t) n * sizeof(int));
+                memcpy(CMSG_DATA(c), fds, (size_t) n * sizeof(int));
         }
 
         do {
-                n = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-        } while (n < 0 && errno == EINTR);
+                r = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (r < 0 && errno == EINTR);
 
-        if (n < 0)
+        if (r < 0)
                 return -errno;
 
-        return (size_t) n == len ? 0 : -EIO;
+        return (size_t) r == len ? 0 : -EIO;
 }
 
 int esock_epoll_wake(int *    epfd,

@@ -1,0 +1,386 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The shared-memory data plane of a unicast flow: read and write through
+ * the rings of embedded_ring.h, with no system call while the other side
+ * keeps up; a short spin, then a sleep on an eventfd and the flow's
+ * socket together (embedded_wake.c) when it does not.
+ *
+ * The socket carries no data any more, only the end: the peer's close or
+ * death (end of file), and our own close() (e_flow_wake's shutdown, which
+ * wakes every sleeper). A reader looks at it when the ring is empty and it
+ * will not wait, and sleeps on it; a writer looks at it when the ring is
+ * full, and otherwise once every ELIVE_NS, so a write to a peer that died
+ * fails at once (within that time) although no write needs the peer. A
+ * byte on the socket after the handshake breaks the protocol.
+ *
+ * The SDU counters of embedded_flow.c stay as they are: the writer counts
+ * an SDU before it puts it in the ring, the reader after it took it.
+ *
+ * Here too: taking the rings into use at the end of the handshake (the
+ * eventfds of both ends), and what a flow set needs of a ring flow.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "embedded_flow.h"
+#include "errors.h"
+
+#define ELIVE_NS  (200LL * 1000) /* how often a writer looks for the end */
+
+/* Takes the rings into use with the eventfds in f->efd (all open). */
+static void ring_start(struct eflow * f)
+{
+        int client = f->tx == 0;
+
+        /* A client's are set since its start: a flow set may use them. */
+        if (!client) {
+                ering_init(&f->ring, f->shm, f->tx);
+                f->rx_efd = f->efd[EFD_S_RX];
+                f->sp_efd = f->efd[EFD_S_SP];
+        }
+        f->peer_rx_efd = f->efd[client ? EFD_S_RX : EFD_C_RX];
+        f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
+        f->ring_on     = 1;
+}
+
+int eflow_ring_serve(struct eflow * f,
+                     int *          peer,
+                     int *          fds)
+{
+        int i;
+
+        for (i = 0; i < E_RING_FDS; ++i)
+                f->efd[EFD_C_RX + i] = peer[i];
+
+        if (f->shm_size != ERING_SHM_SIZE)
+                return -EINVAL;
+
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (ewake_check(peer[i]) < 0)
+                        return -EJOUR_PROTO;
+
+        /* Ours: data arrived (0), room to write (1: there is). */
+        for (i = 0; i < E_RING_FDS; ++i) {
+                int fd = ewake_new(i == 1);
+                if (fd < 0)
+                        return fd; /* e_flow_dealloc closes the others */
+                f->efd[EFD_S_RX + i] = fd;
+                fds[i] = fd;
+        }
+
+        ring_start(f);
+
+        return 0;
+}
+
+int eflow_ring_join(struct eflow * f,
+                    const int *    fds,
+                    int            n)
+{
+        int i;
+
+        for (i = 0; i < n; ++i)
+                if (i < E_RING_FDS && f->efd[EFD_S_RX + i] < 0)
+                        f->efd[EFD_S_RX + i] = fds[i];
+                else
+                        close(fds[i]);
+
+        if (n != E_RING_FDS || f->shm_size != ERING_SHM_SIZE)
+                return -EJOUR_PROTO;
+
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (ewake_check(f->efd[EFD_S_RX + i]) < 0)
+                        return -EJOUR_PROTO;
+
+        ring_start(f);
+
+        return 0;
+}
+
+/*
+ * The server stays on the socket: our eventfds go (closing them takes them
+ * out of any flow set that watched the flow while it was pending).
+ */
+void eflow_ring_none(struct eflow * f)
+{
+        int i;
+
+        for (i = 0; i < EFD_N; ++i) {
+                if (f->efd[i] >= 0)
+                        close(f->efd[i]);
+                f->efd[i] = -1;
+        }
+        f->rx_efd = -1;
+        f->sp_efd = -1;
+}
+
+int e_flow_ring_fds(void * lf,
+                    int *  rx,
+                    int *  sp)
+{
+        struct eflow * f = lf;
+
+        /* From the start of an allocation: its own are made with it. */
+        if (f->rx_efd < 0)
+                return -1;
+
+        *rx = f->rx_efd;
+        *sp = f->sp_efd;
+
+        return 0;
+}
+
+/*
+ * A flow set watches for data: from now on the peer wakes us when it
+ * writes to an empty ring (edge: on every SDU). Then what is already
+ * there is signalled by ourselves, as a wake-up of the peer's might have
+ * come before the flag (the drain first, so no wake-up stays behind for
+ * a ring that is empty: the set would report a read that finds nothing).
+ */
+void e_flow_watch(void * lf,
+                  int    edge)
+{
+        struct eflow * f = lf;
+
+        if (f->rx_efd < 0)
+                return;
+
+        atomic_store(&f->watched, 1);
+        ering_rx_watch(&f->ring, edge ? ERING_EVERY : ERING_WATCH);
+        ewake_drain(f->rx_efd);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (ering_readable(&f->ring) != 0)
+                ewake_signal(f->rx_efd);
+}
+
+/* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
+static int sock_end(struct eflow * f)
+{
+        char    b;
+        ssize_t n;
+
+        for (;;) {
+                n = recv(f->fd, &b, 1, MSG_DONTWAIT | MSG_PEEK);
+                if (n == 0)
+                        return 1;
+                if (n > 0)
+                        return eflow_broken(f);
+                if (errno == EINTR)
+                        continue;
+                if (errno == EAGAIN)
+                        return 0;
+                if (errno == ECONNRESET || errno == ENOTCONN ||
+                    errno == EPIPE)
+                        return 1;
+                return -errno;
+        }
+}
+
+static int rx_ready(void * arg)
+{
+        struct eflow * f = arg;
+
+        return ering_readable(&f->ring);
+}
+
+ssize_t erflow_read(struct eflow * f,
+                    struct iovec * iov,
+                    int            iovcnt,
+                    int64_t        timeo)
+{
+        int64_t deadline = jour_deadline(timeo);
+        int     drained  = 0;
+        int     end      = 0;
+        int     wake;
+        short   sev;
+        ssize_t n;
+        int     ret;
+
+        for (;;) {
+                if (atomic_load(&f->broken))
+                        return -EJOUR_PROTO;
+
+                n = ering_get(&f->ring, iov, iovcnt, &wake);
+                if (n >= 0) {
+                        eflow_count(&f->shm->dir[1 - f->tx].rcvd, &f->taken,
+                                    1);
+                        if (wake)
+                                ewake_signal(f->peer_sp_efd);
+                        return n;
+                }
+                if (n == -EJOUR_PROTO)
+                        return eflow_broken(f);
+                if (n != -EAGAIN)
+                        return n;
+
+                /* Empty, after what the peer sent before its end. */
+                if (end) {
+                        atomic_store(&f->down, 1);
+                        return -EFLOWDOWN;
+                }
+
+                /*
+                 * A wake-up may be left in our eventfd (a flow set, or a
+                 * sleep): drained once an empty ring is seen, then the
+                 * ring once more, so a flow set never sees an empty ring
+                 * readable, nor misses an SDU that came meanwhile.
+                 */
+                if (!drained && (f->rx_dirty || atomic_load(&f->watched))) {
+                        drained     = 1;
+                        f->rx_dirty = 0;
+                        ewake_drain(f->rx_efd);
+                        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                        continue;
+                }
+
+                if (timeo == 0) {
+                        ret = sock_end(f);
+                        if (ret < 0)
+                                return ret;
+                        if (ret == 0)
+                                return -EAGAIN;
+                        end = 1;
+                        continue;
+                }
+
+                ret = espin_wait(&f->rxspin, rx_ready, f, deadline);
+                if (ret < 0)
+                        return eflow_broken(f);
+                if (ret > 0)
+                        continue;
+
+                /* Store the flag, full fence, look again, then sleep. */
+                ering_rx_sleep(&f->ring, 1);
+                ret = ering_readable(&f->ring);
+                if (ret != 0) {
+                        ering_rx_sleep(&f->ring, 0);
+                        if (ret < 0)
+                                return eflow_broken(f);
+                        continue;
+                }
+
+                ret = ewake_sleep(f->rx_efd, f->fd, deadline, &sev);
+                ering_rx_sleep(&f->ring, 0);
+                f->rx_dirty = 1;
+                drained     = 0;
+                if (ret < 0)
+                        return ret;
+
+                if (sev != 0) {
+                        ret = sock_end(f);
+                        if (ret < 0)
+                                return ret;
+                        end = ret;
+                }
+        }
+}
+
+struct tx_arg {
+        struct eflow * f;
+        size_t         len;
+};
+
+static int tx_ready(void * arg)
+{
+        struct tx_arg * a = arg;
+
+        return ering_writable(&a->f->ring, a->len);
+}
+
+/* The writer's look at the end: 0 alive, or -EFLOWDOWN / -errno. */
+static int tx_end(struct eflow * f)
+{
+        int ret = sock_end(f);
+
+        f->live_at = jour_now_ns();
+
+        if (ret == 1) {
+                atomic_store(&f->down, 1);
+                return -EFLOWDOWN;
+        }
+
+        return ret;
+}
+
+ssize_t erflow_write(struct eflow * f,
+                     const void *   buf,
+                     size_t         len,
+                     int64_t        timeo)
+{
+        uint64_t *    sent = &f->shm->dir[f->tx].sent;
+        int64_t       deadline = jour_deadline(timeo);
+        struct tx_arg a = { f, len };
+        int           wake;
+        short         sev;
+        int           ret;
+
+        /* The end, once seen (by a read or a write), stays. */
+        if (atomic_load(&f->down))
+                return -EFLOWDOWN;
+
+        if (jour_now_ns() - f->live_at >= ELIVE_NS) {
+                ret = tx_end(f);
+                if (ret < 0)
+                        return ret;
+        }
+
+        for (;;) {
+                if (atomic_load(&f->broken))
+                        return -EJOUR_PROTO;
+
+                /* Count first, so the reader never sees more read than sent. */
+                eflow_count(sent, &f->given, 1);
+                ret = ering_put(&f->ring, buf, len, &wake);
+                if (ret == 0) {
+                        if (wake)
+                                ewake_signal(f->peer_rx_efd);
+                        return (ssize_t) len;
+                }
+                eflow_count(sent, &f->given, -1);
+
+                if (ret == -EJOUR_PROTO)
+                        return eflow_broken(f);
+                if (ret != -EAGAIN)
+                        return ret;
+
+                /* Full: a reader that is gone never makes room. */
+                ret = tx_end(f);
+                if (ret < 0)
+                        return ret;
+
+                if (timeo != 0) {
+                        ret = espin_wait(&f->txspin, tx_ready, &a, deadline);
+                        if (ret < 0)
+                                return eflow_broken(f);
+                        if (ret > 0)
+                                continue;
+                }
+
+                /* Drain, store the flag, full fence, look again. */
+                ewake_drain(f->sp_efd);
+                ering_tx_wait(&f->ring);
+                ret = ering_writable(&f->ring, len);
+                if (ret < 0)
+                        return eflow_broken(f);
+                if (ret > 0)
+                        continue;
+
+                if (timeo == 0)
+                        return -EAGAIN;
+
+                ret = ewake_sleep(f->sp_efd, f->fd, deadline, &sev);
+                if (ret < 0)
+                        return ret;
+
+                if (sev != 0) {
+                        ret = tx_end(f);
+                        if (ret < 0)
+                                return ret;
+                }
+        }
+}

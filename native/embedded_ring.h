@@ -1,0 +1,119 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The shared-memory data plane of a unicast embedded flow: one
+ * single-producer/single-consumer byte ring per direction, in the memfd
+ * the allocating side hands over (embedded_handshake.h), laid out as:
+ *
+ *      0  the counters page (struct hs_shm), and at ERING_CTL_OFF the two
+ *         ring headers (struct ering_ctl), direction 0 then 1
+ *   4096  the data of direction 0 (client to server), ERING_SIZE bytes
+ *   4096 + ERING_SIZE  the data of direction 1
+ *
+ * A record is a u32 length, 4 bytes of padding and the SDU, padded to 8
+ * bytes, so a record's length never wraps (its SDU may). head and tail
+ * count bytes from the start and never wrap in practice (u64); positions
+ * are taken modulo ERING_SIZE of our own counts, so no value a peer writes
+ * can make us touch memory outside the ring.
+ *
+ * Wake-ups (the eventfds of embedded_wake.c) are made only when the other
+ * side may sleep:
+ *  - reader: rd_wake holds SLEEP while it sleeps in a read, WATCH while a
+ *    flow set watches it (EVERY for edge-triggered sets: each SDU). Before
+ *    sleeping it stores the flag, makes a full fence and looks at the ring
+ *    again. The writer publishes head, makes a full fence and reads
+ *    rd_wake: it wakes for EVERY, or for SLEEP/WATCH when the ring was
+ *    empty before its record (tail == its old head).
+ *  - writer: when the ring is full it drains its space eventfd, stores
+ *    wr_wait, makes a full fence and looks at the room again; the reader
+ *    advances tail, makes a full fence, and if wr_wait is set clears it
+ *    and wakes the writer.
+ * So either side sees the other's store, and no wake-up is lost.
+ *
+ * Everything here is memory only: no system call, no lock. The peer can
+ * write any of it at any time; every index and length read from it is
+ * checked (ering_get, ering_put) and a violation is -EJOUR_PROTO.
+ */
+#ifndef JOUR_EMBEDDED_RING_H
+#define JOUR_EMBEDDED_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "embedded_handshake.h"
+
+#define ERING_SIZE      (256 * 1024)
+#define ERING_MASK      ((uint64_t) ERING_SIZE - 1)
+#define ERING_HDR       8
+#define ERING_CTL_OFF   1024
+#define ERING_SHM_SIZE  (HS_SHM_SIZE + 2 * ERING_SIZE)
+/* The most records a ring holds: empty SDUs, a header each. */
+#define ERING_MAX_RECS  (ERING_SIZE / ERING_HDR)
+
+/* rd_wake bits: why the reader wants a wake-up. */
+#define ERING_SLEEP     1u
+#define ERING_WATCH     2u
+#define ERING_EVERY     4u
+
+struct ering_ctl {
+        _Alignas(64) uint64_t head;    /* writer: bytes published    */
+        _Alignas(64) uint64_t tail;    /* reader: bytes consumed     */
+        _Alignas(64) uint32_t rd_wake; /* reader: ERING_* bits       */
+        _Alignas(64) uint32_t wr_wait; /* writer: waits for room     */
+};
+
+/* One end's view of both rings. */
+struct ering {
+        struct ering_ctl * rx;      /* the direction we read        */
+        struct ering_ctl * tx;      /* the direction we write       */
+        uint8_t *          rxd;
+        uint8_t *          txd;
+        uint64_t           tail;    /* rx: ours, the truth          */
+        uint64_t           head;    /* tx: ours, the truth          */
+};
+
+/* Points r into the mapped shared memory; tx is our direction (0, 1). */
+void ering_init(struct ering * r,
+                void *         shm,
+                int            tx);
+
+/*
+ * Takes one record into iov: its length, -EAGAIN when the ring is empty,
+ * -EMSGSIZE when iov cannot hold it (nothing taken), -EJOUR_PROTO. *wake
+ * says whether the writer waits for room and must be woken.
+ */
+ssize_t ering_get(struct ering * r,
+                  struct iovec * iov,
+                  int            iovcnt,
+                  int *          wake);
+
+/* 1 when a record waits, 0 when empty, -EJOUR_PROTO. */
+int     ering_readable(struct ering * r);
+
+/*
+ * Puts one record: 0, -EAGAIN without room, -EJOUR_PROTO. *wake says
+ * whether the reader must be woken.
+ */
+int     ering_put(struct ering * r,
+                  const void *   buf,
+                  size_t         len,
+                  int *          wake);
+
+/* 1 when a record of len fits, 0 when not, -EJOUR_PROTO. */
+int     ering_writable(struct ering * r,
+                       size_t         len);
+
+/* The reader's flag: SLEEP on (1) or off (0), then a full fence. */
+void    ering_rx_sleep(struct ering * r,
+                       int            on);
+
+/* Adds WATCH or EVERY to rd_wake, for good; then a full fence. */
+void    ering_rx_watch(struct ering * r,
+                       uint32_t       bits);
+
+/* The writer waits for room: wr_wait set, then a full fence. */
+void    ering_tx_wait(struct ering * r);
+
+#endif /* JOUR_EMBEDDED_RING_H */

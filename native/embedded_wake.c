@@ -1,0 +1,168 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Waiting on a ring (embedded_ring.h): the eventfds that carry wake-ups
+ * between the two ends, a short adaptive spin before sleeping, and the
+ * sleep itself, in poll() on the eventfd and the flow's socket together,
+ * so the peer's death (end of file on the socket) and close() (our own
+ * shutdown of it) wake a sleeper as data does.
+ *
+ * The spin: a reader or writer whose peer answers within a few
+ * microseconds never pays for a sleep and a wake-up. It checks the ring
+ * between pause instructions and yields the CPU every few checks, so a
+ * peer that shares our one CPU runs at once instead of waiting out our
+ * spin; its budget doubles when a spin ends in success and halves when it
+ * ends in a sleep, between ESPIN_MIN and ESPIN_MAX.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "embedded_wake.h"
+#include "errors.h"
+
+#define ESPIN_MIN    2000LL   /* ns */
+#define ESPIN_MAX    50000LL
+#define ESPIN_START  20000LL
+#define ESPIN_CHECKS 16       /* checks between two yields */
+
+int ewake_new(unsigned int initial)
+{
+        int fd = eventfd(initial, EFD_NONBLOCK | EFD_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
+}
+
+/* A descriptor the peer handed over is used only if it is an eventfd. */
+int ewake_check(int fd)
+{
+        static const char want[] = "anon_inode:[eventfd]";
+        char              path[64];
+        char              link[sizeof(want) + 1];
+        ssize_t           n;
+        int               fl;
+
+        (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        n = readlink(path, link, sizeof(link));
+        if (n != (ssize_t) sizeof(want) - 1 || memcmp(link, want, n) != 0)
+                return -EJOUR_PROTO;
+
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+                return -errno;
+
+        return 0;
+}
+
+void ewake_signal(int fd)
+{
+        uint64_t v = 1;
+
+        if (write(fd, &v, sizeof(v)) < 0) {
+                /* EAGAIN: the counter is full, it is signalled already. */
+        }
+}
+
+void ewake_drain(int fd)
+{
+        uint64_t v;
+
+        if (read(fd, &v, sizeof(v)) < 0) {
+                /* EAGAIN: nothing to drain. */
+        }
+}
+
+void espin_init(struct espin * s)
+{
+        s->ns = ESPIN_START;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield" ::: "memory");
+#else
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+int espin_wait(struct espin * s,
+               int         (* ready)(void *),
+               void *         arg,
+               int64_t        deadline)
+{
+        int64_t t0 = jour_now_ns();
+        int64_t end = t0 + s->ns;
+        int     i;
+        int     r;
+
+        if (deadline >= 0 && deadline < end)
+                end = deadline;
+
+        for (i = 1;; ++i) {
+                r = ready(arg);
+                if (r != 0) {
+                        if (r > 0)
+                                s->ns = s->ns * 2 > ESPIN_MAX ?
+                                        ESPIN_MAX : s->ns * 2;
+                        return r;
+                }
+                if (i % ESPIN_CHECKS != 0) {
+                        cpu_relax();
+                        continue;
+                }
+                if (jour_now_ns() >= end)
+                        break;
+                (void) sched_yield();
+        }
+
+        s->ns = s->ns / 2 < ESPIN_MIN ? ESPIN_MIN : s->ns / 2;
+
+        return 0;
+}
+
+int ewake_sleep(int       efd,
+                int       sock,
+                int64_t   deadline,
+                short *   sock_ev)
+{
+        struct pollfd   p[2];
+        struct timespec ts;
+        int64_t         rem = jour_remaining(deadline);
+        int             n;
+
+        *sock_ev = 0;
+
+        if (rem == 0)
+                return -ETIMEDOUT;
+
+        p[0].fd      = efd;
+        p[0].events  = POLLIN;
+        p[0].revents = 0;
+        p[1].fd      = sock;
+        p[1].events  = POLLIN | POLLRDHUP;
+        p[1].revents = 0;
+
+        if (rem > 0) {
+                ts.tv_sec  = rem / 1000000000LL;
+                ts.tv_nsec = rem % 1000000000LL;
+        }
+
+        n = ppoll(p, 2, rem > 0 ? &ts : NULL, NULL);
+        if (n < 0)
+                return errno == EINTR ? 0 : -errno;
+
+        *sock_ev = p[1].revents;
+
+        return 0;
+}

@@ -1,0 +1,515 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A same-user peer (python3, another process) takes the shared-memory rings
+ * in the handshake (native/embedded_ring.h) and then writes what it likes
+ * into them: a head, tail or record length out of range takes the flow
+ * down with the protocol error (EPEERPROTO); flags it scribbles, a peer
+ * that stops consuming or dies in the middle of a record never crash, hang
+ * or corrupt this side, and the accepting side keeps serving.
+ */
+@Tag("embedded")
+@ExtendWith(HelperThread.Check.class)
+class RingHostileTest {
+    private static final Duration LIMIT = Duration.ofSeconds(60);
+    private static final int RING = 256 * 1024;
+    private static final int DATA0 = 4096;           // client to server
+    private static final int CTL0 = 1024;            // its header
+    private static final int HEAD0 = CTL0;
+    private static final int RDWAKE0 = CTL0 + 128;
+    private static final int CTL1 = CTL0 + 256;      // server to client
+    private static final int TAIL1 = CTL1 + 64;
+    private static final int WRWAIT1 = CTL1 + 192;
+
+    /*
+     * The peer: a handshake that offers the rings (a memfd of 4096 + 2 *
+     * RING bytes and its two eventfds), checks that the reply took them and
+     * carries the server's two, then one command per stdin line, answering
+     * DONE (or GOT):
+     *   put HEX            an honest SDU into ring 0, counted, the server woken
+     *   poke OFF VAL SIZE  VAL (SIZE 4 or 8 bytes) at OFF of the memfd, then
+     *                      both of the server's eventfds signalled
+     *   take               one honest record out of ring 1: GOT HEX
+     *   half               half a record written, never published; then dies
+     */
+    private static final String PY = String.join("\n",
+        "import array, fcntl, mmap, os, signal, socket, struct, sys",
+        "where, name = sys.argv[1], bytes.fromhex(sys.argv[2])",
+        "os.chdir(os.path.dirname(where))",
+        "RING = 256 * 1024; SHM = 4096 + 2 * RING; CTL0 = 1024; CTL1 = CTL0 + 256",
+        "fd = os.memfd_create('hostile-ring', os.MFD_ALLOW_SEALING)",
+        "os.ftruncate(fd, SHM)",
+        "fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)",
+        "m = mmap.mmap(fd, SHM)",
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+        "s.connect(os.path.basename(where))",
+        "req = b'JOUR' + bytes([1, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
+        "C_RX = os.eventfd(0, os.EFD_NONBLOCK); C_SP = os.eventfd(1, os.EFD_NONBLOCK)",
+        "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [fd, C_RX, C_SP]))])",
+        "r, anc, fl, _ = s.recvmsg(100, socket.CMSG_SPACE(8 * 4))",
+        "fds = []",
+        "for lvl, typ, data in anc:",
+        "    fds += list(array.array('i', data[:len(data) - len(data) % 4]))",
+        "assert len(r) == 42 and r[5] == 2 and struct.unpack('<H', r[6:8])[0] & 1 and len(fds) == 2, (r.hex(), fds)",
+        "S_RX, S_SP = fds",
+        "head = 0; sent = 0; tail1 = 0; rcvd = 0",
+        "def wake(e):",
+        "    os.write(e, struct.pack('<Q', 1))",
+        "def ring_write(base, pos, b):",
+        "    for i in range(len(b)):",
+        "        m[base + (pos + i) % RING] = b[i]",
+        "def ring_read(base, pos, n):",
+        "    return bytes(m[base + (pos + i) % RING] for i in range(n))",
+        "print('READY', flush=True)",
+        "for line in sys.stdin:",
+        "    c = line.split()",
+        "    if c[0] == 'put':",
+        "        b = bytes.fromhex(c[1]) if len(c) > 1 else b''",
+        "        ring_write(4096, head, struct.pack('<II', len(b), 0) + b)",
+        "        sent += 1; struct.pack_into('<Q', m, 0, sent)",
+        "        head += 8 + (len(b) + 7) // 8 * 8",
+        "        struct.pack_into('<Q', m, CTL0, head)",
+        "        wake(S_RX)",
+        "    elif c[0] == 'poke':",
+        "        off, val, size = int(c[1]), int(c[2]), int(c[3])",
+        "        struct.pack_into('<Q' if size == 8 else '<I', m, off, val & (2 ** (8 * size) - 1))",
+        "        wake(S_RX); wake(S_SP)",
+        "    elif c[0] == 'take':",
+        "        h = struct.unpack_from('<Q', m, CTL1)[0]",
+        "        if h == tail1:",
+        "            print('GOT none', flush=True); continue",
+        "        n = struct.unpack('<I', ring_read(4096 + RING, tail1, 4))[0]",
+        "        b = ring_read(4096 + RING, tail1 + 8, n)",
+        "        tail1 += 8 + (n + 7) // 8 * 8; rcvd += 1",
+        "        struct.pack_into('<Q', m, CTL1 + 64, tail1)",
+        "        struct.pack_into('<Q', m, 192, rcvd)",
+        "        print('GOT ' + (b.hex() or '-'), flush=True); continue",
+        "    elif c[0] == 'half':",
+        "        ring_write(4096, head, struct.pack('<II', 1000, 0) + b'y' * 500)",
+        "        print('DONE', flush=True)",
+        "        os.kill(os.getpid(), signal.SIGKILL)",
+        "    print('DONE', flush=True)",
+        "");
+
+    /*
+     * A handshake that gets the descriptors of the rings wrong (argv[3]):
+     * prints the server's answer (OK with or without the rings, REFUSED,
+     * or CLOSED), then, if it was OK, sends one SDU on the socket (the
+     * data plane without the rings) and prints what comes back.
+     */
+    private static final String PY_FDS = String.join("\n",
+        "import array, fcntl, mmap, os, socket, struct, sys",
+        "where, name, case = sys.argv[1], bytes.fromhex(sys.argv[2]), sys.argv[3]",
+        "os.chdir(os.path.dirname(where))",
+        "RING = 256 * 1024",
+        "def memfd(size):",
+        "    fd = os.memfd_create('hostile-fds', os.MFD_ALLOW_SEALING)",
+        "    os.ftruncate(fd, size)",
+        "    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)",
+        "    return fd",
+        "ev = lambda: os.eventfd(0, os.EFD_NONBLOCK)",
+        "r, w = os.pipe()",
+        "fds = {'pipes': [memfd(4096 + 2 * RING), r, w],",
+        "       'one-eventfd': [memfd(4096 + 2 * RING), ev()],",
+        "       'eventfds-small-memfd': [memfd(4096), ev(), ev()],",
+        "       'ring-memfd-alone': [memfd(4096 + 2 * RING)],",
+        "       'four': [memfd(4096 + 2 * RING), ev(), ev(), ev()]}[case]",
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+        "s.settimeout(5)",
+        "s.connect(os.path.basename(where))",
+        "req = b'JOUR' + bytes([1, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
+        "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))])",
+        "try:",
+        "    rep, anc, fl, _ = s.recvmsg(100, socket.CMSG_SPACE(8 * 4))",
+        "except (ConnectionResetError, socket.timeout):",
+        "    rep, anc = b'', []",
+        "if len(rep) == 42 and rep[5] == 2:",
+        "    print('OK-RING' if rep[6] & 1 else 'OK', len(anc), flush=True)",
+        "    if not rep[6] & 1:",
+        "        s.send(b'\\x00ping')",
+        "        print('GOT', s.recv(100).hex(), flush=True)",
+        "elif len(rep) == 42 and rep[5] == 3:",
+        "    print('REFUSED', flush=True)",
+        "else:",
+        "    print('CLOSED', flush=True)",
+        "");
+
+    private static Path script;
+    private static Path fdsScript;
+    private static String name;
+    private static Path socket;
+    private static FlowServerChannel server;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Assumptions.assumeTrue(Ouroboros.layer() == Layer.EMBEDDED, "the rings are the embedded layer's");
+        Assumptions.assumeTrue(HostilePeerTest.python() != null,
+                "python3 (with os.memfd_create) is needed for the hostile peer");
+        script = Files.createTempFile(TestSupport.scratchDir(), "ring", ".py");
+        Files.writeString(script, PY);
+        fdsScript = Files.createTempFile(TestSupport.scratchDir(), "ring-fds", ".py");
+        Files.writeString(fdsScript, PY_FDS);
+        name = TestSupport.unique("ring-hostile");
+        List<String> before = TestSupport.list(TestSupport.rendezvousDir());
+        server = FlowServerChannel.open().bind(name);
+        List<String> after = new ArrayList<>(TestSupport.list(TestSupport.rendezvousDir()));
+        after.removeAll(before);
+        Path dir = TestSupport.nameDirOf(ProcessHandle.current().pid(), after);
+        assertNotNull(dir, "the new n-* directory with our socket; new entries: " + after);
+        socket = dir.resolve(ProcessHandle.current().pid() + ".s");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (script != null) {
+            Files.deleteIfExists(script);
+        }
+        if (fdsScript != null) {
+            Files.deleteIfExists(fdsScript);
+        }
+    }
+
+    /** The hostile peer, connected, accepted, with the rings taken. */
+    private static final class Peer implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        final OutputStream in;
+        final Flow flow;
+
+        Peer() throws Exception {
+            process = TestSupport.python(HostilePeerTest.python(), script.toString(), socket.toString(),
+                    HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)))
+                    .redirectErrorStream(true).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            in = process.getOutputStream();
+            Flow f = server.accept(Duration.ofSeconds(10));
+            assertNotNull(f, "the hostile peer's valid handshake was not accepted");
+            flow = f;
+            expect("READY");
+        }
+
+        String say(String line) throws Exception {
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            String l = out.readLine();
+            assertNotNull(l, "the hostile peer ended");
+            return l;
+        }
+
+        void expect(String what) throws Exception {
+            assertEquals(what, out.readLine(), "the hostile peer said");
+        }
+
+        void put(byte[] sdu) throws Exception {
+            assertEquals("DONE", say("put " + HexFormat.of().formatHex(sdu)));
+        }
+
+        void poke(int off, long value, int size) throws Exception {
+            assertEquals("DONE", say("poke " + off + " " + Long.toUnsignedString(value) + " " + size));
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                flow.close();
+            } finally {
+                TestSupport.kill(process);
+            }
+        }
+    }
+
+    private static byte[] read(Flow f) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Ouroboros.maxSdu() + 1);
+        int n = f.readMessage(b);
+        assertTrue(n >= 0, "read " + n);
+        return java.util.Arrays.copyOf(b.array(), n);
+    }
+
+    private static void assertBroken(Flow f) throws IOException {
+        OuroborosException e = assertThrows(OuroborosException.class,
+                () -> f.readMessage(ByteBuffer.allocate(Ouroboros.maxSdu() + 1)));
+        assertEquals("EPEERPROTO", e.errorName(), e.toString());
+        e = assertThrows(OuroborosException.class, () -> f.writeMessage(ByteBuffer.wrap(new byte[] {1})));
+        assertEquals("EPEERPROTO", e.errorName(), e.toString());
+        assertTrue(f.flags().contains(FlowFlag.DOWN), "flags " + f.flags());
+    }
+
+    /** After a case: an honest peer still gets its SDUs through. */
+    private static void stillServes() throws Exception {
+        try (Peer p = new Peer()) {
+            p.put(new byte[] {7, 7});
+            assertArrayEquals(new byte[] {7, 7}, read(p.flow));
+        }
+    }
+
+    /** Descriptors that are not two eventfds after a memfd of the rings' size: refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pipes", "one-eventfd", "eventfds-small-memfd", "four"})
+    void wrongDescriptorsForTheRingsAreRefused(String fdCase) throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            assertEquals("REFUSED", runFds(fdCase, false));
+            stillServes();
+        });
+    }
+
+    /** A memfd of the rings' size without eventfds: the flow runs on the socket, as before the rings. */
+    @Test
+    void aRingSizedMemfdAloneKeepsTheSocket() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            assertEquals("OK 0 / GOT 0070696e67", runFds("ring-memfd-alone", true), "the echo of ping");
+        });
+    }
+
+    /** Runs the descriptor case; echoes, if accepted, one SDU back on the socket. */
+    private static String runFds(String fdCase, boolean echo) throws Exception {
+        Process pr = TestSupport.python(HostilePeerTest.python(), fdsScript.toString(), socket.toString(),
+                HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)), fdCase)
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(pr.getInputStream(), StandardCharsets.UTF_8));
+            Flow f = null;
+            try {
+                // Refused cases never reach accept: the time-out is the answer there.
+                f = server.accept(Duration.ofMillis(echo ? 10_000 : 1000));
+            } catch (FlowTimeoutException e) {
+                if (echo) {
+                    throw e;
+                }
+            }
+            if (f != null) {
+                try (Flow g = f) {
+                    g.receiveTimeout(Duration.ofSeconds(5));
+                    ByteBuffer b = ByteBuffer.allocate(100);
+                    int n = g.readMessage(b);
+                    b.flip();
+                    g.writeMessage(b);
+                    assertEquals(4, n, "the SDU sent on the socket");
+                }
+            }
+            String first = r.readLine();
+            String second = first != null && first.startsWith("OK ") ? r.readLine() : null;
+            return second == null ? first : first + " / " + second;
+        } finally {
+            TestSupport.kill(pr);
+        }
+    }
+
+    @Test
+    void honestSdusBothWaysThroughTheRings() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                byte[] big = new byte[Ouroboros.maxSdu()];
+                new Random(1).nextBytes(big);
+                p.put("hello".getBytes(StandardCharsets.UTF_8));
+                p.put(new byte[0]);
+                p.put(big);
+                assertEquals(3, p.flow.rxQueueLength());
+                assertEquals("hello", new String(read(p.flow), StandardCharsets.UTF_8));
+                assertEquals(0, read(p.flow).length, "an empty SDU");
+                assertArrayEquals(big, read(p.flow), "the largest SDU");
+                // Past the end of the ring: records that wrap.
+                for (int i = 0; i < 20; i++) {
+                    byte[] b = new byte[4000 + i];
+                    new Random(i).nextBytes(b);
+                    p.put(b);
+                    assertArrayEquals(b, read(p.flow), "SDU " + i);
+                }
+                p.flow.writeMessage(ByteBuffer.wrap("back".getBytes(StandardCharsets.UTF_8)));
+                assertEquals(1, p.flow.txQueueLength());
+                assertEquals("GOT " + HexFormat.of().formatHex("back".getBytes(StandardCharsets.UTF_8)), p.say("take"));
+                assertEquals(0, p.flow.txQueueLength());
+            }
+        });
+    }
+
+    /** A head not a multiple of 8, beyond the ring, behind the tail. */
+    @ParameterizedTest
+    @ValueSource(longs = {1L, 4L, RING + 8L, 1L << 40, Long.MAX_VALUE, -8L, -1L})
+    void headOutOfRangeTakesTheFlowDown(long value) throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.poke(HEAD0, value, 8);
+                assertBroken(p.flow);
+            }
+            stillServes();
+        });
+    }
+
+    /** A published record whose length is beyond the largest SDU or what was published. */
+    @ParameterizedTest
+    @ValueSource(longs = {65537L, 100L, 0xffffffffL, 0x80000000L})
+    void recordLengthOutOfRangeTakesTheFlowDown(long len) throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.poke(DATA0, len, 4);
+                p.poke(HEAD0, 16, 8);
+                assertBroken(p.flow);
+            }
+            stillServes();
+        });
+    }
+
+    /** The reader's tail of our ring: ahead of what we wrote, or not a multiple of 8. */
+    @ParameterizedTest
+    @ValueSource(longs = {24L, 1L, RING + 16L, -1L})
+    void tailOutOfRangeTakesTheFlowDown(long value) throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.flow.writeMessage(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                p.poke(TAIL1, value, 8);
+                OuroborosException e = assertThrows(OuroborosException.class,
+                        () -> p.flow.writeMessage(ByteBuffer.wrap(new byte[] {4})));
+                assertEquals("EPEERPROTO", e.errorName(), e.toString());
+                assertBroken(p.flow);
+            }
+            stillServes();
+        });
+    }
+
+    /** Wake-up flags full of garbage cost wake-ups, never correctness. */
+    @Test
+    void scribbledFlagsAreHarmless() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.poke(RDWAKE0, 0xffffffffL, 4);
+                p.poke(WRWAIT1, 0xffffffffL, 4);
+                p.poke(RDWAKE0 + 4, -1L, 8);
+                for (int i = 0; i < 50; i++) {
+                    p.put(new byte[] {(byte) i});
+                    assertArrayEquals(new byte[] {(byte) i}, read(p.flow));
+                    p.flow.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                    assertEquals("GOT " + HexFormat.of().formatHex(new byte[] {(byte) i}), p.say("take"));
+                }
+            }
+        });
+    }
+
+    /**
+     * A peer that never consumes: the ring fills, a non-blocking write says
+     * so, a write with a timeout times out, and close() wakes a blocked one.
+     */
+    @Test
+    void aPeerThatStopsConsumingNeverHangsUs() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.flow.configureBlocking(false);
+                int n = 0;
+                while (p.flow.writeMessage(ByteBuffer.allocate(1000)) > 0) {
+                    n++;
+                    assertTrue(n < RING / 1000 + 1, "more SDUs than the ring holds: " + n);
+                }
+                assertTrue(n > 100, "the ring took only " + n + " SDUs of 1000 bytes");
+                assertEquals(n, p.flow.txQueueLength());
+                p.flow.configureBlocking(true);
+                p.flow.sendTimeout(Duration.ofMillis(200));
+                assertThrows(FlowTimeoutException.class, () -> p.flow.writeMessage(ByteBuffer.allocate(1000)));
+                p.flow.sendTimeout(null);
+                try (HelperThread<Void> t = HelperThread.start("writer", () -> {
+                    assertThrows(AsynchronousCloseException.class,
+                            () -> p.flow.writeMessage(ByteBuffer.allocate(1000)));
+                })) {
+                    TestSupport.awaitIn(t.thread(), "flowWrite", Duration.ofSeconds(10));
+                    p.flow.close();
+                    t.join(Duration.ofSeconds(10));
+                }
+            }
+        });
+    }
+
+    /** A peer that dies in the middle of a record: its end, at once, and nothing of the half record. */
+    @Test
+    void aPeerThatDiesMidWriteIsTheEnd() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.put(new byte[] {1});
+                assertEquals("DONE", p.say("half"));
+                assertArrayEquals(new byte[] {1}, read(p.flow));
+                long t0 = System.nanoTime();
+                assertEquals(-1, p.flow.read(ByteBuffer.allocate(10)));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 2000, "the end was seen after " + ms + " ms");
+            }
+            stillServes();
+        });
+    }
+
+    /**
+     * Random values in the ring headers and the start of the data, each
+     * followed by a read: an SDU, the protocol error, a time-out or the
+     * end, never anything else, and the JVM survives to serve again.
+     */
+    @Test
+    void randomScribblesNeverCrashOrHang() throws Exception {
+        long seed = Long.getLong("jouroboros.ring.seed", System.nanoTime());
+        System.out.println("RingHostileTest: seed " + seed + " (replay: -Djouroboros.ring.seed=" + seed + ")");
+        Random rng = new Random(seed);
+        assertTimeoutPreemptively(LIMIT, () -> {
+            for (int round = 0; round < 20; round++) {
+                try (Peer p = new Peer()) {
+                    p.flow.receiveTimeout(Duration.ofMillis(50));
+                    for (int k = 0; k < 10; k++) {
+                        int off = rng.nextBoolean() ? 1024 + 8 * rng.nextInt(64) : DATA0 + 4 * rng.nextInt(64);
+                        long v = switch (rng.nextInt(4)) {
+                            case 0 -> rng.nextLong();
+                            case 1 -> rng.nextInt(64);
+                            case 2 -> 8L * rng.nextInt(64);
+                            default -> rng.nextInt(70000);
+                        };
+                        p.poke(off, v, rng.nextBoolean() ? 8 : 4);
+                        if (rng.nextInt(3) == 0) {
+                            p.put(new byte[rng.nextInt(100)]);
+                        }
+                        try {
+                            ByteBuffer b = ByteBuffer.allocate(Ouroboros.maxSdu() + 1);
+                            int n = p.flow.readMessage(b);
+                            assertTrue(n >= -1 && n <= Ouroboros.maxSdu(), "read " + n);
+                        } catch (FlowTimeoutException e) {
+                            // nothing published
+                        } catch (OuroborosException e) {
+                            assertEquals("EPEERPROTO", e.errorName(), "round " + round + ": " + e);
+                            break;
+                        }
+                    }
+                }
+            }
+            stillServes();
+        });
+    }
+}

@@ -1,0 +1,115 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros;
+
+import static java.nio.channels.SelectionKey.OP_CONNECT;
+import static java.nio.channels.SelectionKey.OP_READ;
+import static java.nio.channels.SelectionKey.OP_WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Readiness of the embedded layer's shared-memory rings reaches a selector
+ * through the flow set alone: a flow registered while its allocation is
+ * pending (before it has rings) sees its data arrive without any change of
+ * interest, and a full ring is not writable until the reader makes room.
+ * Run on every layer: the contract is the selector's.
+ */
+@ExtendWith(HelperThread.Check.class)
+class RingSelectorTest {
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
+    @Test
+    void aFlowRegisteredWhilePendingSeesItsData() {
+        String name = TestSupport.unique("ring-pending");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Selector sel = FlowSelectorProvider.provider().openSelector();
+                    HelperThread<Void> peer = HelperThread.start("server", () -> {
+                        Thread.sleep(300); // the client's select arms its key while pending
+                        try (Flow a = server.accept()) {
+                            Thread.sleep(200);
+                            a.write(ByteBuffer.wrap(new byte[] {42}));
+                            a.read(ByteBuffer.allocate(1)); // until the client closes
+                        }
+                    });
+                    Flow f = Flow.open()) {
+                f.configureBlocking(false);
+                boolean connected = f.connect(name, QoSSpec.raw(), null);
+                SelectionKey k = f.register(sel, OP_CONNECT | OP_READ);
+                assertFalse(connected, "pending: the server accepts later");
+                ByteBuffer b = ByteBuffer.allocate(4);
+                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (!connected && System.nanoTime() < end) {
+                    sel.select(1000);
+                    sel.selectedKeys().clear();
+                    if (k.isConnectable()) {
+                        connected = f.finishConnect();
+                    }
+                }
+                // The server writes 200 ms after it accepted: a select that returns sooner is woken by it.
+                sel.selectedKeys().clear();
+                while (b.position() == 0 && System.nanoTime() < end) {
+                    int n = sel.select(5000);
+                    assertTrue(n == 1 || f.read(b) == 0, "a select that said nothing while an SDU waited");
+                    if (n == 1) {
+                        assertTrue(k.isReadable(), "ready " + k.readyOps());
+                        sel.selectedKeys().clear();
+                        assertTrue(f.read(b) >= 0);
+                    }
+                }
+                assertTrue(connected, "connected");
+                assertEquals(1, b.position(), "the SDU reached the selector with interest unchanged");
+                assertEquals(42, b.get(0));
+                f.close();
+                peer.join(Duration.ofSeconds(10));
+            }
+        });
+    }
+
+    @Test
+    void aFullFlowIsWritableOnlyOnceTheReaderMakesRoom() {
+        String name = TestSupport.unique("ring-full");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                f.configureBlocking(false);
+                boolean connected = f.connect(name, QoSSpec.raw(), null);
+                Flow a = server.accept();
+                while (!connected) {
+                    Thread.sleep(1);
+                    connected = f.finishConnect();
+                }
+                SelectionKey k = f.register(sel, OP_WRITE);
+                assertEquals(1, sel.selectNow(), "an empty flow is writable");
+                sel.selectedKeys().clear();
+                int n = 0;
+                while (f.writeMessage(ByteBuffer.allocate(1000)) > 0) {
+                    n++;
+                    assertTrue(n < 100_000, "never full");
+                }
+                assertEquals(0, sel.select(200), "full: not writable");
+                ByteBuffer b = ByteBuffer.allocate(1001);
+                for (int i = 0; i < n; i++) {
+                    b.clear();
+                    assertEquals(1000, a.readMessage(b));
+                }
+                assertEquals(1, sel.select(5000), "room again: writable");
+                assertTrue(k.isWritable());
+                a.close();
+            }
+        });
+    }
+}
