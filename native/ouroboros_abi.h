@@ -49,11 +49,13 @@
 
 /*
  * FRCT retransmits (FRCTFRTX) exactly when the QoS asks for a loss of 0;
- * any other loss gives FRCT without retransmission. Ours: the loss the
- * system layer asks for in place of 0 on an in-order flow, and reads back
- * as 0 (system_alloc.c says why).
+ * any other loss gives FRCT without retransmission. The loss the last
+ * release asked for in place of 0 on an in-order flow (read back as 0);
+ * in-order flows now run without FRCT (system_alloc.c says why).
  */
 #define OURO_LOSS_NORTX   UINT32_MAX
+/* Our mark, in qosspec.loss, of an in-order flow allocated without FRCT. */
+#define OURO_LOSS_ORDERED 0x80000000u
 
 /* Default peer timeout of the QoS presets, ms. */
 #define OURO_DEFAULT_PEER_TIMEOUT 120000

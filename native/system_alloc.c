@@ -22,8 +22,9 @@
  *    allocation fail with EIPCP: asked once more.
  *  - A flow to a name this process serves must never reach the IRMd
  *    (system_loop.c): acceptor_route() decides first.
- *  - FRCT retransmission frees packets the peer has not read yet: an
- *    in-order flow is never allocated with retransmission (qos_to_ouro).
+ *  - FRCT frees packets twice (two readers of one ring) and frees packets
+ *    the peer has not read (retransmission): an in-order flow is
+ *    allocated without FRCT (qos_to_ouro).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,40 +60,49 @@ void alloc_fini(void)
 }
 
 /*
- * Ouroboros 0.23 turns FRCT retransmission on for an in-order flow that
- * asks for a loss of 0 (the data preset), and its retransmission frees
- * packets still unread: each packet sent is kept for retransmission with
- * one more reference (ssm_pk_buff_wait_ack), but when its timer runs out
- * (the RTO: 250 us at least, about 1 ms between local processes) two are
- * dropped (ssm_pk_buff_ack, then ipcp_spb_release), whether it was
- * acknowledged or is sent again. The local IPCP passes the very packet
- * buffer to the peer (same pool, no copy), so a packet the peer has not
- * read within the RTO is freed under it: its flow_read takes a NULL
- * packet buffer (SIGSEGV in ssm_pk_buff_head) or one already reused
- * (wrong data, or the pool's free list corrupted: hangs). Any burst does
- * it: seen with 1 B to 64 KiB echoes, encrypted or not (encryption,
- * slower, made it certain), and with the C tools (oping -f -q data dies
- * the same way in flow_read; with -q best it does not).
+ * Ouroboros 0.23's FRCT (the reliable transport it runs for a flow with
+ * in_order set) cannot be used safely, so an in-order flow is allocated
+ * without it:
  *
- * So an in-order flow asking for a loss of 0 asks Ouroboros for a loss
- * of OURO_LOSS_NORTX: FRCT still orders the SDUs and does flow control,
- * without retransmission, at both ends (the accepting side's FRCT
- * follows the client's QoS); qos_from_ouro reads it back as 0 (so does
- * an in-order loss of 2^32-1, asked as such: the one value shared). Nothing
- * is lost between local processes (writes never go to a full ring,
- * s_flow_write); across a lossy layer, a lost SDU is not resent.
+ *  - Two threads take packets from an FRCT flow's receive ring: the
+ *    reader (flow_read) and the library's own rx thread (fevent on its
+ *    FRCT set, fqueue_filter, which reads the packets of every FRCT flow
+ *    that has an event); ours do too (our flow set pumps call fevent). The
+ *    ring is single-consumer: ssm_rbuff_read looks whether it is empty
+ *    before it takes its lock, so two readers of its last packet both go
+ *    on, the second takes a stale slot and moves the tail past the head.
+ *    The same block is freed twice, the pool hands it to two writers, and
+ *    flows anywhere on the machine read other flows' data (seen: the pool
+ *    checker found blocks free twice after 1 in 6 runs of
+ *    EncryptionTest's FRCT test, and after 1 in 4 runs of 24 plain
+ *    in-order echoes, and none without FRCT).
+ *  - Its retransmission frees each packet it keeps at its timeout (about
+ *    1 ms between local processes) even when the peer has not read it
+ *    yet: flow_read took a freed packet buffer (SIGSEGV in
+ *    ssm_pk_buff_head, also C oping -f -q data).
+ *
+ * So an in-order flow asks Ouroboros for in_order 0 (no FRCT, at both
+ * ends: the accepting side's flow follows the client's QoS) and says it
+ * was in order in its loss: loss | OURO_LOSS_ORDERED; qos_from_ouro reads
+ * it back as in order with that loss, on both ends. Between local
+ * processes Ouroboros connects the two directly through shared rings,
+ * which keep order and never drop (writes never go to a full ring,
+ * s_flow_write); across a layer that loses or reorders, nothing restores
+ * order or resends. A flow from a peer that asked for FRCT itself (a C
+ * tool, pyOuroboros) still runs it.
  */
 static void qos_to_ouro(const struct jour_qos * q,
                         ouro_qosspec_t *        o)
 {
+        int ordered = q->in_order && q->loss < OURO_LOSS_ORDERED;
+
         memset(o, 0, sizeof(*o));
         o->delay        = q->delay;
         o->bandwidth    = q->bandwidth;
         o->availability = q->availability;
-        o->loss         = (q->in_order && q->loss == 0) ?
-                OURO_LOSS_NORTX : q->loss;
+        o->loss         = ordered ? q->loss | OURO_LOSS_ORDERED : q->loss;
         o->ber          = q->ber;
-        o->in_order     = q->in_order;
+        o->in_order     = ordered ? 0 : q->in_order;
         o->max_gap      = q->max_gap;
         o->timeout      = q->timeout;
 }
@@ -100,13 +110,17 @@ static void qos_to_ouro(const struct jour_qos * q,
 void qos_from_ouro(const ouro_qosspec_t * o,
                    struct jour_qos *      q)
 {
+        int ordered = !o->in_order && (o->loss & OURO_LOSS_ORDERED) &&
+                o->loss != UINT32_MAX;
+
         q->delay        = o->delay;
         q->bandwidth    = o->bandwidth;
         q->availability = o->availability;
-        q->loss         = (o->in_order && o->loss == OURO_LOSS_NORTX) ?
-                0 : o->loss;
+        /* (in_order with OURO_LOSS_NORTX: what the last release asked.) */
+        q->loss         = ordered ? o->loss & ~OURO_LOSS_ORDERED :
+                (o->in_order && o->loss == OURO_LOSS_NORTX) ? 0 : o->loss;
         q->ber          = o->ber;
-        q->in_order     = o->in_order;
+        q->in_order     = ordered ? 1 : o->in_order;
         q->max_gap      = o->max_gap;
         q->timeout      = o->timeout;
 }

@@ -10,25 +10,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * After each test class of a system-layer run, checks the free lists of
+ * After each test of a system-layer run, checks the free lists of
  * Ouroboros's shared packet pool ({@code pool-check.py} beside this class):
  * a block freed twice is later handed to two writers, and flows anywhere on
- * the machine read each other's data, so the class during which the pool
+ * the machine read each other's data, so the test during which the pool
  * went bad fails, naming what is wrong, rather than a later, innocent one.
  * Read twice, 200 ms apart: only a problem seen both times counts (another
  * process may be allocating). Reported once per run. Registered for every
- * test class through {@code META-INF/services}.
+ * test through {@code META-INF/services}.
  */
-public final class PoolCheck implements AfterAllCallback {
+public final class PoolCheck implements AfterEachCallback {
     private static final Path POOL = Path.of("/dev/shm/ouroboros.gspp");
     private static volatile boolean reported;
 
     @Override
-    public void afterAll(ExtensionContext context) throws Exception {
+    public void afterEach(ExtensionContext context) throws Exception {
         if (reported || !"system".equals(System.getProperty("jouroboros.layer"))
                 || Boolean.getBoolean("jouroboros.test.skipSystemLayer") || !Files.isReadable(POOL)) {
             return;
@@ -43,7 +43,7 @@ public final class PoolCheck implements AfterAllCallback {
         if (!both.isEmpty()) {
             reported = true;
             throw new AssertionError("Ouroboros's shared packet pool is corrupt after "
-                    + context.getDisplayName() + " (later tests may read other flows' data): "
+                    + context.getRequiredTestClass().getSimpleName() + "." + context.getDisplayName() + " (later tests may read other flows' data): "
                     + String.join("; ", both.subList(0, Math.min(5, both.size())))
                     + (both.size() > 5 ? "; and " + (both.size() - 5) + " more" : ""));
         }
