@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.charset.StandardCharsets;
@@ -206,52 +205,10 @@ class RingHostileTest {
         }
     }
 
-    /** The hostile peer, connected, accepted, with the rings taken. */
-    private static final class Peer implements AutoCloseable {
-        final Process process;
-        final BufferedReader out;
-        final OutputStream in;
-        final Flow flow;
-
+    /** The hostile peer, connected and accepted (its script: {@code script}). */
+    private static final class Peer extends ScriptedPeer {
         Peer() throws Exception {
-            process = TestSupport.python(HostilePeerTest.python(), script.toString(), socket.toString(),
-                    HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)))
-                    .redirectErrorStream(true).start();
-            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            in = process.getOutputStream();
-            Flow f = server.accept(Duration.ofSeconds(10));
-            assertNotNull(f, "the hostile peer's valid handshake was not accepted");
-            flow = f;
-            expect("READY");
-        }
-
-        String say(String line) throws Exception {
-            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            in.flush();
-            String l = out.readLine();
-            assertNotNull(l, "the hostile peer ended");
-            return l;
-        }
-
-        void expect(String what) throws Exception {
-            assertEquals(what, out.readLine(), "the hostile peer said");
-        }
-
-        void put(byte[] sdu) throws Exception {
-            assertEquals("DONE", say("put " + HexFormat.of().formatHex(sdu)));
-        }
-
-        void poke(int off, long value, int size) throws Exception {
-            assertEquals("DONE", say("poke " + off + " " + Long.toUnsignedString(value) + " " + size));
-        }
-
-        @Override
-        public void close() throws Exception {
-            try {
-                flow.close();
-            } finally {
-                TestSupport.kill(process);
-            }
+            super(script, socket, name, server);
         }
     }
 

@@ -10,16 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -109,45 +104,10 @@ class SecurityCountersTest {
         }
     }
 
-    /** The hostile peer, connected and accepted: its first SDU is on the way. */
-    private static final class Peer implements AutoCloseable {
-        final Process process;
-        final BufferedReader out;
-        final OutputStream in;
-        final Flow flow;
-
+    /** The hostile peer, connected and accepted (its script: {@code script}). */
+    private static final class Peer extends ScriptedPeer {
         Peer() throws Exception {
-            process = TestSupport.python(HostilePeerTest.python(), script.toString(), socket.toString(),
-                    HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)))
-                    .redirectErrorStream(true).start();
-            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            in = process.getOutputStream();
-            Flow f = server.accept(Duration.ofSeconds(10));
-            assertNotNull(f, "the hostile peer's valid handshake was not accepted");
-            flow = f;
-            expect("READY");
-        }
-
-        void expect(String what) throws Exception {
-            String l = out.readLine();
-            assertEquals(what, l, "the hostile peer said");
-        }
-
-        /** Writes value at off in the shared page, then sends an uncounted SDU of size bytes (none if 0). */
-        void poke(int off, long value, int size) throws Exception {
-            in.write(("poke " + off + " " + Long.toUnsignedString(value) + " " + size + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            in.flush();
-            expect("DONE");
-        }
-
-        @Override
-        public void close() throws Exception {
-            try {
-                flow.close();
-            } finally {
-                TestSupport.kill(process);
-            }
+            super(script, socket, name, server);
         }
     }
 
