@@ -202,8 +202,11 @@ struct eflow;
 
 /* A broadcast member's place in its layer's folder (embedded_bcast.c). */
 struct ebcast {
-        int  dir;      /* the layer's folder, -1 until joined */
-        char self[48]; /* our member socket's file in it      */
+        int    dir;      /* the layer's folder, -1 until joined   */
+        char   self[48]; /* our member socket's file in it        */
+        char * layer;    /* the layer's name (len bytes), to take
+                            its folder away with its last member  */
+        size_t len;
 };
 
 /* A flow on socket fd, which it owns from now on; NULL without memory. */

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -23,6 +24,8 @@
 #include "embedded_handshake.h"
 #include "embedded_rendezvous.h"
 #include "errors.h"
+
+#define JOIN_TRIES 16 /* a folder taken away under our join */
 
 /* How long one broadcast write waits for members with full queues. */
 #define BCAST_PATIENCE_NS (50LL * 1000 * 1000)
@@ -119,6 +122,8 @@ int e_flow_join(const char * layer,
         int                dirfd;
         int                fd;
         int                salen;
+        int                tries;
+        int                e;
 
         dirfd = rdv_open_dir(RDV_BCAST_DIR, layer, len, 1);
         if (dirfd < 0)
@@ -137,17 +142,40 @@ int e_flow_join(const char * layer,
                 return -ENOMEM;
         }
 
-        me      = eflow_bcast(f);
-        me->dir = dirfd;
+        me        = eflow_bcast(f);
+        me->dir   = dirfd;
+        me->layer = malloc(len > 0 ? len : 1);
+        if (me->layer == NULL) {
+                e_flow_dealloc(f);
+                return -ENOMEM;
+        }
+        memcpy(me->layer, layer, len);
+        me->len = len;
         snprintf(me->self, sizeof(me->self), "%d-%u.m", (int) getpid(),
                  atomic_fetch_add(&ebcast_member_seq, 1));
 
-        /* A file of a dead process with our pid would block the bind. */
-        (void) unlinkat(dirfd, me->self, 0);
+        /*
+         * The last member to leave takes the layer's folder away: one that
+         * goes between our open and our bind leaves us a folder that is
+         * gone (ENOENT): open it anew, as a binder does (embedded_bind.c).
+         */
+        for (tries = 0;; ++tries) {
+                /* A file of a dead process with our pid would block the bind. */
+                (void) unlinkat(me->dir, me->self, 0);
 
-        salen = rdv_addr(dirfd, me->self, &sa);
-        if (salen < 0 || bind(fd, (struct sockaddr *) &sa, salen) < 0) {
-                int e = salen < 0 ? -salen : errno;
+                salen = rdv_addr(me->dir, me->self, &sa);
+                if (salen >= 0 && bind(fd, (struct sockaddr *) &sa, salen) == 0)
+                        break;
+                e = salen < 0 ? -salen : errno;
+                if (e == ENOENT && tries < JOIN_TRIES) {
+                        dirfd = rdv_open_dir(RDV_BCAST_DIR, layer, len, 1);
+                        if (dirfd >= 0) {
+                                close(me->dir);
+                                me->dir = dirfd;
+                                continue;
+                        }
+                        e = -dirfd;
+                }
                 me->self[0] = '\0';
                 e_flow_dealloc(f);
                 return -e;
@@ -165,4 +193,10 @@ void ebcast_leave(struct ebcast * me)
 
         (void) unlinkat(me->dir, me->self, 0);
         close(me->dir);
+        me->dir = -1;
+        /* The folder goes with its last member (rmdir: not if in use). */
+        if (me->layer != NULL)
+                rdv_remove_dir(RDV_BCAST_DIR, me->layer, me->len);
+        free(me->layer);
+        me->layer = NULL;
 }

@@ -37,9 +37,48 @@ class LeftoverEntriesTest {
     private static final Duration LIMIT = Duration.ofSeconds(120);
 
     private static List<String> nameFolders() throws Exception {
+        return folders("n-");
+    }
+
+    /** The rendezvous folders whose names start with prefix ("n-": names, "b-": broadcast layers). */
+    private static List<String> folders(String prefix) throws Exception {
         List<String> l = new ArrayList<>(TestSupport.list(TestSupport.rendezvousDir()));
-        l.removeIf(s -> !s.startsWith("n-"));
+        l.removeIf(s -> !s.startsWith(prefix));
         return l;
+    }
+
+    /**
+     * A broadcast layer's folder goes with its last member: 200 layers
+     * joined and left (one member, or two that leave in either order) leave
+     * no folder; a layer still joined keeps its own.
+     */
+    @Test
+    void broadcastLayersJoinedAndLeftLeaveNoFolder() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            List<String> before = folders("b-");
+            String kept = TestSupport.unique("leftover-bc-kept");
+            try (Flow stays = Flow.join(kept)) {
+                for (int i = 0; i < 200; i++) {
+                    String layer = TestSupport.unique("leftover-bc");
+                    if (i % 2 == 0) {
+                        Flow.join(layer).close();
+                    } else {
+                        Flow a = Flow.join(layer);
+                        Flow b = Flow.join(layer);
+                        (i % 4 == 1 ? a : b).close();
+                        (i % 4 == 1 ? b : a).close();
+                    }
+                }
+                List<String> left = folders("b-");
+                left.removeAll(before);
+                assertEquals(1, left.size(), left.size() + " folders after 200 layers joined and left, and one joined: "
+                        + left.subList(0, Math.min(5, left.size())));
+                assertTrue(stays.isOpen());
+            }
+            List<String> after = folders("b-");
+            after.removeAll(before);
+            assertEquals(List.of(), after, "the last layer's folder after its member left");
+        });
     }
 
     /** Folders made since {@code before} that are empty or hold an entry of {@code pid}. */
