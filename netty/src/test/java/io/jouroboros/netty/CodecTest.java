@@ -24,23 +24,13 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Netty's own codecs over flows: frames that span SDUs and SDUs that hold many frames. */
 class CodecTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = new Harness(2);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        h.close();
-    }
+    @RegisterExtension
+    static final Harness h = Harness.perClass(2);
 
     /** Queues what reaches the end of the pipeline. */
     static final class Received<T> extends SimpleChannelInboundHandler<T> {
