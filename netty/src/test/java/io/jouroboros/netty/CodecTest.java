@@ -68,11 +68,11 @@ class CodecTest {
                 }));
         try {
             Received<String> rx = new Received<>(String.class);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline()
-                    .addLast(new LineBasedFrameDecoder(100_000))
-                    .addLast(new StringDecoder(StandardCharsets.UTF_8))
-                    .addLast(new StringEncoder(StandardCharsets.UTF_8))
-                    .addLast(rx)).connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name,
+                    new LineBasedFrameDecoder(100_000),
+                    new StringDecoder(StandardCharsets.UTF_8),
+                    new StringEncoder(StandardCharsets.UTF_8),
+                    rx);
             List<String> lines = new ArrayList<>();
             Random r = new Random(3);
             for (int i = 0; i < 2000; i++) {
@@ -111,10 +111,10 @@ class CodecTest {
                 .addLast(Harness.Echo.INSTANCE));
         try {
             Received<ByteBuf> rx = new Received<>(ByteBuf.class);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline()
-                    .addLast(new LengthFieldBasedFrameDecoder(1 << 20, 0, 4, 0, 4))
-                    .addLast(new LengthFieldPrepender(4))
-                    .addLast(rx)).connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name,
+                    new LengthFieldBasedFrameDecoder(1 << 20, 0, 4, 0, 4),
+                    new LengthFieldPrepender(4),
+                    rx);
             List<byte[]> frames = new ArrayList<>();
             Random r = new Random(5);
             for (int i = 0; i < 600; i++) {
@@ -151,10 +151,10 @@ class CodecTest {
                 }));
         try {
             Received<String> rx = new Received<>(String.class);
-            Channel c = h.client(NioFlowMessageChannel.class, ch -> ch.pipeline()
-                    .addLast(new StringDecoder(StandardCharsets.UTF_8))
-                    .addLast(new StringEncoder(StandardCharsets.UTF_8))
-                    .addLast(rx)).connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowMessageChannel.class, name,
+                    new StringDecoder(StandardCharsets.UTF_8),
+                    new StringEncoder(StandardCharsets.UTF_8),
+                    rx);
             for (int i = 0; i < 500; i++) {
                 c.write("message " + i);
             }

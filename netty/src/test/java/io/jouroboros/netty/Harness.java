@@ -98,10 +98,10 @@ final class Harness implements AutoCloseable, BeforeAllCallback, AfterAllCallbac
         return server(type, name, ch -> ch.pipeline().addLast(Echo.INSTANCE));
     }
 
-    /** Connects a client channel to {@code name}, {@code handler} last in its pipeline. */
-    Channel connect(Class<? extends Channel> type, String name, ChannelHandler handler)
+    /** Connects a client channel to {@code name} with {@code handlers} (one channel's own) in its pipeline. */
+    Channel connect(Class<? extends Channel> type, String name, ChannelHandler... handlers)
             throws InterruptedException {
-        return client(type, ch -> ch.pipeline().addLast(handler)).connect(new FlowAddress(name)).sync().channel();
+        return client(type, ch -> ch.pipeline().addLast(handlers)).connect(new FlowAddress(name)).sync().channel();
     }
 
     /** A client bootstrap on this group. */
