@@ -193,10 +193,6 @@ public class AllocBench {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        for (AutoCloseable x : new AutoCloseable[] {selector, a, b, c, d, server}) {
-            if (x != null) {
-                x.close();
-            }
-        }
+        Transport.closeAll(selector, a, b, c, d, server);
     }
 }

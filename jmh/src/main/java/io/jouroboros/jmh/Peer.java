@@ -4,20 +4,15 @@
  */
 package io.jouroboros.jmh;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The far end of a benchmark, in a process of its own (a JVM with the
@@ -34,60 +29,17 @@ import java.util.concurrent.TimeUnit;
  * It prints {@code ready} once connected and ends when its standard input
  * closes or the benchmark closes the connections.
  */
-final class Peer implements AutoCloseable {
-    private final Process process;
-    private final BufferedReader out;
-
-    private Peer(Process process) {
-        this.process = process;
-        this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+final class Peer {
+    private Peer() {
     }
 
     /** Starts {@code Peer ROLE TRANSPORT ADDRESS ARGS...}; connect from the benchmark's side next. */
-    static Peer start(String role, Transport transport, String address, int... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        for (String key : System.getProperties().stringPropertyNames()) {
-            if (key.startsWith("jouroboros.")) {
-                cmd.add("-D" + key + "=" + System.getProperty(key));
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Peer.class.getName());
-        cmd.add(role);
-        cmd.add(transport.name());
-        cmd.add(address);
+    static ChildJvm start(String role, Transport transport, String address, int... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(role, transport.name(), address));
         for (int a : args) {
             cmd.add(Integer.toString(a));
         }
-        return new Peer(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
-    }
-
-    /** Waits for the peer's {@code ready}. */
-    void awaitReady() throws IOException {
-        String line = out.readLine();
-        if (!"ready".equals(line)) {
-            throw new IOException("peer process failed (" + line + "); exit status "
-                    + (process.isAlive() ? "still running" : process.exitValue()));
-        }
-    }
-
-    /** Closes the peer's standard input and waits for it to end. */
-    @Override
-    public void close() throws IOException {
-        try {
-            process.getOutputStream().close();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        } finally {
-            out.close();
-        }
+        return ChildJvm.start("peer", List.of("-Xmx256m"), Peer.class, cmd, 30);
     }
 
     public static void main(String[] args) throws Exception {

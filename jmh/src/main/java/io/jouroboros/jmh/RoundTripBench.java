@@ -49,7 +49,7 @@ public class RoundTripBench {
     private Transport.Server server;
     private ByteChannel ch;
     private Thread echo;
-    private Peer process;
+    private ChildJvm process;
     private ByteBuffer out;
     private ByteBuffer in;
 

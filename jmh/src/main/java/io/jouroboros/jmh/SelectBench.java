@@ -53,7 +53,7 @@ public class SelectBench {
     public int n;
 
     private Transport.Server server;
-    private Clients clients;
+    private ChildJvm clients;
     private final List<SelectableChannel> accepted = new ArrayList<>();
     private Selector selector;
 
@@ -135,19 +135,10 @@ public class SelectBench {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        if (selector != null) {
-            selector.close();
-        }
-        for (SelectableChannel ch : accepted) {
-            ch.close();
-        }
+        Transport.closeAll(selector);
+        Transport.closeAll(accepted.toArray(new AutoCloseable[0]));
         accepted.clear();
-        if (clients != null) {
-            clients.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Transport.closeAll(clients, server);
     }
 
     /**

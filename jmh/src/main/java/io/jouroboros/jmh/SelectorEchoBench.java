@@ -55,7 +55,7 @@ public class SelectorEchoBench {
     public int n;
 
     private Transport.Server server;
-    private Peer clients;
+    private ChildJvm clients;
     private Selector selector;
     private final List<SelectableChannel> conns = new ArrayList<>();
     private long echoed; // bytes echoed, not yet counted as whole messages
@@ -106,17 +106,8 @@ public class SelectorEchoBench {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        if (clients != null) {
-            clients.close();
-        }
-        if (selector != null) {
-            selector.close();
-        }
-        for (SelectableChannel c : conns) {
-            c.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Transport.closeAll(clients, selector);
+        Transport.closeAll(conns.toArray(new AutoCloseable[0]));
+        Transport.closeAll(server);
     }
 }

@@ -44,7 +44,7 @@ public class ThroughputBench {
 
     private Transport.Server server;
     private ByteChannel ch;
-    private Peer sink;
+    private ChildJvm sink;
     private ByteBuffer out;
 
     @Setup(Level.Trial)
@@ -69,14 +69,6 @@ public class ThroughputBench {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        if (ch != null) {
-            ch.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Transport.closeAll(ch, sink, server);
     }
 }

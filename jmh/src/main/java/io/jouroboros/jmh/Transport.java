@@ -150,6 +150,18 @@ enum Transport {
      */
     static final QoSSpec NO_KEEPALIVE = QoSSpec.builder().timeout(Duration.ZERO).build();
 
+    /**
+     * A trial's tear-down: closes each of {@code cs} that is not {@code null},
+     * in order; the first failure ends it.
+     */
+    static void closeAll(AutoCloseable... cs) throws Exception {
+        for (AutoCloseable c : cs) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
     /** The transport of a {@code transport} parameter value. */
     static Transport of(String param) {
         switch (param) {

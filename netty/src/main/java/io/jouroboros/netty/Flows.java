@@ -32,6 +32,12 @@ final class Flows {
         return (FlowAddress) a;
     }
 
+    /** What binding a client channel, or connecting it from a local address, fails with. */
+    static UnsupportedOperationException noLocalName() {
+        return new UnsupportedOperationException("a flow has no local name to bind: "
+                + "bind names with a NioFlowServerChannel");
+    }
+
     /**
      * Starts a non-blocking allocation: {@code true} when done at once,
      * {@code false} while pending ({@code OP_CONNECT} then fires). Netty's
@@ -41,8 +47,7 @@ final class Flows {
             throws IOException {
         if (local != null) {
             flow.close();
-            throw new UnsupportedOperationException("a flow has no local name to bind: "
-                    + "bind names with a NioFlowServerChannel");
+            throw noLocalName();
         }
         FlowAddress to = flowAddress(remote);
         QoSSpec qos = to.qos() != null ? to.qos() : config.getQos();

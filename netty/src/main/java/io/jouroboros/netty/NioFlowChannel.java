@@ -101,8 +101,7 @@ public class NioFlowChannel extends AbstractNioByteChannel implements FlowChanne
 
     @Override
     protected void doBind(SocketAddress localAddress) {
-        throw new UnsupportedOperationException("a flow has no local name to bind: "
-                + "bind names with a NioFlowServerChannel");
+        throw Flows.noLocalName();
     }
 
     @Override

@@ -107,8 +107,7 @@ public class NioFlowMessageChannel extends AbstractNioMessageChannel implements 
 
     @Override
     protected void doBind(SocketAddress localAddress) {
-        throw new UnsupportedOperationException("a flow has no local name to bind: "
-                + "bind names with a NioFlowServerChannel");
+        throw Flows.noLocalName();
     }
 
     @Override

@@ -113,7 +113,7 @@ class BackpressureTest {
         try (Harness h = new Harness(2)) {
             String name = Harness.unique("slow");
             Producer producer = new Producer(data);
-            Channel server = new io.netty.bootstrap.ServerBootstrap().group(h.group)
+            Channel server = new io.netty.bootstrap.ServerBootstrap().group(h.group())
                     .channel(messages ? NioFlowMessageServerChannel.class : NioFlowServerChannel.class)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(HIGH / 2, HIGH))
                     .childHandler(producer)

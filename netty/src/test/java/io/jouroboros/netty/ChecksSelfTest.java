@@ -70,7 +70,7 @@ class ChecksSelfTest {
                 clients.add(h.client(NioFlowChannel.class, ch -> { }).connect(new FlowAddress(name)).sync().channel());
             }
             List<Long> ids = new ArrayList<>();
-            for (var loop : h.group) {
+            for (var loop : h.group()) {
                 ids.add(loop.submit(() -> Thread.currentThread().getId()).get(10, TimeUnit.SECONDS));
             }
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();

@@ -20,9 +20,8 @@ import io.netty.channel.ChannelOption;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,17 +31,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * after everything written before the close, and both flows are closed.
  */
 class CloseTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = new Harness(2);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        h.close();
-    }
+    @RegisterExtension
+    static final Harness h = Harness.perClass(2);
 
     /** Echoes, keeps the accepted child, and closes it once it echoed {@code closeAfter} bytes (0: never). */
     static final class Child extends ChannelInboundHandlerAdapter {
@@ -90,8 +80,7 @@ class CloseTest {
                     }
                 }
             };
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline().addLast(collect))
-                    .connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name, collect);
             Channel s = child.channel.get(10, TimeUnit.SECONDS);
             c.writeAndFlush(Unpooled.wrappedBuffer(data)).sync();
             assertArrayEquals(data, collect.done.get(30, TimeUnit.SECONDS));

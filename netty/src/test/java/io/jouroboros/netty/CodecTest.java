@@ -24,23 +24,13 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Netty's own codecs over flows: frames that span SDUs and SDUs that hold many frames. */
 class CodecTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = new Harness(2);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        h.close();
-    }
+    @RegisterExtension
+    static final Harness h = Harness.perClass(2);
 
     /** Queues what reaches the end of the pipeline. */
     static final class Received<T> extends SimpleChannelInboundHandler<T> {
@@ -78,11 +68,11 @@ class CodecTest {
                 }));
         try {
             Received<String> rx = new Received<>(String.class);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline()
-                    .addLast(new LineBasedFrameDecoder(100_000))
-                    .addLast(new StringDecoder(StandardCharsets.UTF_8))
-                    .addLast(new StringEncoder(StandardCharsets.UTF_8))
-                    .addLast(rx)).connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name,
+                    new LineBasedFrameDecoder(100_000),
+                    new StringDecoder(StandardCharsets.UTF_8),
+                    new StringEncoder(StandardCharsets.UTF_8),
+                    rx);
             List<String> lines = new ArrayList<>();
             Random r = new Random(3);
             for (int i = 0; i < 2000; i++) {
@@ -121,10 +111,10 @@ class CodecTest {
                 .addLast(Harness.Echo.INSTANCE));
         try {
             Received<ByteBuf> rx = new Received<>(ByteBuf.class);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline()
-                    .addLast(new LengthFieldBasedFrameDecoder(1 << 20, 0, 4, 0, 4))
-                    .addLast(new LengthFieldPrepender(4))
-                    .addLast(rx)).connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name,
+                    new LengthFieldBasedFrameDecoder(1 << 20, 0, 4, 0, 4),
+                    new LengthFieldPrepender(4),
+                    rx);
             List<byte[]> frames = new ArrayList<>();
             Random r = new Random(5);
             for (int i = 0; i < 600; i++) {
@@ -161,10 +151,10 @@ class CodecTest {
                 }));
         try {
             Received<String> rx = new Received<>(String.class);
-            Channel c = h.client(NioFlowMessageChannel.class, ch -> ch.pipeline()
-                    .addLast(new StringDecoder(StandardCharsets.UTF_8))
-                    .addLast(new StringEncoder(StandardCharsets.UTF_8))
-                    .addLast(rx)).connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowMessageChannel.class, name,
+                    new StringDecoder(StandardCharsets.UTF_8),
+                    new StringEncoder(StandardCharsets.UTF_8),
+                    rx);
             for (int i = 0; i < 500; i++) {
                 c.write("message " + i);
             }

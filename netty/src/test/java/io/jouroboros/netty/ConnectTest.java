@@ -29,25 +29,15 @@ import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Connecting: names nobody binds, timeouts, QoS, addresses, the wrong event loop. */
 class ConnectTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = new Harness(2);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        h.close();
-    }
+    @RegisterExtension
+    static final Harness h = Harness.perClass(2);
 
     @ParameterizedTest
     @ValueSource(strings = {"NioFlowChannel", "NioFlowMessageChannel"})

@@ -23,25 +23,15 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Echo through Netty over flows: byte streams of 1 B to 4 MiB, and SDUs kept whole. */
 class EchoTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = new Harness(2);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        h.close();
-    }
+    @RegisterExtension
+    static final Harness h = Harness.perClass(2);
 
     @Test
     void runsOnTheLayerTheRunAsks() throws Exception {
@@ -57,11 +47,10 @@ class EchoTest {
     @ValueSource(ints = {1, 7, 1500, 65535, 65536, 65537, 1 << 20, 4 << 20})
     void byteStreamEchoes(int size) throws Exception {
         String name = Harness.unique("echo");
-        Channel server = h.server(NioFlowServerChannel.class, name, ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+        Channel server = h.echoServer(NioFlowServerChannel.class, name);
         try {
             Harness.Collect collect = new Harness.Collect(size);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline().addLast(collect))
-                    .connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name, collect);
             try {
                 assertInstanceOf(NioFlowChannel.class, c);
                 assertTrue(c.isActive());
@@ -79,13 +68,12 @@ class EchoTest {
     @Test
     void byteStreamEchoesManySmallWrites() throws Exception {
         String name = Harness.unique("echo-small");
-        Channel server = h.server(NioFlowServerChannel.class, name, ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+        Channel server = h.echoServer(NioFlowServerChannel.class, name);
         try {
             int writes = 5000;
             int each = 37;
             Harness.Collect collect = new Harness.Collect(writes * each);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline().addLast(collect))
-                    .connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name, collect);
             byte[] data = Harness.random(writes * each, 42);
             for (int i = 0; i < writes; i++) {
                 c.write(Unpooled.wrappedBuffer(data, i * each, each));
@@ -104,14 +92,13 @@ class EchoTest {
     @Test
     void fileRegionGoesOut() throws Exception {
         String name = Harness.unique("echo-file");
-        Channel server = h.server(NioFlowServerChannel.class, name, ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+        Channel server = h.echoServer(NioFlowServerChannel.class, name);
         java.nio.file.Path file = java.nio.file.Files.createTempFile("jouroboros-netty", ".bin");
         try {
             byte[] data = Harness.random(300_000, 9);
             java.nio.file.Files.write(file, data);
             Harness.Collect collect = new Harness.Collect(data.length);
-            Channel c = h.client(NioFlowChannel.class, ch -> ch.pipeline().addLast(collect))
-                    .connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowChannel.class, name, collect);
             c.writeAndFlush(new io.netty.channel.DefaultFileRegion(file.toFile(), 0, data.length)).sync();
             assertArrayEquals(data, collect.done.get(30, TimeUnit.SECONDS));
             c.close().sync();
@@ -136,12 +123,10 @@ class EchoTest {
     @Test
     void messageChannelKeepsSduBoundaries() throws Exception {
         String name = Harness.unique("echo-sdu");
-        Channel server = h.server(NioFlowMessageServerChannel.class, name,
-                ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+        Channel server = h.echoServer(NioFlowMessageServerChannel.class, name);
         try {
             Sdus sdus = new Sdus();
-            Channel c = h.client(NioFlowMessageChannel.class, ch -> ch.pipeline().addLast(sdus))
-                    .connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowMessageChannel.class, name, sdus);
             int max = Ouroboros.maxSdu();
             List<byte[]> sent = new ArrayList<>();
             Random r = new Random(7);
@@ -169,12 +154,10 @@ class EchoTest {
     @Test
     void messageLargerThanAnSduFailsItsWriteOnly() throws Exception {
         String name = Harness.unique("echo-big");
-        Channel server = h.server(NioFlowMessageServerChannel.class, name,
-                ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+        Channel server = h.echoServer(NioFlowMessageServerChannel.class, name);
         try {
             Sdus sdus = new Sdus();
-            Channel c = h.client(NioFlowMessageChannel.class, ch -> ch.pipeline().addLast(sdus))
-                    .connect(new FlowAddress(name)).sync().channel();
+            Channel c = h.connect(NioFlowMessageChannel.class, name, sdus);
             ChannelFuture big = c.writeAndFlush(Unpooled.wrappedBuffer(new byte[Ouroboros.maxSdu() + 1])).await();
             assertInstanceOf(MessageTooLargeException.class, big.cause());
             assertTrue(c.isActive(), "the channel goes on");

@@ -15,20 +15,57 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-/** Event loops, servers, clients and handlers the tests share. */
-final class Harness implements AutoCloseable {
+/**
+ * Event loops, servers, clients and handlers the tests share. A test class
+ * shares one for all its tests through a static field:
+ * {@code @RegisterExtension static final Harness h = Harness.perClass(2);}.
+ */
+final class Harness implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     private static final AtomicInteger SEQ = new AtomicInteger();
 
-    final EventLoopGroup group;
+    private final int loops;
+    private volatile EventLoopGroup group;
 
+    /** Starts {@code loops} event loops now; {@link #close()} stops them. */
     Harness(int loops) {
+        this(loops, FlowEventLoops.newGroup(loops));
+    }
+
+    private Harness(int loops, EventLoopGroup group) {
+        this.loops = loops;
+        this.group = group;
+    }
+
+    /**
+     * A harness for a test class's static {@code @RegisterExtension} field:
+     * its loops start before the class's first test and stop after its last,
+     * and do not start at all when the class is skipped.
+     */
+    static Harness perClass(int loops) {
+        return new Harness(loops, null);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
         group = FlowEventLoops.newGroup(loops);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws InterruptedException {
+        close();
+    }
+
+    EventLoopGroup group() {
+        return group;
     }
 
     /** A name no other test (or test run) uses. */
@@ -54,6 +91,17 @@ final class Harness implements AutoCloseable {
                     }
                 })
                 .bind(new FlowAddress(name)).sync().channel();
+    }
+
+    /** Binds a server whose children echo what they read. */
+    Channel echoServer(Class<? extends ServerChannel> type, String name) throws InterruptedException {
+        return server(type, name, ch -> ch.pipeline().addLast(Echo.INSTANCE));
+    }
+
+    /** Connects a client channel to {@code name} with {@code handlers} (one channel's own) in its pipeline. */
+    Channel connect(Class<? extends Channel> type, String name, ChannelHandler... handlers)
+            throws InterruptedException {
+        return client(type, ch -> ch.pipeline().addLast(handlers)).connect(new FlowAddress(name)).sync().channel();
     }
 
     /** A client bootstrap on this group. */
@@ -131,7 +179,8 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        if (!group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS)) {
+        EventLoopGroup group = this.group;
+        if (group != null && !group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS)) {
             throw new AssertionError("event loops did not stop in 30 s");
         }
     }

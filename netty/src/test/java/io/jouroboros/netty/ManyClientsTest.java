@@ -25,16 +25,14 @@ class ManyClientsTest {
         int size = 48 * 1024;
         try (Harness h = new Harness(2); Harness s = new Harness(2)) {
             String name = Harness.unique("many");
-            Channel server = s.server(NioFlowServerChannel.class, name,
-                    ch -> ch.pipeline().addLast(Harness.Echo.INSTANCE));
+            Channel server = s.echoServer(NioFlowServerChannel.class, name);
             try {
                 List<Channel> chans = new ArrayList<>();
                 List<Harness.Collect> collects = new ArrayList<>();
                 for (int i = 0; i < clients; i++) {
                     Harness.Collect c = new Harness.Collect(size);
                     collects.add(c);
-                    chans.add(h.client(NioFlowChannel.class, ch -> ch.pipeline().addLast(c))
-                            .connect(new FlowAddress(name)).sync().channel());
+                    chans.add(h.connect(NioFlowChannel.class, name, c));
                 }
                 Set<EventLoop> loops = new HashSet<>();
                 for (Channel c : chans) {
