@@ -28,6 +28,8 @@ final class TestJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
+    /** What it wrote on stderr. */
+    private final List<String> errLines = java.util.Collections.synchronizedList(new ArrayList<>());
     /** HotSpot's crash report lines, once the JVM printed one. */
     private volatile String crash;
     private final HelperThread<Void> out;
@@ -52,6 +54,7 @@ final class TestJvm implements AutoCloseable {
                 if (stdout) {
                     lines.add(line);
                 } else {
+                    errLines.add(line);
                     System.err.println("[jvm " + process.pid() + "] " + line);
                 }
             }
@@ -231,6 +234,13 @@ final class TestJvm implements AutoCloseable {
      * bound (it leaves no socket behind), then SIGKILL if it has not exited
      * within 5 s; reaps it and takes the outcome of its output threads.
      */
+    /** The lines it wrote on stderr so far. */
+    List<String> errLines() {
+        synchronized (errLines) {
+            return List.copyOf(errLines);
+        }
+    }
+
     /** Writes one line to the JVM's standard input. */
     void send(String line) throws IOException {
         var in = process.getOutputStream();

@@ -339,6 +339,34 @@ class ToolsTest {
         });
     }
 
+    /**
+     * A JVM of this JDK that uses flows (the tools' oecho, server and client)
+     * prints nothing on stderr: no warning of the JDK (native access, Unsafe
+     * on JDK 24 and later), nothing of ours. The echo demo and scripts that
+     * read a tool's output with 2>&1 count on it.
+     */
+    @Test
+    void aJvmUsingFlowsPrintsNothingOnStandardError() {
+        String name = TestSupport.unique("quiet");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            TestJvm server = tool("oecho", "-l", "-n", name);
+            try {
+                server.expect("Starting the server.");
+                TestJvm client = tool("oecho", "-n", name);
+                try {
+                    assertEquals(0, client.waitFor(), client.output().toString());
+                } finally {
+                    client.close(); // and its stderr read to the end
+                }
+                assertEquals(List.of(), client.errLines(), "the client's stderr");
+                server.expect("Message from");
+            } finally {
+                server.close();
+            }
+            assertEquals(List.of(), server.errLines(), "the server's stderr");
+        });
+    }
+
     @Test
     @Tag("system")
     void javaOechoClientGetsTheCServersEcho() {

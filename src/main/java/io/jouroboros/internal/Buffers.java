@@ -29,6 +29,11 @@ public final class Buffers {
         MethodHandle get = null;
         long off = -1;
         try {
+            if (Runtime.version().feature() >= 24) {
+                // JDK 24 and later warn on stderr at the first use of Unsafe's memory
+                // access (JEP 498): JNI for each address there.
+                throw new UnsupportedOperationException("JDK " + Runtime.version().feature());
+            }
             Class<?> u = Class.forName("sun.misc.Unsafe");
             // A named module reads only what it requires: read jdk.unsupported for the look-up.
             Buffers.class.getModule().addReads(u.getModule());
