@@ -207,6 +207,8 @@ struct ebcast {
         char * layer;    /* the layer's name (len bytes), to take
                             its folder away with its last member  */
         size_t len;
+        struct ebcast * next; /* ebcast_lock: the members of this
+                                 process, for its exit            */
 };
 
 /* A flow on socket fd, which it owns from now on; NULL without memory. */

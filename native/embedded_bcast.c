@@ -9,8 +9,11 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,62 @@
 
 /* Numbers the member files of this process, so each join has its own. */
 static atomic_uint ebcast_member_seq;
+
+/* The members of this process, for its exit (ebcast_exit). */
+static pthread_mutex_t ebcast_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ebcast * ebcast_list;
+static pthread_once_t  ebcast_exit_once = PTHREAD_ONCE_INIT;
+
+/*
+ * At a normal exit (also on SIGTERM and SIGINT, as ebind_exit): removes
+ * our member files, and their layers' folders if that empties them.
+ */
+static void ebcast_exit(void)
+{
+        struct ebcast * me;
+
+        pthread_mutex_lock(&ebcast_lock);
+        for (me = ebcast_list; me != NULL; me = me->next) {
+                (void) unlinkat(me->dir, me->self, 0);
+                rdv_remove_dir(RDV_BCAST_DIR, me->layer, me->len);
+        }
+        pthread_mutex_unlock(&ebcast_lock);
+}
+
+static void ebcast_exit_register(void)
+{
+        /* Without it, the next join of the layer sweeps what we leave. */
+        (void) atexit(ebcast_exit);
+}
+
+/*
+ * Removes the member files ("<pid>-<n>.m") of processes that are gone:
+ * killed, or gone before exit could remove them.
+ */
+static void ebcast_sweep(int dirfd)
+{
+        DIR *           d;
+        struct dirent * de;
+        int             fd = dup(dirfd);
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (d == NULL) {
+                close(fd);
+                return;
+        }
+        while ((de = readdir(d)) != NULL) {
+                char * end;
+                long   pid = strtol(de->d_name, &end, 10);
+
+                if (pid <= 0 || *end != '-' || pid == (long) getpid())
+                        continue;
+                if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
+                        rdv_unlink_stale(dirfd, de->d_name, de->d_ino);
+        }
+        closedir(d);
+}
 
 ssize_t ebcast_send(struct eflow * f,
                     const void *   buf,
@@ -160,6 +219,7 @@ int e_flow_join(const char * layer,
          * gone (ENOENT): open it anew, as a binder does (embedded_bind.c).
          */
         for (tries = 0;; ++tries) {
+                ebcast_sweep(me->dir);
                 /* A file of a dead process with our pid would block the bind. */
                 (void) unlinkat(me->dir, me->self, 0);
 
@@ -181,6 +241,13 @@ int e_flow_join(const char * layer,
                 return -e;
         }
 
+        if (pthread_once(&ebcast_exit_once, ebcast_exit_register) == 0) {
+                pthread_mutex_lock(&ebcast_lock);
+                me->next    = ebcast_list;
+                ebcast_list = me;
+                pthread_mutex_unlock(&ebcast_lock);
+        }
+
         *lf = f;
 
         return 0;
@@ -188,12 +255,22 @@ int e_flow_join(const char * layer,
 
 void ebcast_leave(struct ebcast * me)
 {
+        struct ebcast ** p;
+
         if (me->dir < 0)
                 return;
 
+        pthread_mutex_lock(&ebcast_lock);
+        for (p = &ebcast_list; *p != NULL; p = &(*p)->next) {
+                if (*p == me) {
+                        *p = me->next;
+                        break;
+                }
+        }
         (void) unlinkat(me->dir, me->self, 0);
         close(me->dir);
         me->dir = -1;
+        pthread_mutex_unlock(&ebcast_lock);
         /* The folder goes with its last member (rmdir: not if in use). */
         if (me->layer != NULL)
                 rdv_remove_dir(RDV_BCAST_DIR, me->layer, me->len);

@@ -116,6 +116,39 @@ class LeftoverEntriesTest {
         });
     }
 
+    /**
+     * A member that exits on SIGTERM removes its own member file; one
+     * killed with -9 leaves it until the next join of the layer, which
+     * sweeps it; the folder then goes with the last member.
+     */
+    @Test
+    void membersOfGoneProcessesLeaveNothingAfterTheNextJoin() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            String layer = TestSupport.unique("leftover-bc-peers");
+            List<String> before = folders("b-");
+            Path dir;
+            long killed;
+            try (PeerProcess a = PeerProcess.start("broadcast", layer, "A", "1");
+                    PeerProcess b = PeerProcess.start("broadcast", layer, "B", "1")) {
+                a.expect("READY");
+                b.expect("READY");
+                List<String> made = folders("b-");
+                made.removeAll(before);
+                assertEquals(1, made.size(), "the layer's folder: " + made);
+                dir = TestSupport.rendezvousDir().resolve(made.get(0));
+                assertEquals(2, TestSupport.list(dir).size(), "two members: " + TestSupport.list(dir));
+                killed = a.pid();
+                a.kill(); // -9: its file stays
+                b.close(); // SIGTERM: exits, and its exit removes its file
+                List<String> left = TestSupport.list(dir);
+                assertEquals(1, left.size(), "after the SIGTERM: " + left);
+                assertTrue(left.get(0).startsWith(killed + "-"), "the killed member's file stays: " + left);
+            }
+            Flow.join(layer).close();
+            assertFalse(Files.exists(dir), "after a join and leave: " + (Files.exists(dir) ? TestSupport.list(dir) : ""));
+        });
+    }
+
     /** A second JVM that binds names, then exits, is killed, or is told to exit (stdin). */
     static final class Holder implements AutoCloseable {
         final Process process;
