@@ -33,6 +33,8 @@ class ChecksSelfTest {
         NettyChecks.expectLeaks = true;
         try {
             NettyTestSession.drainLeaks();
+            System.out.println("ChecksSelfTest: a buffer is leaked on purpose; Netty's LEAK report of it"
+                    + " (SEVERE, with a stack trace) follows and is expected");
             leak();
             List<String> leaks = new ArrayList<>();
             for (int i = 0; i < 20 && leaks.isEmpty(); i++) {
