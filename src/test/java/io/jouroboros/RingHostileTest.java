@@ -6,7 +6,6 @@ package io.jouroboros;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,9 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -183,13 +180,9 @@ class RingHostileTest {
         fdsScript = Files.createTempFile(TestSupport.scratchDir(), "ring-fds", ".py");
         Files.writeString(fdsScript, PY_FDS);
         name = TestSupport.unique("ring-hostile");
-        List<String> before = TestSupport.list(TestSupport.rendezvousDir());
-        server = FlowServerChannel.open().bind(name);
-        List<String> after = new ArrayList<>(TestSupport.list(TestSupport.rendezvousDir()));
-        after.removeAll(before);
-        Path dir = TestSupport.nameDirOf(ProcessHandle.current().pid(), after);
-        assertNotNull(dir, "the new n-* directory with our socket; new entries: " + after);
-        socket = dir.resolve(ProcessHandle.current().pid() + ".s");
+        ScriptedPeer.Bound bound = ScriptedPeer.bind(name);
+        server = bound.server();
+        socket = bound.socket();
     }
 
     @AfterAll

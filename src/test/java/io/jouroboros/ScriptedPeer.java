@@ -13,7 +13,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * A hostile peer of the embedded layer driven line by line: a Python script
@@ -40,6 +42,24 @@ class ScriptedPeer implements AutoCloseable {
         assertNotNull(f, "the hostile peer's valid handshake was not accepted");
         flow = f;
         expect("READY");
+    }
+
+    /** A server channel bound for such peers, and the path of its socket in the rendezvous folder. */
+    record Bound(FlowServerChannel server, Path socket) {
+    }
+
+    /** Binds a server channel to name (embedded layer), and finds its socket. */
+    static Bound bind(String name) throws Exception {
+        List<String> before = TestSupport.list(TestSupport.rendezvousDir());
+        FlowServerChannel server = FlowServerChannel.open().bind(name);
+        List<String> after = new ArrayList<>(TestSupport.list(TestSupport.rendezvousDir()));
+        after.removeAll(before);
+        Path dir = TestSupport.nameDirOf(ProcessHandle.current().pid(), after);
+        if (dir == null) {
+            server.close();
+        }
+        assertNotNull(dir, "the new n-* directory with our socket; new entries: " + after);
+        return new Bound(server, dir.resolve(ProcessHandle.current().pid() + ".s"));
     }
 
     /** Sends one command line; returns the peer's answer. */

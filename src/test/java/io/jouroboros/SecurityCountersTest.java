@@ -5,7 +5,6 @@
 package io.jouroboros;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,13 +84,9 @@ class SecurityCountersTest {
         script = Files.createTempFile(TestSupport.scratchDir(), "counters", ".py");
         Files.writeString(script, PY);
         name = TestSupport.unique("counters");
-        List<String> before = TestSupport.list(TestSupport.rendezvousDir());
-        server = FlowServerChannel.open().bind(name);
-        List<String> after = new ArrayList<>(TestSupport.list(TestSupport.rendezvousDir()));
-        after.removeAll(before);
-        Path dir = TestSupport.nameDirOf(ProcessHandle.current().pid(), after);
-        assertNotNull(dir, "the new n-* directory with our socket; new entries: " + after);
-        socket = dir.resolve(ProcessHandle.current().pid() + ".s");
+        ScriptedPeer.Bound bound = ScriptedPeer.bind(name);
+        server = bound.server();
+        socket = bound.socket();
     }
 
     @AfterAll
