@@ -230,8 +230,14 @@ struct ebcast * eflow_bcast(struct eflow * f);
  * it); the accepting side maps the memfd it was handed (kept by the
  * caller), and refuses one it cannot trust.
  */
+/* ring 0: the counters page only, no eventfds (no rings offered). */
 int             eflow_shared_create(struct eflow * f,
-                                    int *          efds);
+                                    int *          efds,
+                                    int            ring);
+/* Whether one more flow end may take the rings (descriptors to spare). */
+int             ering_affordable(void);
+/* Counts f among the ends on rings, until it is freed. */
+void            ering_counted(struct eflow * f);
 int             eflow_shared_map(struct eflow * f,
                                  int            memfd);
 

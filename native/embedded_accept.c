@@ -304,7 +304,8 @@ static int pending_serve(struct esrv *     s,
                 code = EPROTO;
                 goto drop;
         }
-        ring = ring && n_fds == 1 + E_RING_FDS;
+        /* Offered, and we have descriptors to spare: taken. */
+        ring = ring && n_fds == 1 + E_RING_FDS && ering_affordable();
 
         if (ring) {
                 ret = eflow_ring_serve(f, fds + 1, efds);
@@ -327,7 +328,9 @@ static int pending_serve(struct esrv *     s,
                 goto drop;
         }
 
-        close(fds[0]);
+        /* The memfd (mapped), and the client's eventfds if we declined. */
+        for (i = 0; i < n_fds; ++i)
+                close(fds[i]);
         (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
         p->fd = -1;
         pending_drop(s, p);

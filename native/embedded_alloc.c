@@ -119,6 +119,7 @@ int e_flow_alloc_start(const char *            name,
         int            fd = -1;
         int            mfd;
         int            pass[1 + E_RING_FDS];
+        int            ring;
         int            ret;
 
         dirfd = rdv_open_dir(RDV_NAME_DIR, name, len, 0);
@@ -139,16 +140,17 @@ int e_flow_alloc_start(const char *            name,
                 return -ENOMEM;
         }
 
-        mfd = eflow_shared_create(f, pass + 1);
+        ring = ering_affordable();
+        mfd  = eflow_shared_create(f, pass + 1, ring);
         if (mfd < 0) {
                 e_flow_dealloc(f);
                 return mfd;
         }
 
-        /* The memfd, then our eventfds: the rings are offered. */
+        /* The memfd, then our eventfds: the rings are offered (or not). */
         pass[0] = mfd;
         ret = esock_send_fds(fd, req, hs_req_encode(req, name, len, qs),
-                             pass, 1 + E_RING_FDS);
+                             pass, ring ? 1 + E_RING_FDS : 1);
         close(mfd);
         if (ret < 0) {
                 e_flow_dealloc(f);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +42,9 @@
 #include "embedded_flow.h"
 #include "embedded_handshake.h"
 #include "errors.h"
+
+/* Flow ends on rings alive in this process (ering_affordable). */
+static atomic_int ering_ends;
 
 
 struct eflow * eflow_new(int fd,
@@ -99,6 +103,9 @@ void e_flow_dealloc(void * lf)
         if (f->shm != NULL)
                 munmap(f->shm, f->shm_size);
 
+        if (f->ring_counted)
+                atomic_fetch_sub(&ering_ends, 1);
+
         for (i = 0; i < EFD_N; ++i)
                 if (f->efd[i] >= 0)
                         close(f->efd[i]);
@@ -122,15 +129,40 @@ void e_flow_wake(void * lf)
         (void) shutdown(f->fd, SHUT_RDWR);
 }
 
+/*
+ * Whether one more flow end may take the rings: an end on rings holds
+ * five descriptors (its socket and four eventfds) where one on the
+ * socket holds one, so rings are taken while the ends on them need at
+ * most half of RLIMIT_NOFILE; past that, flows stay on their socket
+ * (10,000 flows in one process fit in a limit of 20,000 only so).
+ */
+int ering_affordable(void)
+{
+        struct rlimit rl;
+        long          cost = 2 * E_RING_FDS + 1;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return 1;
+
+        return (atomic_load(&ering_ends) + 1) * cost < (long) (rl.rlim_cur / 2);
+}
+
+void ering_counted(struct eflow * f)
+{
+        f->ring_counted = 1;
+        atomic_fetch_add(&ering_ends, 1);
+}
+
 int eflow_shared_create(struct eflow * f,
-                        int *          efds)
+                        int *          efds,
+                        int            ring)
 {
         void * p;
         int    fd;
         int    i;
 
         /* Ours: data arrived (0), room to write (1: there is). */
-        for (i = 0; i < E_RING_FDS; ++i) {
+        for (i = 0; ring && i < E_RING_FDS; ++i) {
                 int e = ewake_new(i == 1);
                 if (e < 0)
                         return e; /* e_flow_dealloc closes the other */
@@ -145,7 +177,7 @@ int eflow_shared_create(struct eflow * f,
                 return -errno;
 
         /* The counters page and the rings: the rings are an offer. */
-        if (ftruncate(fd, ERING_SHM_SIZE) < 0 ||
+        if (ftruncate(fd, ring ? ERING_SHM_SIZE : HS_SHM_SIZE) < 0 ||
             fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
                   F_SEAL_SEAL) < 0) {
                 int e = errno;
@@ -153,8 +185,8 @@ int eflow_shared_create(struct eflow * f,
                 return -e;
         }
 
-        p = mmap(NULL, ERING_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 fd, 0);
+        p = mmap(NULL, ring ? ERING_SHM_SIZE : HS_SHM_SIZE,
+                 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) {
                 int e = errno;
                 close(fd);
@@ -162,9 +194,10 @@ int eflow_shared_create(struct eflow * f,
         }
 
         f->shm      = p;
-        f->shm_size = ERING_SHM_SIZE;
+        f->shm_size = ring ? ERING_SHM_SIZE : HS_SHM_SIZE;
         f->tx       = 0;
-        ering_init(&f->ring, f->shm, f->tx);
+        if (ring)
+                ering_init(&f->ring, f->shm, f->tx);
 
         return fd;
 }

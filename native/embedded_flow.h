@@ -58,6 +58,7 @@ struct eflow {
 
         /* The rings (embedded_rflow.c), when both ends agreed on them. */
         int             ring_on;
+        int             ring_counted; /* in ering_ends (ering_counted) */
         struct ering    ring;
         int             efd[EFD_N];    /* -1 when not open           */
         int             rx_efd;        /* ours: data arrived         */

@@ -46,6 +46,7 @@ static void ring_start(struct eflow * f)
         f->peer_rx_efd = f->efd[client ? EFD_S_RX : EFD_C_RX];
         f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
         f->ring_on     = 1;
+        ering_counted(f);
 }
 
 int eflow_ring_serve(struct eflow * f,

@@ -65,7 +65,15 @@ final class TestJvm implements AutoCloseable {
 
     /** Starts {@code main} with extra JVM options (after the inherited layer options, so they win) and arguments. */
     static TestJvm start(Class<?> main, List<String> jvmOptions, String... args) throws IOException {
-        Process p = new ProcessBuilder(command(main, jvmOptions, args)).start();
+        return start(List.of(), main, jvmOptions, args);
+    }
+
+    /** As {@link #start(Class, List, String...)}, the java command run by {@code prefix} (e.g. prlimit ...). */
+    static TestJvm start(List<String> prefix, Class<?> main, List<String> jvmOptions, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(command(main, jvmOptions, args));
+        Process p = new ProcessBuilder(cmd).start();
         try {
             return new TestJvm(p);
         } catch (RuntimeException | Error e) {
