@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,11 +108,17 @@ class VirtualThreadsTest {
         int total = events.length - 1;
         List<String> ours = new ArrayList<>();
         int classInit = 0;
+        int interruptLock = 0;
         for (int i = 1; i < events.length; i++) {
             if (events[i].contains("<clinit> on stack")) {
                 // A class initialiser that other threads wait for pins them (the JVM's own, even on
                 // JDK 25): the first uses of a class from many virtual threads at once, not a wait of ours.
                 classInit++;
+            } else if (jdkInterruptLock(events[i])) {
+                // JDK 25 takes Thread.interruptLock in begin()/end() of every interruptible channel with
+                // preemption disabled; when an interrupt() holds it at that moment, the virtual thread
+                // pins on the JDK's own monitor. A SocketChannel pins there too: not a wait of ours.
+                interruptLock++;
             } else if (events[i].contains("io.jouroboros.")) {
                 ours.add(events[i]);
             }
@@ -118,9 +126,53 @@ class VirtualThreadsTest {
         if (classInit > 0) {
             System.out.println("JFR " + jfr.getFileName() + ": " + classInit + " pinned while a class initialised");
         }
+        if (interruptLock > 0) {
+            System.out.println("JFR " + jfr.getFileName() + ": " + interruptLock
+                    + " pinned on the JDK's interrupt lock in AbstractInterruptibleChannel");
+        }
         System.out.println("JFR " + jfr.getFileName() + ": " + total + " jdk.VirtualThreadPinned events, "
                 + ours.size() + " with a frame of io.jouroboros");
         assertTrue(ours.isEmpty(), "virtual threads pinned in our code:\n" + String.join("\n---\n", ours));
+    }
+
+    /**
+     * A contended monitor enter whose top frame is {@code Thread.blockedOn}, called from
+     * {@code AbstractInterruptibleChannel.begin} or {@code end}: the JDK's interrupt lock, not ours.
+     */
+    static boolean jdkInterruptLock(String event) {
+        if (!event.contains("blockingOperation = \"Contended monitor enter\"")) {
+            return false;
+        }
+        Matcher m = Pattern.compile("stackTrace = \\[\\s*([^\\n]+)").matcher(event);
+        if (!m.find() || !m.group(1).trim().startsWith("java.lang.Thread.blockedOn(")) {
+            return false;
+        }
+        return event.contains("java.nio.channels.spi.AbstractInterruptibleChannel.end(")
+                || event.contains("java.nio.channels.spi.AbstractInterruptibleChannel.begin(");
+    }
+
+    /** The filter takes the JDK's interrupt lock only: a pin with a frame of ours on top still counts. */
+    @Test
+    void theInterruptLockFilterTakesOnlyTheJdksOwnMonitor() {
+        String jdk = """
+                  blockingOperation = "Contended monitor enter"
+                  pinnedReason = "Freeze or preempt failed (2)"
+                  stackTrace = [
+                    java.lang.Thread.blockedOn(Interruptible) line: 373
+                    java.lang.VirtualThread.blockedOn(Interruptible) line: 1027
+                    java.nio.channels.spi.AbstractInterruptibleChannel.end(boolean) line: 207
+                    io.jouroboros.Flow.runBlocking(boolean, Flow$NativeCall, int, int) line: 477
+                  ]
+                """;
+        assertTrue(jdkInterruptLock(jdk), jdk);
+        String ours = jdk.replace("java.lang.Thread.blockedOn(Interruptible) line: 373",
+                "io.jouroboros.Flow.someLock() line: 1");
+        assertTrue(!jdkInterruptLock(ours), ours);
+        String nativeFrame = jdk.replace("Contended monitor enter", "Native or VM frame on stack");
+        assertTrue(!jdkInterruptLock(nativeFrame), nativeFrame);
+        String elsewhere = jdk.replace("java.nio.channels.spi.AbstractInterruptibleChannel.end(boolean)",
+                "java.lang.Object.wait0(long)");
+        assertTrue(!jdkInterruptLock(elsewhere), elsewhere);
     }
 
     private static Path jfrFile(String what) throws IOException {
