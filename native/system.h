@@ -229,7 +229,7 @@ size_t  s_flow_max_sdu(void * lf);
 void  peek_init(void * dev);
 void  o_purge_tx(int fd);
 pid_t o_peer_pid(int fd);
-/* Before flow_read (rxlock held): drops SDUs the IRMd took back. */
+/* Before flow_read (inside the gate, rxlock held): drops SDUs the IRMd took back. */
 int   o_rx_skip_reclaimed(const struct sflow * f);
 /* The same for every flow, at exit before the library's destructor. */
 void  o_rx_skip_reclaimed_at_exit(void);

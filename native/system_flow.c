@@ -143,15 +143,22 @@ void flow_down(struct sflow * f)
 
 /*
  * flow_read on f, past the SDUs the IRMd took back from a dead sender
- * (o_rx_skip_reclaimed in system_peek.c). Needs rxlock.
+ * (o_rx_skip_reclaimed in system_peek.c): one pass of the gate for both.
+ * Needs rxlock.
  */
 static ssize_t o_read_rx(struct sflow * f,
                          void *         buf,
                          size_t         n)
 {
-        (void) o_rx_skip_reclaimed(f);
+        ssize_t r;
 
-        return o_read(f->fd, buf, n);
+        if (gate_in() < 0)
+                return -EIRMD;
+        (void) o_rx_skip_reclaimed(f);
+        r = syslib.flow_read(f->fd, buf, n);
+        gate_out();
+
+        return r;
 }
 
 /* Reads every queued SDU into the stash. Needs rxlock. */

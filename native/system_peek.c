@@ -249,20 +249,17 @@ static int skip_usable(void)
  * (they are lost with their sender anyway). What remains is the window
  * between this look and flow_read's own, a few instructions against a
  * sweep every second; the SDUs an FRCT flow already holds for reordering
- * are not looked at. Called with f's rxlock held (the ring's only reader
- * in this process). Returns how many were dropped.
+ * are not looked at. Called inside the gate (gate_in), with f's rxlock
+ * held (the ring's only reader in this process). Returns how many were
+ * dropped.
  */
 int o_rx_skip_reclaimed(const struct sflow * f)
 {
-        int n;
-
-        if (!skip_usable() || gate_in() < 0)
+        if (!skip_usable())
                 return 0;
-        /* A broadcast flow's blocks come from the IPCP and its members. */
-        n = skip_reclaimed(f->fd, f->bcast ? -1 : f->peer, f->pidfd);
-        gate_out();
 
-        return n;
+        /* A broadcast flow's blocks come from the IPCP and its members. */
+        return skip_reclaimed(f->fd, f->bcast ? -1 : f->peer, f->pidfd);
 }
 
 /*
