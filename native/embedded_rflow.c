@@ -182,6 +182,25 @@ static int sock_end(struct eflow * f)
         }
 }
 
+/*
+ * After an SDU was taken: once the ring is empty, the wake-up left in our
+ * eventfd (a flow set's, or a sleep's) goes with it, so a flow set does
+ * not report the flow again for a read that finds nothing; one drain per
+ * wake-up the peer made. Then the ring once more: an SDU that came
+ * between our look and the drain signals again. Needs the reader's side.
+ */
+static void rx_settle(struct eflow * f)
+{
+        if (ering_readable(&f->ring) != 0)
+                return;
+
+        f->rx_dirty = 0;
+        ewake_drain(f->rx_efd);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (ering_readable(&f->ring) != 0)
+                ewake_signal(f->rx_efd);
+}
+
 static int rx_ready(void * arg)
 {
         struct eflow * f = arg;
@@ -212,6 +231,8 @@ ssize_t erflow_read(struct eflow * f,
                                     1);
                         if (wake)
                                 ewake_signal(f->peer_sp_efd);
+                        if (f->rx_dirty || atomic_load(&f->watched))
+                                rx_settle(f);
                         return n;
                 }
                 if (n == -EJOUR_PROTO)

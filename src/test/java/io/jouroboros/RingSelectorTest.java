@@ -112,4 +112,45 @@ class RingSelectorTest {
             }
         });
     }
+    /**
+     * A flow whose SDUs were all read is not selected again until another
+     * comes, as a socket drained to empty is not: no select that wakes for
+     * a read finding nothing (the ring's wake-up goes with its last SDU).
+     */
+    @Test
+    void aFlowReadToEmptyIsNotSelectedAgain() {
+        String name = TestSupport.unique("ring-settle");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                f.configureBlocking(false);
+                boolean connected = f.connect(name, QoSSpec.raw(), null);
+                try (Flow a = server.accept()) {
+                    while (!connected) {
+                        Thread.sleep(1);
+                        connected = f.finishConnect();
+                    }
+                    SelectionKey k = f.register(sel, OP_READ);
+                    ByteBuffer b = ByteBuffer.allocate(16);
+                    for (int i = 0; i < 200; i++) {
+                        int burst = 1 + i % 3;
+                        for (int j = 0; j < burst; j++) {
+                            a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i, (byte) j}));
+                        }
+                        for (int j = 0; j < burst; j++) {
+                            assertEquals(1, sel.select(5000), "round " + i + ": the SDU " + j + " selects the flow");
+                            assertTrue(k.isReadable(), "ready " + k.readyOps());
+                            sel.selectedKeys().clear();
+                            b.clear();
+                            assertEquals(2, f.readMessage(b), "round " + i + ", SDU " + j);
+                            assertEquals((byte) i, b.get(0));
+                            assertEquals(j, b.get(1));
+                        }
+                        assertEquals(0, sel.selectNow(), "round " + i + ": read to empty, yet selected");
+                    }
+                }
+            }
+        });
+    }
 }
