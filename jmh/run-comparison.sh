@@ -25,6 +25,14 @@ if [[ ${1:-} != --no-build ]]; then
   lib=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
   mvn -B -q install:install-file -Dfile="$lib" -DgroupId=io.jouroboros -DartifactId=jouroboros \
     -Dversion=0.0.0-comparison -Dpackaging=jar
+  # The Netty transport (NettyEchoBench) on that library, under the same
+  # version, with its own pom (so that Netty comes with it).
+  (cd ../netty && mvn -B -q -DskipTests package -Djouroboros.version=0.0.0-comparison)
+  njar=$(ls ../netty/target/jouroboros-netty-*.jar | grep -v -e sources -e javadoc | head -n 1)
+  sed -e '0,/<version>0\.1\.0-SNAPSHOT<\/version>/s//<version>0.0.0-comparison<\/version>/' \
+    -e 's|<jouroboros.version>0\.1\.0-SNAPSHOT</jouroboros.version>|<jouroboros.version>0.0.0-comparison</jouroboros.version>|' \
+    ../netty/pom.xml >"$out/netty-pom.xml"
+  mvn -B -q install:install-file -Dfile="$njar" -DpomFile="$out/netty-pom.xml"
   mvn -B -q package -Djouroboros.version=0.0.0-comparison
 fi
 
