@@ -5,6 +5,7 @@
 package io.jouroboros.tools;
 
 import java.io.PrintStream;
+import java.util.function.Consumer;
 
 /**
  * What {@code oping} and {@code operf} share: a client and a server in one
@@ -53,15 +54,10 @@ abstract class ClientServerTool {
     }
 
     private int take(String o, Args a) throws Args.UsageException {
+        if (takeSide(o, a, "--server-name", () -> listen = true, v -> name = v) == Args.TAKEN) {
+            return Args.TAKEN;
+        }
         switch (o) {
-            case "-l":
-            case "--listen":
-                listen = true;
-                return Args.TAKEN;
-            case "-n":
-            case "--server-name":
-                name = a.value(o);
-                return Args.TAKEN;
             case "-s":
             case "--size":
                 size = a.number(o);
@@ -77,6 +73,28 @@ abstract class ClientServerTool {
             default:
                 return option(o, a);
         }
+    }
+
+    /**
+     * Takes an option that picks a tool's side, as every tool with a server
+     * and a client reads them (oping and operf here, oecho and obc through
+     * {@link ToolSupport.Endpoint}): {@code -l} or {@code --listen}, the
+     * server; {@code -n} or {@code nameOption} (the long form the tool has
+     * always taken), the name, given to {@code name}.
+     *
+     * @return {@link Args#TAKEN}, or {@link Args#UNKNOWN} for another option
+     */
+    static int takeSide(String o, Args a, String nameOption, Runnable listen, Consumer<String> name)
+            throws Args.UsageException {
+        if (o.equals("-l") || o.equals("--listen")) {
+            listen.run();
+            return Args.TAKEN;
+        }
+        if (o.equals("-n") || o.equals(nameOption)) {
+            name.accept(a.value(o));
+            return Args.TAKEN;
+        }
+        return Args.UNKNOWN;
     }
 
     /** Bounds {@code -s} to the C tool's largest payload, as it does (and says). */

@@ -21,7 +21,11 @@ final class ToolSupport {
     private ToolSupport() {
     }
 
-    /** The options oecho and obc share: {@code -l}, {@code -n NAME}, {@code -m MESSAGE}. */
+    /**
+     * The options oecho and obc share: {@code -l} and {@code -n NAME} (or
+     * {@code --name NAME}), read as oping's and operf's
+     * ({@link ClientServerTool#takeSide}), and {@code -m MESSAGE}.
+     */
     static final class Endpoint {
         boolean listen;
         String name;
@@ -35,22 +39,14 @@ final class ToolSupport {
         /** Reads the command line: see {@link Args#options}. */
         int read(String[] argv, Runnable usage) throws Args.UsageException {
             return new Args(argv).options((o, a) -> {
-                switch (o) {
-                    case "-l":
-                    case "--listen":
-                        listen = true;
-                        return Args.TAKEN;
-                    case "-n":
-                    case "--name":
-                        name = a.value(o);
-                        return Args.TAKEN;
-                    case "-m":
-                    case "--message":
-                        message = a.value(o);
-                        return Args.TAKEN;
-                    default:
-                        return Args.UNKNOWN;
+                if (ClientServerTool.takeSide(o, a, "--name", () -> listen = true, v -> name = v) == Args.TAKEN) {
+                    return Args.TAKEN;
                 }
+                if (o.equals("-m") || o.equals("--message")) {
+                    message = a.value(o);
+                    return Args.TAKEN;
+                }
+                return Args.UNKNOWN;
             }, usage);
         }
     }

@@ -4,8 +4,6 @@
  */
 package io.jouroboros.netty;
 
-import io.jouroboros.LayerUnavailableException;
-import io.jouroboros.Ouroboros;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -16,7 +14,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * For every test (registered through {@code META-INF/services}): skips it
  * with the reason when the run asks for the system layer and no IRMd
- * answers; afterwards fails it if Netty's leak detector reported a leak or
+ * answers ({@link NettyTestSession.Reporter#condition}, the layer gate's one
+ * place); afterwards fails it if Netty's leak detector reported a leak or
  * the event loop rebuilt a selector (or logged an unexpected selector-loop
  * error) meanwhile. Each selector debug line about early returns is printed.
  */
@@ -26,18 +25,7 @@ public final class NettyChecks implements ExecutionCondition, AfterEachCallback 
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        if (!"system".equals(System.getProperty("jouroboros.layer"))) {
-            return ConditionEvaluationResult.enabled("not a system-layer run");
-        }
-        if (Boolean.getBoolean("jouroboros.test.skipSystemLayer")) {
-            return ConditionEvaluationResult.disabled("system layer: left out by -DskipSystemLayer");
-        }
-        try {
-            Ouroboros.layer();
-            return ConditionEvaluationResult.enabled("an IRMd answers");
-        } catch (LayerUnavailableException e) {
-            return ConditionEvaluationResult.disabled("system layer: " + e.getMessage());
-        }
+        return NettyTestSession.Reporter.condition();
     }
 
     @Override

@@ -4,6 +4,8 @@
  */
 package io.jouroboros.netty;
 
+import io.jouroboros.LayerUnavailableException;
+import io.jouroboros.Ouroboros;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
@@ -16,6 +18,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
@@ -143,8 +146,33 @@ public final class NettyTestSession implements LauncherSessionListener {
         }
     }
 
-    /** Prints each skipped test with its reason: Surefire only counts skips. */
+    /**
+     * The layer gate of netty/'s tests, both halves in one place: what the
+     * main project's LayerCondition and SkipReporter do there (netty/ is a
+     * Maven project of its own and cannot use that project's test classes).
+     * {@link #condition} skips every test, with the reason, when the run asks
+     * for the system layer and no IRMd answers ({@link NettyChecks} asks it
+     * before each test); registered as a listener of the run
+     * ({@code META-INF/services}), this prints each skipped test with its
+     * reason: Surefire only counts skips.
+     */
     public static final class Reporter implements TestExecutionListener {
+        /** Whether a test runs on this run's layer, and if not, why. */
+        static ConditionEvaluationResult condition() {
+            if (!"system".equals(System.getProperty("jouroboros.layer"))) {
+                return ConditionEvaluationResult.enabled("not a system-layer run");
+            }
+            if (Boolean.getBoolean("jouroboros.test.skipSystemLayer")) {
+                return ConditionEvaluationResult.disabled("system layer: left out by -DskipSystemLayer");
+            }
+            try {
+                Ouroboros.layer();
+                return ConditionEvaluationResult.enabled("an IRMd answers");
+            } catch (LayerUnavailableException e) {
+                return ConditionEvaluationResult.disabled("system layer: " + e.getMessage());
+            }
+        }
+
         @Override
         public void executionSkipped(TestIdentifier test, String reason) {
             print(test, reason);
