@@ -201,18 +201,18 @@ static ssize_t flow_wait(JNIEnv *       env,
 }
 
 /*
- * flow_wait() for a read: one try that does not wait first. Data that is
- * there is then taken without a timed wait: a slice is a timeout the
- * layer must arm (the embedded layer sets SO_RCVTIMEO, a system call,
- * whenever the time left changes, which is at every slice), while a read
- * that finds nothing waits anyway. (A write arms no timeout before it
- * finds the flow full, so it goes straight to flow_wait.)
+ * flow_wait() after one try that does not wait: data that is there (or
+ * room, for a write) is then taken without a timed wait. A slice is a
+ * deadline to compute (a clock read, in the layer too) and a timeout the
+ * layer may have to arm (the embedded layer sets SO_RCVTIMEO, a system
+ * call, whenever the time left changes; the system layer an fccntl),
+ * while a call that finds nothing waits anyway.
  */
-static ssize_t read_wait(JNIEnv *       env,
-                       struct jflow * f,
-                       try_fn         fn,
-                       void *         arg,
-                       int64_t        timeo)
+static ssize_t try_wait(JNIEnv *       env,
+                        struct jflow * f,
+                        try_fn         fn,
+                        void *         arg,
+                        int64_t        timeo)
 {
         ssize_t n;
 
@@ -443,7 +443,7 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_base = over;
         iov[1].iov_len  = f->layer->max_sdu;
 
-        n = read_wait(env, f, read_try, iov,
+        n = try_wait(env, f, read_try, iov,
                       (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
         if (n < 0)
                 return n;
@@ -573,8 +573,8 @@ static jint write_buf(JNIEnv * env,
 
         w.buf = p;
         w.len = (size_t) len;
-        n = flow_wait(env, f, write_try, &w,
-                      (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo);
+        n = try_wait(env, f, write_try, &w,
+                     (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo);
 
         return (jint) n;
 }

@@ -105,8 +105,9 @@ public final class Flow extends AbstractSelectableChannel
     private final Io writer = new Io(false);
     private final BooleanSupplier open = this::isOpen;
 
+    // written under stateLock; volatile for the read and write fast path (acquireConnected)
+    private volatile int state = UNCONNECTED;
     // guarded by stateLock
-    private int state = UNCONNECTED;
     private String remote;
     private boolean broadcast;
     private QoSSpec qos;
@@ -482,6 +483,26 @@ public final class Flow extends AbstractSelectableChannel
         return r;
     }
 
+    /**
+     * A read or a write ({@code io}) as {@link #runBlocking(boolean, NativeCall, int, int,
+     * Poller.Attempt, LongSupplier)}, except that on a platform thread in blocking mode
+     * what is there now (queued data, room) is taken first without {@code begin}/{@code end},
+     * as that cannot block. Not with the interrupt status set: {@code begin()} closes the
+     * flow then, as it closes a socket.
+     */
+    private int runIo(boolean blocking, Io io, int dir, int h) throws IOException {
+        if (blocking && !Poller.isVirtual() && !Thread.currentThread().isInterrupted()) {
+            int r = io.now.run();
+            if (r != -Errors.EAGAIN) {
+                if (r == -Errors.EWOKEN) {
+                    throw new AsynchronousCloseException();
+                }
+                return r;
+            }
+        }
+        return runBlocking(blocking, io, dir, h, io.now, io.timeout);
+    }
+
     /** How long a blocking read or write of a virtual thread may wait, from the flow's fccntl state. */
     private static long waitNanos(int h, int noBlockFlag, int timeoCmd) {
         long flags = Native.flowCntl(h, Consts.FLOWGFLAGS, 0);
@@ -495,6 +516,9 @@ public final class Flow extends AbstractSelectableChannel
     // ----------------------------------------------------------- reading
 
     private int acquireConnected() throws IOException {
+        if (state == CONNECTED) {
+            return ref.acquire(); // ClosedChannelException once closing
+        }
         synchronized (stateLock) {
             if (!isOpen()) {
                 throw new ClosedChannelException();
@@ -573,7 +597,7 @@ public final class Flow extends AbstractSelectableChannel
         try {
             Io io = reader;
             io.set(h, dsts, offset, length, room, stream);
-            int r = runBlocking(isBlocking(), io, Poller.READ, h, io.now, io.timeout);
+            int r = runIo(isBlocking(), io, Poller.READ, h);
             noteBuffered(r == room);
             if (r >= 0) {
                 return r;
@@ -765,7 +789,7 @@ public final class Flow extends AbstractSelectableChannel
             io.set(h, srcs, offset, length, maxSdu(), stream);
             long total = 0;
             while (true) {
-                int r = runBlocking(blocking, io, Poller.WRITE, h, io.now, io.timeout);
+                int r = runIo(blocking, io, Poller.WRITE, h);
                 if (r == 0 || r == -Errors.EAGAIN) {
                     return total;
                 }

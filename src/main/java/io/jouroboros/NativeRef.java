@@ -4,6 +4,8 @@
  */
 package io.jouroboros;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.spi.AbstractSelectableChannel;
@@ -21,16 +23,33 @@ import java.util.function.IntConsumer;
  */
 final class NativeRef {
     private static final Cleaner CLEANER = Cleaner.create();
+    /** In {@link #word}: set once close began; below it, the threads in a call. */
+    private static final long CLOSING = 1L << 32;
+    private static final VarHandle WORD;
+
+    static {
+        try {
+            WORD = MethodHandles.lookup().findVarHandle(NativeRef.class, "word", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final AbstractSelectableChannel channel;
     private final IntConsumer wake;
     private final IntConsumer free;
 
-    // guarded by this
-    private int handle = -1;
-    private Cleaner.Cleanable cleanable;
-    private int users;
-    private boolean closing;
+    /*
+     * The users and the closing flag in one word, so that a call takes and
+     * leaves the handle with one atomic operation, no lock: no call is let
+     * in once closing is set, and whoever brings the users to 0 while
+     * closing (or closes with none) frees.
+     */
+    @SuppressWarnings("unused") // through WORD
+    private volatile long word;
+    // Written under this; -1 until set, and again once freed.
+    private volatile int handle = -1;
+    private Cleaner.Cleanable cleanable; // guarded by this
 
     NativeRef(AbstractSelectableChannel channel, IntConsumer wake, IntConsumer free) {
         this.channel = channel;
@@ -38,13 +57,17 @@ final class NativeRef {
         this.free = free;
     }
 
+    private boolean closing() {
+        return ((long) WORD.getVolatile(this) & CLOSING) != 0;
+    }
+
     /** Stores the handle; a channel closed meanwhile frees it at once. */
     void set(int h) {
         synchronized (this) {
-            if (!closing) {
-                handle = h;
+            if (!closing()) {
                 IntConsumer f = free;
                 cleanable = CLEANER.register(channel, () -> f.accept(h));
+                handle = h;
                 return;
             }
         }
@@ -52,43 +75,52 @@ final class NativeRef {
     }
 
     /** The handle even while closing: only for a selector that holds the channel registered. */
-    synchronized int peek() {
+    int peek() {
         return handle;
     }
 
-    synchronized boolean isSet() {
+    boolean isSet() {
         return handle >= 0;
     }
 
     /** The handle, held until {@link #release()}; throws if closed. */
-    synchronized int acquire() throws ClosedChannelException {
-        if (closing || handle < 0) {
+    int acquire() throws ClosedChannelException {
+        long w = (long) WORD.getVolatile(this);
+        while (true) {
+            if ((w & CLOSING) != 0) {
+                throw new ClosedChannelException();
+            }
+            long seen = (long) WORD.compareAndExchange(this, w, w + 1);
+            if (seen == w) {
+                break;
+            }
+            w = seen;
+        }
+        int h = handle;
+        if (h < 0) {
+            release();
             throw new ClosedChannelException();
         }
-        users++;
-        return handle;
+        return h;
     }
 
     void release() {
-        boolean last;
-        synchronized (this) {
-            users--;
-            last = closing && users == 0;
-        }
-        if (last) {
-            tryFree();
+        long w = (long) WORD.getAndAdd(this, -1L) - 1;
+        if (w == CLOSING) {
+            tryFree(); // the last one out of a closing handle
         }
     }
 
     /** Marks the handle closing and wakes every thread blocked on it. */
     void close() {
-        synchronized (this) {
-            if (closing) {
-                return;
-            }
-            closing = true;
-            if (handle >= 0) {
-                wake.accept(handle);
+        long w = (long) WORD.getAndBitwiseOr(this, CLOSING);
+        if ((w & CLOSING) != 0) {
+            return;
+        }
+        synchronized (this) { // after set(): a handle stored before closing is woken
+            int h = handle;
+            if (h >= 0) {
+                wake.accept(h);
             }
         }
         tryFree();
@@ -98,7 +130,7 @@ final class NativeRef {
     void tryFree() {
         Cleaner.Cleanable c;
         synchronized (this) {
-            if (!closing || users > 0 || handle < 0 || channel.isRegistered()) {
+            if ((long) WORD.getVolatile(this) != CLOSING || handle < 0 || channel.isRegistered()) {
                 return;
             }
             handle = -1;
