@@ -321,6 +321,38 @@ class ThreadsTest {
         });
     }
 
+    /** Even when the call would not block (data queued, room to write), as a socket does. */
+    @Test
+    void alreadyInterruptedThreadGetsClosedByInterruptWithDataQueuedAndRoom() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (TestSupport.Pair p = TestSupport.connect(server, NAME)) {
+                p.server.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                ByteBuffer one = ByteBuffer.allocate(10);
+                assertEquals(3, p.client.read(one), "the first SDU, uninterrupted");
+                p.server.write(ByteBuffer.wrap(new byte[] {4, 5, 6}));
+                Thread.sleep(50); // queued at the client
+                Thread.currentThread().interrupt();
+                try {
+                    org.junit.jupiter.api.Assertions.assertThrows(ClosedByInterruptException.class,
+                            () -> p.client.read(ByteBuffer.allocate(10)), "a read with an SDU queued");
+                } finally {
+                    assertTrue(Thread.interrupted(), "the interrupt status stays set");
+                }
+                assertFalse(p.client.isOpen());
+            }
+            try (TestSupport.Pair p = TestSupport.connect(server, NAME)) {
+                Thread.currentThread().interrupt();
+                try {
+                    org.junit.jupiter.api.Assertions.assertThrows(ClosedByInterruptException.class,
+                            () -> p.client.write(ByteBuffer.wrap(new byte[] {7})), "a write with room");
+                } finally {
+                    assertTrue(Thread.interrupted(), "the interrupt status stays set");
+                }
+                assertFalse(p.client.isOpen());
+            }
+        });
+    }
+
     private static void assertThrows(Class<? extends Throwable> c, org.junit.jupiter.api.function.Executable e,
             String msg) {
         org.junit.jupiter.api.Assertions.assertThrows(c, e, msg);
