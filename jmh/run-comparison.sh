@@ -86,6 +86,11 @@ system() {
   for _ in $(seq 50); do irm bind process "$sv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
   timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping.log" | rtt c >>"$out/system.txt" || true
   timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood.log" | pps c >>"$out/system.txt" || true
+  # Each side of the binding alone: the Java client against the C server.
+  timeout 120 "${j[@]}" oping -n "$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/jc-ping.log" |
+    rtt jc >>"$out/system.txt" || true
+  timeout 120 "${j[@]}" oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/jc-flood.log" |
+    pps jc >>"$out/system.txt" || true
   kill "$sv"; wait "$sv" 2>/dev/null || true
   "${j[@]}" oping -l -n "j$name" -Q >"$out/java-server.log" 2>&1 & sv=$!
   for _ in $(seq 100); do irm name list 2>/dev/null | grep -q "j$name" && break; sleep 0.1; done
@@ -96,6 +101,9 @@ system() {
     rtt java >>"$out/system.txt" || true
   timeout 120 "${j[@]}" oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/java-flood.log" |
     pps java >>"$out/system.txt" || true
+  # And the C client against the Java server.
+  timeout 60 oping -n "j$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/cj-ping.log" | rtt cj >>"$out/system.txt" || true
+  timeout 60 oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/cj-flood.log" | pps cj >>"$out/system.txt" || true
   kill "$sv"; wait "$sv" 2>/dev/null || true
 }
 system

@@ -216,6 +216,18 @@ public final class Report {
         if (cf != null && jf != null) {
             row("system layer: flood, C oping -f vs Java oping -f (pkt/s)", cf, jf, jf / cf, "≥ 0.9", jf / cf >= 0.9);
         }
+        // Each side alone, against C on the other: the Java client with the C server, the C client with the Java one.
+        String[][] sides = {{"jc", "Java client, C server"}, {"cj", "C client, Java server"}};
+        for (String[] side : sides) {
+            Double r = system.get(side[0] + "_rtt_avg_us");
+            if (cr != null && r != null) {
+                row("system layer: rtt avg, C to C vs " + side[1] + " (µs)", cr, r, r / cr, "", null);
+            }
+            Double f = system.get(side[0] + "_flood_pps");
+            if (cf != null && f != null) {
+                row("system layer: flood, C to C vs " + side[1] + " (pkt/s)", cf, f, f / cf, "", null);
+            }
+        }
     }
 
     private void print() {
