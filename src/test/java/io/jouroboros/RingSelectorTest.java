@@ -85,13 +85,7 @@ class RingSelectorTest {
             try (FlowServerChannel server = FlowServerChannel.open().bind(name);
                     Flow f = Flow.open();
                     Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                f.configureBlocking(false);
-                boolean connected = f.connect(name, QoSSpec.raw(), null);
-                Flow a = server.accept();
-                while (!connected) {
-                    Thread.sleep(1);
-                    connected = f.finishConnect();
-                }
+                Flow a = connectNonBlocking(f, server, name);
                 SelectionKey k = f.register(sel, OP_WRITE);
                 assertEquals(1, sel.selectNow(), "an empty flow is writable");
                 sel.selectedKeys().clear();
@@ -112,6 +106,7 @@ class RingSelectorTest {
             }
         });
     }
+
     /**
      * A flow whose SDUs were all read is not selected again until another
      * comes, as a socket drained to empty is not: no select that wakes for
@@ -124,13 +119,7 @@ class RingSelectorTest {
             try (FlowServerChannel server = FlowServerChannel.open().bind(name);
                     Flow f = Flow.open();
                     Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                f.configureBlocking(false);
-                boolean connected = f.connect(name, QoSSpec.raw(), null);
-                try (Flow a = server.accept()) {
-                    while (!connected) {
-                        Thread.sleep(1);
-                        connected = f.finishConnect();
-                    }
+                try (Flow a = connectNonBlocking(f, server, name)) {
                     SelectionKey k = f.register(sel, OP_READ);
                     ByteBuffer b = ByteBuffer.allocate(16);
                     for (int i = 0; i < 200; i++) {
@@ -152,5 +141,17 @@ class RingSelectorTest {
                 }
             }
         });
+    }
+
+    /** Connects f, non-blocking, to the server's name: the accepted end. */
+    private static Flow connectNonBlocking(Flow f, FlowServerChannel server, String name) throws Exception {
+        f.configureBlocking(false);
+        boolean connected = f.connect(name, QoSSpec.raw(), null);
+        Flow a = server.accept();
+        while (!connected) {
+            Thread.sleep(1);
+            connected = f.finishConnect();
+        }
+        return a;
     }
 }
