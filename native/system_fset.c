@@ -301,6 +301,36 @@ void s_fset_destroy(void * fs)
         free(s);
 }
 
+/*
+ * Needs s->lock: an Ouroboros flow joins the set. With edge interest, the
+ * SDUs already queued are reported by the next wait, one event each, as
+ * those that arrive later are: fset_add itself notifies one packet event
+ * when its ring holds any (the pump counts it), so the rest are added
+ * here, with those of our stash (which Ouroboros no longer sees).
+ */
+static void edge_add_ouro(struct sfset *   s,
+                          struct smember * m,
+                          struct sflow *   f)
+{
+        int fd = sflow_fd(f);
+        int q  = 0;
+
+        if ((m->interest & JOUR_IN_EDGE) && atomic_load(&f->finished) &&
+            fd >= 0) {
+                q = o_qlen(fd, 1);
+                if (q < 0)
+                        q = 0;
+        }
+
+        oset_join(s, m, fd);
+
+        if (m->interest & JOUR_IN_EDGE) {
+                if (m->in_oset && q > 0)
+                        --q;
+                m->pkts += (uint32_t) q + (uint32_t) atomic_load(&f->nstash);
+        }
+}
+
 int s_fset_add(void *   fs,
                void *   obj,
                int      is_srv,
@@ -350,9 +380,13 @@ int s_fset_add(void *   fs,
          * when the first lets go.
          */
         if (f->kind == SF_OURO)
-                oset_join(s, m, sflow_fd(f));
-        if (f->kind == SF_LOOP)
+                edge_add_ouro(s, m, f);
+        if (f->kind == SF_LOOP) {
                 m->seen = loop_arrived(f);
+                /* Edge: what is queued counts as arrived since it joined. */
+                if ((interest & JOUR_IN_EDGE) && atomic_load(&f->finished))
+                        m->seen -= (uint64_t) l_queue_len(f, 1);
+        }
 
         /* The next wait looks at it once. */
         ready_touch(s, m);

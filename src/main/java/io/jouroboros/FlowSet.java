@@ -112,6 +112,8 @@ public final class FlowSet implements AutoCloseable {
 
     /**
      * Adds a flow ({@code fset_add}); adding a member again does nothing.
+     * SDUs already queued on it count as arrived since it joined: the next
+     * wait reports them, one {@link FlowEventType#PACKET} event each.
      *
      * @param flow a connected flow
      * @throws ClosedChannelException if the flow is closed
@@ -133,7 +135,10 @@ public final class FlowSet implements AutoCloseable {
         int h = flow.acquireHandle();
         try {
             int slot = free.isEmpty() ? slots.size() : free.remove(free.size() - 1);
-            Member m = new Member(flow, slot, arrived(h));
+            // What is queued counts as arrived since the flow joined (as fset_add reports it).
+            long arrived = arrived(h);
+            long queued = Native.flowCntl(h, Consts.FLOWGRXQLEN, 0);
+            Member m = new Member(flow, slot, arrived < 0 || queued <= 0 ? arrived : Math.max(0, arrived - queued));
             int r = Native.fsetCtl(handle, 0, h, false, slot, Consts.IN_READ | Consts.IN_EDGE);
             if (r < 0) {
                 free.add(slot);

@@ -41,6 +41,36 @@ class EventApiTest {
         return counts;
     }
 
+    /** As Ouroboros's fset_add: SDUs queued before a flow joins a set are reported by the next wait, once. */
+    @Test
+    void addingAFlowWithSdusQueuedReportsThem() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (PeerProcess peer = PeerProcess.start("message-echo-server", NAME)) {
+                peer.expect("READY");
+                Flow a = Flow.open(NAME);
+                FlowEventQueue fq = new FlowEventQueue();
+                try (a; FlowSet set = new FlowSet()) {
+                    for (int i = 0; i < 3; i++) {
+                        a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                    }
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (a.rxQueueLength() < 3) {
+                        assertTrue(System.nanoTime() < deadline, "the echoes never came");
+                        Thread.sleep(5);
+                    }
+                    set.add(a);
+                    Map<FlowEventType, Integer> ca = collect(set, fq, a, 3, false);
+                    assertEquals(3, ca.get(FlowEventType.PACKET), "one packet event per SDU queued: " + ca);
+                    assertEquals(0, set.wait(fq, Duration.ofMillis(200)), "reported once: " + fq.next());
+                    a.writeMessage(ByteBuffer.wrap(new byte[] {3}));
+                    Map<FlowEventType, Integer> cb = collect(set, fq, a, 1, false);
+                    assertEquals(1, cb.get(FlowEventType.PACKET), "then one per new SDU: " + cb);
+                    assertEquals(4, a.rxQueueLength());
+                }
+            }
+        });
+    }
+
     /** On the system layer the death is seen through the peer's pidfd (Ouroboros alone sees it after the QoS timeout). */
     @Test
     void packetEventPerSduAndDownWhenPeerDies() {
