@@ -172,6 +172,15 @@ typedef int     (*ouro_ssm_pool_remove_t)(void *, unsigned long);
 #define OURO_RB_BASE_OFF    0
 #define OURO_RB_HEAD_OFF    8
 #define OURO_RB_TAIL_OFF    16
+/*
+ * And, to tell an empty receive ring from one whose peer is gone without a
+ * flow_read (o_rx_idle): size_t * acl @24 in struct ssm_rbuff; the ring
+ * is empty when *head == *tail; ACL_FLOWDOWN and ACL_FLOWPEER
+ * (ssm_rbuff.h) mark its end.
+ */
+#define OURO_RB_ACL_OFF     24
+#define OURO_ACL_FLOWDOWN   0002
+#define OURO_ACL_FLOWPEER   0004
 #define OURO_RBUFF_SIZE     1024
 #define OURO_SPB_PID_OFF    8
 typedef void *  (*ouro_ssm_pool_get_t)(void *, unsigned long);

@@ -156,6 +156,7 @@ struct sflow {
         /* Ouroboros reads (one at a time) and their timeout: rxlock. */
         pthread_mutex_t  rxlock;
         int64_t          rcvtimeo; /* rxlock                            */
+        int              plain;    /* rxlock: no FRCT 1, FRCT 0, -1 ?   */
         struct sduq      stash;    /* rxlock: read ahead (peer died)    */
         atomic_int       nstash;   /* stash.n, for readers without lock */
         atomic_int       stashing; /* SDUs taken, not yet in nstash      */
@@ -231,6 +232,8 @@ void  o_purge_tx(int fd);
 pid_t o_peer_pid(int fd);
 /* Before flow_read (inside the gate, rxlock held): drops SDUs the IRMd took back. */
 int   o_rx_skip_reclaimed(const struct sflow * f);
+/* Inside the gate: fd's receive ring is empty, its peer still there. */
+int   o_rx_idle(int fd);
 /* The same for every flow, at exit before the library's destructor. */
 void  o_rx_skip_reclaimed_at_exit(void);
 

@@ -61,6 +61,7 @@ struct sflow * sflow_new(int kind,
         f->peer     = -1;
         f->owners   = 1;
         f->rcvtimeo = -2; /* unknown: set on first use */
+        f->plain    = -1;
         f->sndtimeo = -2;
         atomic_init(&f->finished, 1);
 
@@ -156,6 +157,37 @@ static ssize_t o_read_rx(struct sflow * f,
                 return -EIRMD;
         (void) o_rx_skip_reclaimed(f);
         r = syslib.flow_read(f->fd, buf, n);
+        gate_out();
+
+        return r;
+}
+
+/* Whether f's reads come from its ring alone (no FRCT): asked once. Needs rxlock. */
+static int rx_plain(struct sflow * f)
+{
+        int r;
+
+        if (f->plain < 0) {
+                r = o_in_order(f->fd);
+                if (r < 0)
+                        return 0; /* not known: asked again next time */
+                f->plain = r == 0;
+        }
+
+        return f->plain;
+}
+
+/*
+ * Nothing to read and the peer still there, told from the ring without a
+ * flow_read (o_rx_idle). Needs rxlock.
+ */
+static int rx_idle(struct sflow * f)
+{
+        int r;
+
+        if (atomic_load(&f->nstash) > 0 || !rx_plain(f) || gate_in() < 0)
+                return 0;
+        r = o_rx_idle(f->fd);
         gate_out();
 
         return r;
@@ -277,7 +309,7 @@ static void o_probe(struct sflow * f)
                 return; /* a reader is at it, and will see the end */
 
         buf = scratch();
-        if (buf != NULL && atomic_load(&f->nstash) == 0 &&
+        if (buf != NULL && atomic_load(&f->nstash) == 0 && !rx_idle(f) &&
             set_rcvtimeo(f, 0) == 0) {
                 /* Its packet event may be drained meanwhile: see stashing. */
                 atomic_fetch_add(&f->stashing, 1);
@@ -353,12 +385,20 @@ static ssize_t o_flow_read(struct sflow * f,
                         return n;
                 }
 
-                /* A peer that is gone sends nothing more: do not wait. */
+                /*
+                 * A peer that is gone sends nothing more: do not wait. A
+                 * look that must not wait, at an empty ring, needs no
+                 * flow_read.
+                 */
                 down = atomic_load(&f->down);
-                n = set_rcvtimeo(f, (timeo == 0 || down) ? 0 :
-                                 step_of(rem, SLICE_NS));
-                if (n == 0)
-                        n = o_read_rx(f, buf, cap);
+                if (timeo == 0 && !down && rx_idle(f)) {
+                        n = -EAGAIN;
+                } else {
+                        n = set_rcvtimeo(f, (timeo == 0 || down) ? 0 :
+                                         step_of(rem, SLICE_NS));
+                        if (n == 0)
+                                n = o_read_rx(f, buf, cap);
+                }
                 atomic_fetch_add(&f->rxgen, 1);
 
                 pthread_mutex_unlock(&f->rxlock);

@@ -522,6 +522,18 @@ static int in_order(int fd)
         return qs.in_order != 0;
 }
 
+int o_in_order(int fd)
+{
+        int r;
+
+        if (gate_in() < 0)
+                return -EIRMD;
+        r = in_order(fd);
+        gate_out();
+
+        return r;
+}
+
 /*
  * Inside the gate. The in-order flow fd leaves libouroboros-dev's set 0
  * for no set at all: fset_add takes it out of set 0 into the quarantine,

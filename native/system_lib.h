@@ -117,6 +117,8 @@ ssize_t o_read(int fd, void * buf, size_t n);
 ssize_t o_write(int fd, const void * buf, size_t n);
 int     o_cntl(int fd, int cmd, void * arg);
 int     o_qlen(int fd, int rx);
+/* Whether fd is an in-order flow (FRCT): 1, 0, or -code. */
+int     o_in_order(int fd);
 int     o_dealloc(int fd);
 int     o_alloc(const char * name, ouro_qosspec_t * qs,
                 const struct timespec * to);
