@@ -428,21 +428,42 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
     if plan == 'efd-block':
         if not ring:
             echo(i, s, sh, efds, mine, ring, 1 << 30, desc, deadline); return
-        # Our data-arrived eventfd, full and blocking: the client's signal of
-        # it must not block.
-        k = rng.randrange(2)
-        if k == 0:
-            fl = fcntl.fcntl(mine[0], fcntl.F_GETFL)
-            fcntl.fcntl(mine[0], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
-            os.eventfd_write(mine[0], 0xfffffffffffffffe)
-            desc.append('rx-full')
+        # Our eventfds, full and blocking: the client's signal of them must
+        # not block. Made so once the client has taken them (its first SDU
+        # is in the ring), as it makes them non-blocking when it takes them.
+        d = None
+        while d is None and time.monotonic() < deadline:
+            d = sh.take()
+            if d is None:
+                r, _, _ = select.select([s], [], [], 0.0005)
+                if r:
+                    break  # the client's end, or garbage: no attack
+        if d is None:
+            wait_end(s, 10); return
+        k = rng.randrange(3)
+        wake = efds
+        if k < 2:
+            fl = fcntl.fcntl(mine[k], fcntl.F_GETFL)
+            fcntl.fcntl(mine[k], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+            os.eventfd_write(mine[k], 0xfffffffffffffffe)
+            if k == 1:
+                sh.put32(CTL + 256 + WR_WAIT, 1)
         else:
-            fl = fcntl.fcntl(mine[1], fcntl.F_GETFL)
-            fcntl.fcntl(mine[1], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
-            os.eventfd_write(mine[1], 0xfffffffffffffffe)
-            sh.put32(CTL + 256 + WR_WAIT, 1)
-            desc.append('sp-full')
-        echo(i, s, sh, efds, [], ring, rng.randrange(1, 3), desc, deadline)
+            # The client's own data-arrived eventfd, empty and blocking: its
+            # drain of it must not block. No wake-up of it from now on.
+            try:
+                os.eventfd_read(efds[0])
+            except BlockingIOError:
+                pass
+            fl = fcntl.fcntl(efds[0], fcntl.F_GETFL)
+            fcntl.fcntl(efds[0], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+            wake = [eventfd(keep)]
+        desc.append(('rx-full', 'sp-full', 'client-rx-blocking')[k])
+        while not sh.room(len(d)):
+            time.sleep(0.0005)
+        sh.put(d)
+        os.eventfd_write(wake[0], 1)
+        echo(i, s, sh, wake, [], ring, rng.randrange(1, 3), desc, deadline)
         s.shutdown(socket.SHUT_RDWR)
         wait_end(s, 10)
         return
