@@ -49,7 +49,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * hang (a watchdog per case prints every stack) or throw anything else. At
  * the end no descriptor and no counter mapping is left. The seed is printed
  * ({@code -Djouroboros.fault.seed=...} replays the run; each case is named
- * by its number). Short run: 3,000 cases ({@code -Djouroboros.fault.cases});
+ * by its number). Short run: 5,000 cases ({@code -Djouroboros.fault.cases});
  * soak: 200,000.
  */
 @Tag("embedded")
@@ -61,8 +61,8 @@ class FaultHostileServerTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void threeThousandHostileServers() throws Exception {
-        run(Integer.getInteger("jouroboros.fault.cases", 3_000), Duration.ofSeconds(110));
+    void fiveThousandHostileServers() throws Exception {
+        run(Integer.getInteger("jouroboros.fault.cases", 5_000), Duration.ofSeconds(110));
     }
 
     @Test
@@ -109,13 +109,14 @@ class FaultHostileServerTest {
                 String ready = r.readLine();
                 assertEquals("READY " + folder, ready, "the generator's listener is not where our servers bind");
                 int n = 0;
-                for (String l; (l = r.readLine()) != null;) {
+                dog.step("waiting for the generator's first case", CASE_MAX);
+                for (String l; (l = r.readLine()) != null; dog.step("waiting for the generator after " + n + " cases",
+                        CASE_MAX)) {
                     if (l.startsWith("CASE ")) {
                         String[] w = l.split(" ", 4);
                         dog.step(l, CASE_MAX);
                         play(name, Integer.parseInt(w[1]), w[2], l, new Random(seed ^ (Long.parseLong(w[1]) << 20)),
                                 tally);
-                        dog.idle();
                         if (++n % BATCH == 0) {
                             System.out.printf("FaultHostileServerTest: %d cases after %d ms%n", n,
                                     (System.nanoTime() - t0) / 1_000_000);

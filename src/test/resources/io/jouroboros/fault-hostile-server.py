@@ -443,9 +443,19 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
         k = rng.randrange(3)
         wake = efds
         if k < 2:
+            # Full while still non-blocking (the client may signal it meanwhile).
+            for _ in range(100):
+                try:
+                    os.eventfd_read(mine[k])
+                except BlockingIOError:
+                    pass
+                try:
+                    os.eventfd_write(mine[k], 0xfffffffffffffffe)
+                    break
+                except BlockingIOError:
+                    pass
             fl = fcntl.fcntl(mine[k], fcntl.F_GETFL)
             fcntl.fcntl(mine[k], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
-            os.eventfd_write(mine[k], 0xfffffffffffffffe)
             if k == 1:
                 sh.put32(CTL + 256 + WR_WAIT, 1)
         else:
@@ -459,9 +469,7 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
             fcntl.fcntl(efds[0], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
             wake = [eventfd(keep)]
         desc.append(('rx-full', 'sp-full', 'client-rx-blocking')[k])
-        while not sh.room(len(d)):
-            time.sleep(0.0005)
-        sh.put(d)
+        sh.put(d)  # the ring is empty: the client waits for this echo
         os.eventfd_write(wake[0], 1)
         echo(i, s, sh, wake, [], ring, rng.randrange(1, 3), desc, deadline)
         s.shutdown(socket.SHUT_RDWR)
