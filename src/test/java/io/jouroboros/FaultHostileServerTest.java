@@ -171,6 +171,7 @@ class FaultHostileServerTest {
             tally.fail(c, "the allocation threw " + e);
             return;
         }
+        String step = "setting timeouts";
         try (f) {
             if (expect.equals("fail") || expect.equals("slow")) {
                 tally.fail(c, "a flow was allocated on a reply the client must refuse");
@@ -190,8 +191,10 @@ class FaultHostileServerTest {
                 };
                 byte[] msg = new byte[len];
                 rnd.nextBytes(msg);
+                step = "writing SDU " + k;
                 f.writeMessage(ByteBuffer.wrap(msg));
                 b.clear();
+                step = "reading the echo of SDU " + k;
                 int got = f.readMessage(b);
                 if (got < 0) {
                     if (honest) {
@@ -208,6 +211,7 @@ class FaultHostileServerTest {
                             + HexFormat.of().formatHex(msg, 0, Math.min(len, 16)) + "), not whole");
                     return;
                 }
+                step = "queue lengths after SDU " + k;
                 int rx = f.rxQueueLength();
                 int tx = f.txQueueLength();
                 if (rx < 0 || tx < 0) {
@@ -219,13 +223,13 @@ class FaultHostileServerTest {
         } catch (IOException e) {
             String what = ended(e);
             if (what == null) {
-                tally.fail(c, "a flow failed with no message: " + e);
+                tally.fail(c, "a flow failed with no message, " + step + ": " + e);
             } else if (honest(expect)) {
-                tally.fail(c, "an honest server's flow failed: " + what);
+                tally.fail(c, "an honest server's flow failed, " + step + ": " + what);
             }
             tally.end(expect, what);
         } catch (RuntimeException | Error e) {
-            tally.fail(c, "the flow threw " + e);
+            tally.fail(c, "the flow threw, " + step + ": " + e);
         }
     }
 

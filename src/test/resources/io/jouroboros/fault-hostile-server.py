@@ -154,17 +154,21 @@ class Shared:
     def __init__(self, fd):
         self.size = os.fstat(fd).st_size
         self.m = mmap.mmap(fd, self.size)
+        # Whole words: struct's '<Q' writes byte by byte, and the client
+        # would see a torn index (a memoryview item is one store).
+        self.q = memoryview(self.m).cast('Q')
+        self.w = memoryview(self.m).cast('I')
         self.ring = self.size == RING_SHM
         self.tail = 0   # ours: what we took of direction 0
         self.head = 0   # ours: what we put in direction 1
         self.rcvd = 0
         self.sent = 0
     def u64(self, off):
-        return struct.unpack_from('<Q', self.m, off)[0]
+        return self.q[off >> 3]
     def put64(self, off, v):
-        struct.pack_into('<Q', self.m, off, v & M64)
+        self.q[off >> 3] = v & M64
     def put32(self, off, v):
-        struct.pack_into('<I', self.m, off, v & 0xffffffff)
+        self.w[off >> 2] = v & 0xffffffff
     def count_rcvd(self):
         self.rcvd += 1; self.put64(RCVD0, self.rcvd)
     def count_sent(self):
@@ -200,6 +204,8 @@ class Shared:
         self.head += 8 + ((len(d) + 7) & ~7)
         self.put64(CTL + 256 + HEAD, self.head)
     def close(self):
+        self.q.release()
+        self.w.release()
         self.m.close()
 
 def echo(i, s, sh, efds, mine, ring, limit, desc, deadline):
@@ -417,6 +423,10 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
         # Every SDU of the client wakes us: no sleep flag to follow.
         sh.put32(CTL + RD_WAKE, EVERY)
         fds = mine
+        if plan in ('scribble', 'bad-data', 'hangup-mid') and rng.randrange(8) == 0:
+            # The client's own eventfds handed back as ours: eventfds, so
+            # taken; we poll the ring instead.
+            fds = cfds[1:3]; mine = []; desc.append('own-efds')
     if not send(s, reply(flags=flags, qos=q), fds):
         fail(i, 'the client went before the reply', desc); return
     deadline = time.monotonic() + 10
@@ -483,8 +493,17 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
         return
     if plan == 'bad-data':
         if ring:
-            k = rng.randrange(3)
-            if k == 0:
+            k = rng.randrange(4)
+            if k == 3:
+                # Valid records until the client's ring is full: SDUs it never asked for.
+                n = 0
+                while True:
+                    d = rng.randbytes(rng.choice([0, 1, 100, rng.randrange(9000)]))
+                    if not sh.room(len(d)):
+                        break
+                    sh.put(d); n += 1
+                desc.append('flood-%d' % n)
+            elif k == 0:
                 send(s, rng.randbytes(rng.randrange(1, 100))); desc.append('bytes-on-socket')
             elif k == 1:
                 n = rng.choice([MAX_SDU + 1, 2**31, 2**32 - 1, rng.randrange(2**32)])
@@ -494,8 +513,12 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
                 sh.put64(CTL + 256 + HEAD, sh.head + h); desc.append('head+%d' % h)
             os.eventfd_write(efds[0], 1)
         else:
-            k = rng.randrange(4)
-            if k == 0:
+            k = rng.randrange(5)
+            if k == 4:
+                n = rng.randrange(1, 20); desc.append('unsolicited-%d' % n)
+                for _ in range(n):
+                    sh.count_sent(); send(s, b'\x00' + rng.randbytes(rng.randrange(2000)))
+            elif k == 0:
                 t = rng.randrange(1, 256); send(s, bytes([t]) + rng.randbytes(rng.randrange(100))); desc.append('type-%d' % t)
             elif k == 1:
                 n = rng.choice([MAX_SDU + 1, MAX_SDU + 2, 70000]); desc.append('oversize-%d' % n)
