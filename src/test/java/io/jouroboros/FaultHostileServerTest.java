@@ -13,6 +13,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,11 +45,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * wrong), then, after an honest reply, broken data framing, bytes on the
  * socket of a ring flow, bad records and ring indices, scribbled counters
  * and eventfds made full and blocking, mixed with honest servers (on the
- * rings or on the socket, odd flags, QoS or stray descriptors) whose echoes
- * must come back whole. Each case must end in an {@link IOException} with a
- * message, or in a working flow; an honest one must round-trip; nothing may
- * hang (a watchdog per case prints every stack) or throw anything else. At
- * the end no descriptor and no counter mapping is left. The seed is printed
+ * rings or on the socket, odd flags, QoS or stray descriptors, or late,
+ * for a connect that waits in a {@link Selector}) whose echoes must come
+ * back whole. Each case must end in an {@link IOException} with a message,
+ * or in a working flow; an honest one must round-trip; nothing may hang (a
+ * watchdog per case prints every stack) or throw anything else. After
+ * every 500 cases the selector, with no key left, must sleep through a
+ * select; at the end no descriptor and no counter mapping is left. The seed is printed
  * ({@code -Djouroboros.fault.seed=...} replays the run; each case is named
  * by its number). Short run: 5,000 cases ({@code -Djouroboros.fault.cases});
  * soak: 200,000.
@@ -105,7 +109,8 @@ class FaultHostileServerTest {
                     HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)), Long.toString(seed),
                     Integer.toString(cases)).redirectErrorStream(true).start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8)); FaultSupport.Watchdog dog = new FaultSupport.Watchdog("hostile-server")) {
+                    StandardCharsets.UTF_8)); FaultSupport.Watchdog dog = new FaultSupport.Watchdog("hostile-server");
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
                 String ready = r.readLine();
                 assertEquals("READY " + folder, ready, "the generator's listener is not where our servers bind");
                 int n = 0;
@@ -116,8 +121,9 @@ class FaultHostileServerTest {
                         String[] w = l.split(" ", 4);
                         dog.step(l, CASE_MAX);
                         play(name, Integer.parseInt(w[1]), w[2], l, new Random(seed ^ (Long.parseLong(w[1]) << 20)),
-                                tally);
+                                sel, tally);
                         if (++n % BATCH == 0) {
+                            quiet(sel, tally, n);
                             System.out.printf("FaultHostileServerTest: %d cases after %d ms%n", n,
                                     (System.nanoTime() - t0) / 1_000_000);
                         }
@@ -133,6 +139,7 @@ class FaultHostileServerTest {
                     }
                 }
                 dog.idle();
+                quiet(sel, tally, n);
                 if (tally.failures.isEmpty()) {
                     assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the generator did not end");
                 }
@@ -153,16 +160,16 @@ class FaultHostileServerTest {
      * One case: allocates a flow to the hostile server and uses it as the
      * case says (expect: ok, fail, any, slow: see the script).
      */
-    private static void play(String name, int i, String expect, String c, Random rnd, Tally tally) {
+    private static void play(String name, int i, String expect, String c, Random rnd, Selector sel, Tally tally) {
         Duration open = expect.equals("slow") ? Duration.ofMillis(100) : Duration.ofSeconds(5);
         Flow f;
         try {
-            f = Flow.open(name, QoSSpec.raw(), open);
+            f = expect.equals("sel") ? connectInSelector(name, sel, tally) : Flow.open(name, QoSSpec.raw(), open);
         } catch (IOException e) {
             String what = ended(e);
             if (what == null) {
                 tally.fail(c, "an allocation failed with no message: " + e);
-            } else if (expect.equals("ok")) {
+            } else if (honest(expect)) {
                 tally.fail(c, "an honest server's allocation failed: " + what);
             }
             tally.end(expect, "open " + what);
@@ -177,7 +184,7 @@ class FaultHostileServerTest {
                 tally.fail(c, "a flow was allocated on a reply the client must refuse");
                 return;
             }
-            boolean honest = expect.equals("ok");
+            boolean honest = honest(expect);
             f.sendTimeout(Duration.ofSeconds(honest ? 10 : 3));
             f.receiveTimeout(Duration.ofSeconds(honest ? 10 : 3));
             int sdus = 1 + rnd.nextInt(4);
@@ -234,7 +241,56 @@ class FaultHostileServerTest {
     }
 
     private static boolean honest(String expect) {
-        return expect.equals("ok");
+        return expect.equals("ok") || expect.equals("sel");
+    }
+
+    /**
+     * A non-blocking connect that waits for the server's reply in sel (so
+     * a flow set watches the pending flow's eventfds), then the flow out of
+     * it and blocking again.
+     */
+    private static Flow connectInSelector(String name, Selector sel, Tally tally) throws IOException {
+        Flow f = Flow.open();
+        try {
+            f.configureBlocking(false);
+            if (!f.connect(name, QoSSpec.raw(), Duration.ofSeconds(5))) {
+                tally.end("sel", "pending in a selector");
+                SelectionKey k = f.register(sel, SelectionKey.OP_CONNECT);
+                long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (!f.finishConnect()) {
+                    if (System.nanoTime() - end > 0) {
+                        throw new AssertionError("the reply never made the pending flow connectable");
+                    }
+                    sel.select(100);
+                    sel.selectedKeys().clear();
+                }
+                k.cancel();
+                sel.selectNow();
+            }
+            f.configureBlocking(true);
+            return f;
+        } catch (IOException | RuntimeException | Error e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The selector that waited for the pending flows, with no key left,
+     * must sleep through a select: a server that keeps the eventfds the
+     * client offered and signals them must not wake it any more.
+     */
+    private static void quiet(Selector sel, Tally tally, int cases) throws IOException {
+        long t0 = System.nanoTime();
+        for (int k = 0; k < 4; ++k) {
+            sel.select(25);
+            sel.selectedKeys().clear();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (ms < 90) {
+            tally.fail("after " + cases + " cases", "a selector with no key spins: 4 selects of 25 ms took " + ms
+                    + " ms");
+        }
     }
 
     /** What an exception says (its type and code), or null when it has no message to read. */

@@ -13,9 +13,9 @@
 #
 # usage: fault-hostile-server.py ROOT NAME-HEX SEED COUNT
 # Prints "READY <folder>" once bound; before each case "CASE <i> <expect>
-# <desc>" (expect: ok, the client must round-trip; fail, its allocation
-# must fail; any, anything but a hang or a crash; slow, the same with a
-# silent server), then accepts the client's connection and plays the case,
+# <desc>" (expect: ok, the client must round-trip; sel, the same after a
+# connect that waits in a selector; fail, its allocation must fail; any,
+# anything but a hang or a crash; slow, the same with a silent server), then accepts the client's connection and plays the case,
 # and waits for the client's end before the next. "FAIL case <i>: ..." when
 # the client did something no client of ours does; "DONE ..." at the end.
 # Every wait has a timeout: the generator never hangs.
@@ -35,6 +35,7 @@ MAX_SDU = 65536
 SENT0, RCVD0, SENT1, RCVD1 = 0, 64, 128, 192
 
 verbose = os.environ.get('HOSTILE_VERBOSE') == '1'
+kept = []  # eventfds of clients, kept after their case
 stats = {}
 fails = 0
 def out(*a):
@@ -283,8 +284,10 @@ def case(i, seed, srv):
         plan, expect = 'refused', 'fail'
     elif kind < 620:
         plan, expect = 'honest-odd', 'ok'
-    elif kind < 760:
+    elif kind < 740:
         plan, expect = 'honest', 'ok'
+    elif kind < 760:
+        plan, expect = 'honest-late', 'sel'
     elif kind < 900:
         plan, expect = 'scribble', 'any'
     elif kind < 960:
@@ -403,7 +406,7 @@ def case(i, seed, srv):
         closeall(keep)
 
 def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
-    ring = offered and rng.randrange(4) != 0
+    ring = offered and rng.randrange(4) != 0 and plan != 'honest-late'
     desc.append('ring' if ring else 'socket')
     mine = []
     flags = 1 if ring else 0
@@ -427,11 +430,24 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
             # The client's own eventfds handed back as ours: eventfds, so
             # taken; we poll the ring instead.
             fds = cfds[1:3]; mine = []; desc.append('own-efds')
+    if plan == 'honest-late':
+        # Late, so the client waits for it in a selector (its eventfds
+        # watched), and on the socket: the client drops the eventfds it
+        # offered, which we keep and signal.
+        time.sleep(0.02)
     if not send(s, reply(flags=flags, qos=q), fds):
         fail(i, 'the client went before the reply', desc); return
     deadline = time.monotonic() + 10
     efds = cfds[1:]
-    if plan in ('honest', 'honest-odd'):
+    if plan == 'honest-late':
+        # Kept after the case (the last 64), signalled.
+        for e in cfds[1:]:
+            os.eventfd_write(e, 1)
+            keep.remove(e)
+            kept.append(e)
+        while len(kept) > 64:
+            os.close(kept.pop(0))
+    if plan in ('honest', 'honest-odd', 'honest-late'):
         if not echo(i, s, sh, efds, mine, ring, 1 << 30, desc, deadline):
             fail(i, 'the echo ended early', desc)
         return
