@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -105,6 +106,26 @@ void ewake_drain(int fd)
         if (read(fd, &v, sizeof(v)) < 0) {
                 /* EAGAIN: nothing to drain. */
         }
+}
+
+int ewake_watch_new(int efd)
+{
+        struct epoll_event ev;
+        int                ep;
+
+        ep = epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0)
+                return -errno;
+
+        ev.events   = EPOLLIN;
+        ev.data.u64 = 0;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0) {
+                int e = errno;
+                close(ep);
+                return -e;
+        }
+
+        return ep;
 }
 
 void espin_init(struct espin * s)
