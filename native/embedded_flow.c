@@ -137,10 +137,11 @@ void e_flow_wake(void * lf)
 
 /*
  * Whether one more flow end may take the rings: an end on rings holds
- * seven descriptors (its socket, four eventfds and the private epoll
- * sets over its own two) where one on the socket holds one, so rings are taken while the ends on them need at
- * most half of RLIMIT_NOFILE; past that, flows stay on their socket
- * (10,000 flows in one process fit in a limit of 20,000 only so).
+ * seven descriptors (its socket, four eventfds and the private epoll sets
+ * over its own two, ewake_watch_new) where one on the socket holds one,
+ * so rings are taken while the ends on them need at most half of
+ * RLIMIT_NOFILE; past that, flows stay on their socket (10,000 flows in
+ * one process fit in a limit of 20,000 only so).
  */
 int ering_affordable(void)
 {
