@@ -62,6 +62,9 @@ class FaultHostileServerTest {
     private static final int BATCH = 500;
     /** The most one case may take before the watchdog calls it hung. */
     private static final Duration CASE_MAX = Duration.ofSeconds(15);
+    /** Cases whose every reply breaks the protocol: the allocation fails with EPEERPROTO. */
+    private static final java.util.regex.Pattern PROTO = java.util.regex.Pattern.compile(
+            " fail (bad-field|bad-ring-fds|too-many-fds)$");
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -171,6 +174,8 @@ class FaultHostileServerTest {
                 tally.fail(c, "an allocation failed with no message: " + e);
             } else if (honest(expect)) {
                 tally.fail(c, "an honest server's allocation failed: " + what);
+            } else if (PROTO.matcher(c).find() && !what.equals("OuroborosException EPEERPROTO")) {
+                tally.fail(c, "a reply that broke the protocol failed the allocation as " + what);
             }
             tally.end(expect, "open " + what);
             return;
