@@ -162,9 +162,13 @@ int e_flow_alloc_start(const char *            name,
         return 0;
 }
 
+/* recv_reply: a message longer than a reply, or with too many descriptors. */
+#define NOT_A_REPLY  (-2)
+
 /*
  * Reads the reply and the descriptors it carries (any, to close them when
- * they are not the eventfds of the rings): its length, or -1 with errno.
+ * they are not the eventfds of the rings): its length, NOT_A_REPLY, or -1
+ * with errno.
  */
 static ssize_t recv_reply(int       fd,
                           uint8_t * rep,
@@ -210,7 +214,7 @@ static ssize_t recv_reply(int       fd,
 
         /* A truncated reply or list of descriptors is no reply of ours. */
         if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-                return 0;
+                return NOT_A_REPLY;
 
         return n;
 }
@@ -242,6 +246,8 @@ int e_flow_alloc_finish(void *            lf,
                         break;
                 close_all(fds, n_fds);
                 n_fds = 0;
+                if (n == NOT_A_REPLY)
+                        return -EJOUR_PROTO; /* a broken reply, no hang-up */
                 if (n == 0)
                         return eflow_closing(f) ? -EJOUR_WOKEN : -EIPCP;
                 if (errno == EINTR)

@@ -66,6 +66,8 @@ struct eflow * eflow_new(int fd,
         f->peer_sp_efd = -1;
         for (i = 0; i < EFD_N; ++i)
                 f->efd[i] = -1;
+        for (i = 0; i < E_RING_FDS; ++i)
+                f->watch[i] = -1;
         espin_init(&f->rxspin);
         espin_init(&f->txspin);
         atomic_init(&f->closing, 0);
@@ -106,6 +108,10 @@ void e_flow_dealloc(void * lf)
         if (f->ring_counted)
                 atomic_fetch_sub(&ering_ends, 1);
 
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (f->watch[i] >= 0)
+                        close(f->watch[i]);
+
         for (i = 0; i < EFD_N; ++i)
                 if (f->efd[i] >= 0)
                         close(f->efd[i]);
@@ -131,15 +137,16 @@ void e_flow_wake(void * lf)
 
 /*
  * Whether one more flow end may take the rings: an end on rings holds
- * five descriptors (its socket and four eventfds) where one on the
- * socket holds one, so rings are taken while the ends on them need at
- * most half of RLIMIT_NOFILE; past that, flows stay on their socket
- * (10,000 flows in one process fit in a limit of 20,000 only so).
+ * seven descriptors (its socket, four eventfds and the private epoll sets
+ * over its own two, ewake_watch_new) where one on the socket holds one,
+ * so rings are taken while the ends on them need at most half of
+ * RLIMIT_NOFILE; past that, flows stay on their socket (10,000 flows in
+ * one process fit in a limit of 20,000 only so).
  */
 int ering_affordable(void)
 {
         struct rlimit rl;
-        long          cost = 2 * E_RING_FDS + 1;
+        long          cost = 3 * E_RING_FDS + 1;
 
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
                 return 1;
@@ -168,6 +175,10 @@ int eflow_shared_create(struct eflow * f,
                         return e; /* e_flow_dealloc closes the other */
                 f->efd[EFD_C_RX + i] = e;
                 efds[i] = e;
+                e = ewake_watch_new(e);
+                if (e < 0)
+                        return e;
+                f->watch[i] = e;
         }
         f->rx_efd = f->efd[EFD_C_RX];
         f->sp_efd = f->efd[EFD_C_SP];

@@ -65,6 +65,9 @@ struct eflow {
         int             sp_efd;        /* ours: room to write        */
         int             peer_rx_efd;   /* the peer's: data arrived   */
         int             peer_sp_efd;   /* the peer's: room to write  */
+        int             watch[E_RING_FDS]; /* private epoll sets over
+                                              rx_efd and sp_efd, what
+                                              flow sets watch (-1)   */
         struct espin    rxspin;
         struct espin    txspin;
         int             rx_dirty;      /* rx_efd may be signalled    */

@@ -33,12 +33,19 @@
 #define ELIVE_NS  (200LL * 1000) /* how often a writer looks for the end */
 
 /* Takes the rings into use with the eventfds in f->efd (all open). */
-static void ring_start(struct eflow * f)
+static int ring_start(struct eflow * f)
 {
         int client = f->tx == 0;
+        int i;
 
         /* A client's are set since its start: a flow set may use them. */
         if (!client) {
+                for (i = 0; i < E_RING_FDS; ++i) {
+                        int w = ewake_watch_new(f->efd[EFD_S_RX + i]);
+                        if (w < 0)
+                                return w; /* e_flow_dealloc closes it all */
+                        f->watch[i] = w;
+                }
                 ering_init(&f->ring, f->shm, f->tx);
                 f->rx_efd = f->efd[EFD_S_RX];
                 f->sp_efd = f->efd[EFD_S_SP];
@@ -47,6 +54,8 @@ static void ring_start(struct eflow * f)
         f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
         f->ring_on     = 1;
         ering_counted(f);
+
+        return 0;
 }
 
 int eflow_ring_serve(struct eflow * f,
@@ -74,9 +83,7 @@ int eflow_ring_serve(struct eflow * f,
                 fds[i] = fd;
         }
 
-        ring_start(f);
-
-        return 0;
+        return ring_start(f);
 }
 
 int eflow_ring_join(struct eflow * f,
@@ -98,18 +105,24 @@ int eflow_ring_join(struct eflow * f,
                 if (ewake_check(f->efd[EFD_S_RX + i]) < 0)
                         return -EJOUR_PROTO;
 
-        ring_start(f);
-
-        return 0;
+        return ring_start(f);
 }
 
 /*
- * The server stays on the socket: our eventfds go (closing them takes them
- * out of any flow set that watched the flow while it was pending).
+ * The server stays on the socket: our eventfds go, and the private sets
+ * over them first (closing those takes them out of any flow set that
+ * watched the flow while it was pending; the eventfds themselves the
+ * server holds too, so their close would not).
  */
 void eflow_ring_none(struct eflow * f)
 {
         int i;
+
+        for (i = 0; i < E_RING_FDS; ++i) {
+                if (f->watch[i] >= 0)
+                        close(f->watch[i]);
+                f->watch[i] = -1;
+        }
 
         for (i = 0; i < EFD_N; ++i) {
                 if (f->efd[i] >= 0)
@@ -126,12 +139,15 @@ int e_flow_ring_fds(void * lf,
 {
         struct eflow * f = lf;
 
-        /* From the start of an allocation: its own are made with it. */
-        if (f->rx_efd < 0)
+        /*
+         * From the start of an allocation: its own are made with it. The
+         * private sets over them, not the eventfds (ewake_watch_new).
+         */
+        if (f->rx_efd < 0 || f->watch[0] < 0)
                 return -1;
 
-        *rx = f->rx_efd;
-        *sp = f->sp_efd;
+        *rx = f->watch[0];
+        *sp = f->watch[1];
 
         return 0;
 }

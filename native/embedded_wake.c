@@ -21,7 +21,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,9 +64,25 @@ int ewake_check(int fd)
         return 0;
 }
 
+/*
+ * The peer holds these eventfds too (each end hands its own over), so it
+ * shares their file descriptions: it can clear O_NONBLOCK and fill or
+ * empty a counter at any time, and a blocking read or write of ours would
+ * then wait for it forever (close() does not wake it). So neither call
+ * trusts the description's flag: a read asks for no wait itself
+ * (RWF_NOWAIT), and a write, which no kernel lets ask so, is made only
+ * while the description is non-blocking; a peer that clears the flag
+ * gets no wake-up (a peer that races us between the look and the write
+ * still could make us wait: the look narrows that to a few instructions).
+ */
 void ewake_signal(int fd)
 {
         uint64_t v = 1;
+        int      fl;
+
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || !(fl & O_NONBLOCK))
+                return;
 
         if (write(fd, &v, sizeof(v)) < 0) {
                 /* EAGAIN: the counter is full, it is signalled already. */
@@ -73,11 +91,41 @@ void ewake_signal(int fd)
 
 void ewake_drain(int fd)
 {
-        uint64_t v;
+        uint64_t     v;
+        struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
+        int          fl;
+
+        if (preadv2(fd, &iov, 1, -1, RWF_NOWAIT) >= 0 || errno != EOPNOTSUPP)
+                return; /* EAGAIN: nothing to drain */
+
+        /* A kernel without RWF_NOWAIT for eventfds: as a write. */
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || !(fl & O_NONBLOCK))
+                return;
 
         if (read(fd, &v, sizeof(v)) < 0) {
                 /* EAGAIN: nothing to drain. */
         }
+}
+
+int ewake_watch_new(int efd)
+{
+        struct epoll_event ev;
+        int                ep;
+
+        ep = epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0)
+                return -errno;
+
+        ev.events   = EPOLLIN;
+        ev.data.u64 = 0;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0) {
+                int e = errno;
+                close(ep);
+                return -e;
+        }
+
+        return ep;
 }
 
 void espin_init(struct espin * s)

@@ -25,6 +25,16 @@ int  ewake_check(int fd);
 void ewake_signal(int fd);
 void ewake_drain(int fd);
 
+/*
+ * A private epoll set over one of our eventfds (EPOLLIN, level): what flow
+ * sets watch instead of the eventfd. The peer holds the eventfd too, so
+ * closing ours would not take it out of an epoll set that watched it (only
+ * the description's last close does), and the peer could then make that
+ * set report it for ever; the private set is ours alone, so its close
+ * does. A fd or -errno.
+ */
+int  ewake_watch_new(int efd);
+
 void espin_init(struct espin * s);
 
 /*
