@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A flow end on the shared-memory rings holds five descriptors (its socket
- * and four eventfds), one on its socket holds one: a process takes the rings
+ * A flow end on the shared-memory rings holds seven descriptors (its socket,
+ * four eventfds and the two private epoll sets a flow set watches them
+ * through), one on its socket holds one: a process takes the rings
  * only while the ends on them need at most half of its RLIMIT_NOFILE, and
  * its other flows stay on their sockets, so a process does not run out of
  * descriptors where it would not have without the rings.
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(HelperThread.Check.class)
 class RingBudgetTest {
     /**
-     * A client JVM limited to 256 descriptors opens 60 flows (300
+     * A client JVM limited to 256 descriptors opens 60 flows (420
      * descriptors on rings alone) to this one, which has plenty: the first
      * ones take the rings, the rest stay on their sockets, and every flow
      * echoes its messages in order.
