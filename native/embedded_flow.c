@@ -314,12 +314,14 @@ enum peer_ctr {
 };
 
 /*
- * THE ONE PLACE THAT READS MEMORY THE PEER CAN WRITE. Every value a peer
- * can write (this counter page, and any ring, index or length a future
- * data plane shares) is read here and checked against what is physically
- * possible before anything uses it; a value out of range takes the flow
- * down (eflow_broken: EJOUR_PROTO on every call after), and a value from a
- * peer never sizes an allocation or a loop. Keep it the one place.
+ * THE ONE PLACE THAT READS THE COUNTER PAGE, memory the peer can write.
+ * The rule for every value a peer can write: it is read in one place per
+ * kind of shared memory (this page here; the rings' indexes and record
+ * lengths in embedded_ring.c, "THE PLACE THAT READS THE RINGS") and
+ * checked against what is physically possible before anything uses it; a
+ * value out of range takes the flow down (eflow_broken: EJOUR_PROTO on
+ * every call after), and a value from a peer never sizes an allocation or
+ * a loop. Keep it so.
  *
  * What is possible, with our own counts (taken, given: never in shared
  * memory) read before and after the peer's value, so a reader or writer
