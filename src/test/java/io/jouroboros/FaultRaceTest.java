@@ -83,6 +83,20 @@ class FaultRaceTest {
         binder.expect("READY");
     }
 
+    /**
+     * Connects the binder takes before it is replaced: it never accepts, so
+     * each connect stays in its socket's accept queue (closed by its client
+     * or not) until that is full (SOMAXCONN), and a connect then fails as to
+     * a busy name (EIPCP), as to a TCP listener that never accepts. The soak
+     * run's 50,000 connects would fill it.
+     */
+    private static final int BINDER_RACES = Integer.getInteger("jouroboros.fault.binderRaces", 2000);
+
+    private static void newBinder() throws Exception {
+        binder.send("rebind");
+        binder.expect("REBOUND");
+    }
+
     @AfterAll
     static void tearDown() throws Exception {
         try (HelperThread<Void> a = acceptor; PeerProcess b = binder) {
@@ -338,6 +352,9 @@ class FaultRaceTest {
         assertTimeoutPreemptively(limit, () -> {
             try (FaultSupport.Watchdog dog = new FaultSupport.Watchdog("race-" + call)) {
                 for (int i = 0; i < count; i++) {
+                    if (call == Call.CONNECT && i > 0 && i % BINDER_RACES == 0) {
+                        newBinder();
+                    }
                     Actor actor = rnd.nextBoolean() ? Actor.CLOSE : Actor.INTERRUPT;
                     dog.step(call + " race " + i + " (" + actor + ")", Duration.ofSeconds(30));
                     long ns = race(call, actor, rnd, call + " race " + i + " (" + actor + ")");

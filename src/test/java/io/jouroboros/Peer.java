@@ -40,6 +40,17 @@ public final class Peer {
                 Ouroboros.bindProcess(args[1]);
                 closeOnExit(() -> Ouroboros.unbindProcess(args[1]));
                 System.out.println("READY");
+                // "rebind": a new listener, so what waited in the old one's accept queue goes.
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                        StandardCharsets.UTF_8))) {
+                    for (String l; (l = in.readLine()) != null;) {
+                        if (l.equals("rebind")) {
+                            Ouroboros.unbindProcess(args[1]);
+                            Ouroboros.bindProcess(args[1]);
+                            System.out.println("REBOUND");
+                        }
+                    }
+                }
                 Thread.sleep(Long.MAX_VALUE);
                 break;
             case "broadcast":
