@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -80,6 +81,9 @@ class FaultHostileTest {
         final HelperThread<Long> waiter;
         final Queue<HelperThread<String>> echoes = new ConcurrentLinkedQueue<>();
         final Map<String, Integer> ends = new TreeMap<>();
+        /** The trails of the flows that ended last ({@link #echo}). */
+        final ArrayDeque<String> trails = new ArrayDeque<>(); // guarded by itself
+        static final int TRAILS = 4096;
         final List<String> failed = new ArrayList<>();
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong largestWait = new AtomicLong();
@@ -125,28 +129,87 @@ class FaultHostileTest {
             return events;
         }
 
-        /** Echoes SDUs until the end; what ended it. */
-        private static String echo(Flow f) {
+        /**
+         * Echoes SDUs until the end; what ended it. What each flow did (the
+         * sizes it read, and how it ended: where, and the message) goes to
+         * {@link #trails}, for a case that fails.
+         */
+        private String echo(Flow f) {
+            StringBuilder trail = new StringBuilder();
+            String step = "read";
             try (f) {
                 ByteBuffer b = ByteBuffer.allocateDirect(Ouroboros.maxSdu());
                 while (true) {
                     b.clear();
-                    if (f.readMessage(b) < 0) {
+                    step = "read";
+                    int n = f.readMessage(b);
+                    if (n < 0) {
+                        trail.append(" EOF");
                         return "EOF";
                     }
+                    trail.append(" r").append(n);
                     // The counters live in memory the peer writes: in range, or the flow is down.
+                    step = "rxQueueLength";
                     int rx = f.rxQueueLength();
+                    step = "txQueueLength";
                     int tx = f.txQueueLength();
                     if (rx < 0 || tx < 0) {
                         throw new AssertionError("queue lengths " + rx + "/" + tx);
                     }
                     b.flip();
+                    step = "write";
                     f.writeMessage(b);
                 }
             } catch (OuroborosException e) {
+                trail.append(" at ").append(step).append(": ").append(e);
                 return e.getClass().getSimpleName() + " " + e.errorName();
             } catch (java.io.IOException e) {
+                trail.append(" at ").append(step).append(": ").append(e);
                 return e.getClass().getSimpleName();
+            } finally {
+                synchronized (trails) {
+                    trails.add((System.nanoTime() / 1_000_000) + " ms:" + trail);
+                    if (trails.size() > TRAILS) {
+                        trails.poll();
+                    }
+                }
+            }
+        }
+
+        /**
+         * What the flows that ended lately did: those whose first reads were
+         * the SDUs a failed case sent ({@code desc}: its "sdu-N" steps but
+         * the last, which failed; a largest SDU reads as N then 0), so the
+         * failed case's flow is among them; the last 16 if it sent none.
+         */
+        void printTrails(String desc) throws Exception {
+            Thread.sleep(500); // the failed case's echo thread ends about when its peer sees it
+            List<String> sizes = new ArrayList<>();
+            for (String step : desc.replace(")", "").split(" ")) {
+                if (step.startsWith("sdu-")) {
+                    sizes.add(step.substring(4));
+                }
+            }
+            StringBuilder prefix = new StringBuilder();
+            for (int i = 0; i < sizes.size() - 1; i++) {
+                prefix.append(" r").append(sizes.get(i));
+                if (sizes.get(i).equals(Integer.toString(Ouroboros.maxSdu()))) {
+                    prefix.append(" r0");
+                }
+            }
+            List<String> all;
+            synchronized (trails) {
+                all = new ArrayList<>(trails);
+            }
+            if (prefix.length() == 0) {
+                all = all.subList(Math.max(0, all.size() - 16), all.size());
+            }
+            System.out.println("FaultHostileTest: flows that read" + prefix
+                    + " first, as they ended (ms; sizes read; where, and why, it ended):");
+            for (String t : all) {
+                if (t.substring(t.indexOf(':') + 1).startsWith(prefix.toString())) {
+                    System.out.println("FaultHostileTest:   " + t);
+                }
             }
         }
 
@@ -235,6 +298,7 @@ class FaultHostileTest {
                         } else {
                             failures.add(l); // FAIL lines, or what python printed when it broke
                             System.out.println("FaultHostileTest: " + l);
+                            server.printTrails(l.substring(l.lastIndexOf('(') + 1));
                         }
                     }
                     in.close();

@@ -135,6 +135,17 @@ def bad_request(rng, desc):
 
 def data_phase(i, rng, s, page, desc):
     """After an accepted handshake: SDUs, broken framing, scribbled counters."""
+    ctr = memoryview(page).cast('Q')
+    try:
+        actions(i, rng, s, page, ctr, desc)
+    finally:
+        ctr.release()
+
+def actions(i, rng, s, page, ctr, desc):
+    # The counter of SDUs sent (ctr[0]) is written as a real peer writes it,
+    # with one 8-byte store: struct.pack_into zero-fills its field before it
+    # packs, so the server may read 0 meanwhile, below what it took already
+    # (a counter going back: a protocol break), and takes the flow down.
     sent = 0
     clean = True   # every action so far was honest: the echoes must come back
     for a in range(rng.randrange(1, 7)):
@@ -143,7 +154,7 @@ def data_phase(i, rng, s, page, desc):
             n = rng.choice([0, 1, 2, 100, rng.randrange(2000), rng.randrange(2000), 65535, 65536])
             p = rng.randbytes(n)
             sent += 1
-            struct.pack_into('<Q', page, 0, sent)
+            ctr[0] = sent
             desc.append('sdu-%d' % n)
             if not send(s, b'\x00' + p):
                 if clean: fail(i, 'a good SDU could not be sent', desc)
@@ -165,7 +176,7 @@ def data_phase(i, rng, s, page, desc):
             return
         if k == 5:
             n = rng.choice([65537, 65538, 70000]); desc.append('oversize-%d' % n)
-            sent += 1; struct.pack_into('<Q', page, 0, sent)
+            sent += 1; ctr[0] = sent
             send(s, b'\x00' + rng.randbytes(n))
             k2 = until_closed(s, 10)
             if k2 != 'CLOSED':
