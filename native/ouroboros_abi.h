@@ -182,6 +182,18 @@ typedef int     (*ouro_ssm_pool_remove_t)(void *, unsigned long);
 #define OURO_ACL_FLOWDOWN   0002
 #define OURO_ACL_FLOWPEER   0004
 #define OURO_RBUFF_SIZE     1024
+/*
+ * And, for encrypted flows (system_flow.c: the cipher context is shared by
+ * both directions): struct crypt_ctx * crypt @128 in struct flow, NULL on
+ * a flow without encryption; in struct ssm_rbuff, pthread_mutex_t * mtx
+ * @32 and pthread_cond_t * add @40, the robust, process-shared mutex and
+ * the condition a writer broadcasts when it puts an SDU into an empty
+ * ring (ssm_rbuff_write), on CLOCK_MONOTONIC (PTHREAD_COND_CLOCK,
+ * cmake/config/lib.cmake), as ssm_rbuff_read_b waits on them.
+ */
+#define OURO_FLOW_CRYPT_OFF 128
+#define OURO_RB_MTX_OFF     32
+#define OURO_RB_ADD_OFF     40
 #define OURO_SPB_PID_OFF    8
 typedef void *  (*ouro_ssm_pool_get_t)(void *, unsigned long);
 

@@ -157,6 +157,11 @@ struct sflow {
         pthread_mutex_t  rxlock;
         int64_t          rcvtimeo; /* rxlock                            */
         int              plain;    /* rxlock: no FRCT 1, FRCT 0, -1 ?   */
+        /* Encrypted: one cipher context for both directions, so flow_read
+           and flow_write never run at once (cryptlock, inside rxlock or
+           txlock, outside the gate). enc: 1, 0, -1 until asked.        */
+        pthread_mutex_t  cryptlock;
+        atomic_int       enc;
         struct sduq      stash;    /* rxlock: read ahead (peer died)    */
         atomic_int       nstash;   /* stash.n, for readers without lock */
         atomic_int       stashing; /* SDUs taken, not yet in nstash      */
@@ -234,6 +239,10 @@ pid_t o_peer_pid(int fd);
 int   o_rx_skip_reclaimed(const struct sflow * f);
 /* Inside the gate: fd's receive ring is empty, its peer still there. */
 int   o_rx_idle(int fd);
+/* Inside the gate: fd has a cipher context 1, none 0, unknown -1. */
+int   o_encrypted(int fd);
+/* Inside the gate: waits up to ns for an SDU or the end in fd's receive ring. */
+int   o_rx_wait(int fd, int64_t ns);
 /* The same for every flow, at exit before the library's destructor. */
 void  o_rx_skip_reclaimed_at_exit(void);
 

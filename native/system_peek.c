@@ -20,7 +20,9 @@
 #include <errno.h>
 #include <link.h>
 #include <signal.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "system.h"
@@ -159,6 +161,95 @@ int o_rx_idle(int fd)
 
         return __atomic_load_n(headp, __ATOMIC_ACQUIRE) ==
                 __atomic_load_n(tailp, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Inside the gate: 1 when fd has a cipher context (an encrypted flow), 0
+ * when it has none, -1 when that cannot be told.
+ */
+int o_encrypted(int fd)
+{
+        const uint8_t * fl = flow_entry(fd);
+        void *          crypt;
+
+        if (fl == NULL)
+                return -1;
+
+        memcpy(&crypt, fl + OURO_FLOW_CRYPT_OFF, sizeof(crypt));
+
+        return crypt != NULL;
+}
+
+/*
+ * Inside the gate: waits up to ns until fd's receive ring holds an SDU or
+ * has its end marked, on the ring's own condition, as ssm_rbuff_read_b
+ * does, but takes nothing. 0 when a read will not wait, -ETIMEDOUT, -1
+ * when the ring cannot be found or its mutex is unusable. The mutex is
+ * robust: a process that died holding it leaves it to us, and we make it
+ * consistent, as Ouroboros does.
+ */
+int o_rx_wait(int     fd,
+              int64_t ns)
+{
+        const uint8_t *   fl = flow_entry(fd);
+        const uint8_t *   rb = NULL;
+        size_t *          headp;
+        size_t *          tailp;
+        size_t *          aclp;
+        pthread_mutex_t * mtx;
+        pthread_cond_t *  add;
+        struct timespec   abs;
+        int               ret = 0;
+        int               r;
+
+        if (fl == NULL)
+                return -1;
+
+        memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
+        if (rb == NULL)
+                return -1;
+
+        memcpy(&headp, rb + OURO_RB_HEAD_OFF, sizeof(headp));
+        memcpy(&tailp, rb + OURO_RB_TAIL_OFF, sizeof(tailp));
+        memcpy(&aclp, rb + OURO_RB_ACL_OFF, sizeof(aclp));
+        memcpy(&mtx, rb + OURO_RB_MTX_OFF, sizeof(mtx));
+        memcpy(&add, rb + OURO_RB_ADD_OFF, sizeof(add));
+        if (headp == NULL || tailp == NULL || aclp == NULL || mtx == NULL ||
+            add == NULL)
+                return -1;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &abs) < 0)
+                return -1;
+        ns += abs.tv_nsec;
+        abs.tv_sec  += ns / 1000000000LL;
+        abs.tv_nsec  = ns % 1000000000LL;
+
+        r = pthread_mutex_lock(mtx);
+        if (r == EOWNERDEAD)
+                r = pthread_mutex_consistent(mtx);
+        if (r != 0)
+                return -1;
+
+        while (__atomic_load_n(headp, __ATOMIC_ACQUIRE) ==
+               __atomic_load_n(tailp, __ATOMIC_ACQUIRE) &&
+               !(__atomic_load_n(aclp, __ATOMIC_SEQ_CST) &
+                 (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))) {
+                r = pthread_cond_timedwait(add, mtx, &abs);
+                if (r == EOWNERDEAD)
+                        r = pthread_mutex_consistent(mtx);
+                if (r == ETIMEDOUT) {
+                        ret = -ETIMEDOUT;
+                        break;
+                }
+                if (r != 0) {
+                        ret = -1;
+                        break;
+                }
+        }
+
+        (void) pthread_mutex_unlock(mtx);
+
+        return ret;
 }
 
 /* The process at the other end of fd's rings, or -1 if unknown. */

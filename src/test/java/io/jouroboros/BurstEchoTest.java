@@ -73,8 +73,9 @@ class BurstEchoTest {
      * Writes count SDUs (of size.applyAsInt(i) bytes) to name from a writer
      * thread and reads their echoes here; fails on a stall, a loss, a
      * reordering or a damaged SDU, and with the writer's failure if it failed.
+     * (EncryptionTest runs it on an encrypted name.)
      */
-    private static void burst(String name, int count, IntUnaryOperator size) throws Exception {
+    static void burst(String name, int count, IntUnaryOperator size) throws Exception {
         try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
             f.receiveTimeout(STALL);
             AtomicInteger written = new AtomicInteger();

@@ -197,6 +197,33 @@ class EncryptionTest {
     }
 
     /**
+     * A full-duplex burst on an encrypted flow: one thread writes 3,000 SDUs
+     * of 1 to 3,000 bytes while the test thread reads the echoes of a peer
+     * JVM, so this process encrypts and decrypts on the same flow at the
+     * same time. Ouroboros 0.23 keeps one OpenSSL cipher context per flow
+     * for both directions (crypt/openssl.c), with no lock: run at once,
+     * an encryption and a decryption spoil each other, the SDU fails its
+     * tag and flow_read drops it silently (invalid_pkt). Seen as a stall:
+     * the reader waited for an echo that never came, in 2 of 24 runs of
+     * this class's 1 MiB round trip. The system layer serializes the two
+     * on an encrypted flow (system_flow.c).
+     */
+    @Test
+    @Tag("system")
+    void encryptedFullDuplexBurstLosesNothing() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            String n = name("duplex");
+            Irm.createEncryptedName(n, Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM),
+                    Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM));
+            try (PeerProcess peer = PeerProcess.start("message-echo-server", n)) {
+                peer.expect("READY");
+                int[] sizes = new Random(3).ints(3000, 1, 3001).toArray();
+                BurstEchoTest.burst(n, sizes.length, i -> sizes[i]);
+            }
+        });
+    }
+
+    /**
      * An encrypted flow with FRCT (in order, {@code QoSSpec.data()}): 1 B to
      * 64 KiB come back intact. Ouroboros 0.23's FRCT retransmission frees
      * packets the peer has not read yet: the reading JVM crashed here
