@@ -24,7 +24,7 @@
  * event pump per flow set that holds Ouroboros flows (jour-fset), joined
  * when the set is destroyed. All leave when syslib.exiting is set.
  *
- * LOCK ORDER (the eleven mutexes and the one rwlock of the layer). A
+ * LOCK ORDER (the twelve mutexes and the one rwlock of the layer). A
  * thread holding one of them takes only locks further down this list:
  *
  *    1. acceptor.bindlock  system_accept.c  bind/unbind with the IRMd
@@ -41,10 +41,13 @@
  *    7. lpair.lock         system_loop.c    one loopback pair
  *    8. sflow.txlock       system_flow.c    Ouroboros writes of a flow
  *    9. sflow.rxlock       system_flow.c    Ouroboros reads of a flow
- *   10. sflow.lock         system_alloc.c   a flow's allocation state
- *   11. changes.lock       system_ready.c   ready lists, flows' set lists,
+ *   10. sflow.cryptlock    system_flow.c    an encrypted flow's cipher
+ *                                           context: one flow_read or
+ *                                           flow_write at a time (a leaf)
+ *   11. sflow.lock         system_alloc.c   a flow's allocation state
+ *   12. changes.lock       system_ready.c   ready lists, flows' set lists,
  *                                           the change counter (a leaf)
- *   12. flow_ids.lock      system_lib.c     allocations, accepts and joins
+ *   13. flow_ids.lock      system_lib.c     allocations, accepts and joins
  *                                           never overlap deallocations
  *                                           (a leaf, held by no caller:
  *                                           the o_* calls that wait on it
@@ -54,7 +57,10 @@
  *  - bindlock: the IRMd round trips of binding (irm_create_name,
  *    irm_bind_process, irm_unbind_process).
  *  - rxlock, txlock: one blocking library call of at most a slice
- *    (SLICE_NS); under txlock also a sleep of at most 10 ms.
+ *    (SLICE_NS); under txlock also a sleep of at most 10 ms; under
+ *    rxlock also a wait of at most a slice on the flow's receive ring
+ *    (o_rx_wait: its robust mutex and condition, in shared memory).
+ *  - cryptlock: one library call that does not wait (zero timeout).
  *  - every other lock: no blocking call (non-blocking library calls
  *    only), except a timed wait on the lock's own condition; and
  *    monitor.lock takes a flow's rxlock, so it may wait for a reader's

@@ -34,8 +34,10 @@
  *    and never wait in it: a reader waits for the ring first, on the
  *    ring's own condition (o_rx_wait), then reads with a zero timeout; a
  *    writer writes with a zero timeout and naps when the pool is short.
- *    (A flow whose peer asked for FRCT is also read by the library's own
- *    thread, in fevent: that we cannot order.)
+ *    Our flows never run FRCT (system_alloc.c). One whose peer asked for
+ *    it (a C tool, pyOuroboros) we cannot protect: the library's own
+ *    threads decrypt its packets (fevent's fqueue_filter, also under our
+ *    flow set pumps) and encrypt its acknowledgements (the timer wheel).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -246,16 +248,23 @@ static int rx_idle(struct sflow * f)
 static void enc_wait(struct sflow * f,
                      int64_t        ns)
 {
-        int r = -1;
+        int64_t t0 = jour_now_ns();
+        int     r = -1;
 
         if (!rx_plain(f) && ns > MS)
                 ns = MS;
+
         if (gate_in() == 0) {
                 r = o_rx_wait(f->fd, ns);
                 gate_out();
         }
-        if (r == -1)
-                sleep_ns(ns < MS ? ns : MS); /* no ring to wait on: look again */
+        /*
+         * No ring to wait on, or a wait that ended long before its time
+         * (a library built with another clock for its conditions): look
+         * again after a nap, never in a busy loop.
+         */
+        if (r == -1 || (r == -ETIMEDOUT && jour_now_ns() - t0 < ns / 2))
+                sleep_ns(ns < MS ? ns : MS);
 }
 
 /* Reads every queued SDU into the stash. Needs rxlock. */
@@ -605,8 +614,7 @@ static ssize_t o_flow_write(struct sflow * f,
                                 break;
                         }
                         sleep_ns(step_of(rem, nap));
-                        if (nap < 10 * MS)
-                                nap *= 2;
+                        nap = nap * 2 < 10 * MS ? nap * 2 : 10 * MS;
                         continue;
                 }
 
@@ -636,8 +644,7 @@ static ssize_t o_flow_write(struct sflow * f,
                         if (enc) {
                                 sleep_ns(step_of(jour_remaining(deadline),
                                                  nap));
-                                if (nap < 10 * MS)
-                                        nap *= 2;
+                                nap = nap * 2 < 10 * MS ? nap * 2 : 10 * MS;
                         }
                         continue;
                 }

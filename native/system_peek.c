@@ -225,9 +225,11 @@ int o_rx_wait(int     fd,
         abs.tv_nsec  = ns % 1000000000LL;
 
         r = pthread_mutex_lock(mtx);
-        if (r == EOWNERDEAD)
-                r = pthread_mutex_consistent(mtx);
-        if (r != 0)
+        if (r == EOWNERDEAD && pthread_mutex_consistent(mtx) != 0) {
+                (void) pthread_mutex_unlock(mtx);
+                return -1;
+        }
+        if (r != 0 && r != EOWNERDEAD)
                 return -1;
 
         while (__atomic_load_n(headp, __ATOMIC_ACQUIRE) ==
@@ -236,7 +238,7 @@ int o_rx_wait(int     fd,
                  (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))) {
                 r = pthread_cond_timedwait(add, mtx, &abs);
                 if (r == EOWNERDEAD)
-                        r = pthread_mutex_consistent(mtx);
+                        r = pthread_mutex_consistent(mtx) == 0 ? 0 : -1;
                 if (r == ETIMEDOUT) {
                         ret = -ETIMEDOUT;
                         break;

@@ -94,6 +94,14 @@ class EncryptionTest {
 
     // ------------------------------------------------------------ helpers
 
+    /** A new name made encrypted on both sides with X25519 and AES-256-GCM. */
+    private static String aesName(String what) throws IOException {
+        String n = name(what);
+        Encryption aes = Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM);
+        Irm.createEncryptedName(n, aes, aes);
+        return n;
+    }
+
     private static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
@@ -212,9 +220,7 @@ class EncryptionTest {
     @Tag("system")
     void encryptedFullDuplexBurstLosesNothing() {
         assertTimeoutPreemptively(LIMIT, () -> {
-            String n = name("duplex");
-            Irm.createEncryptedName(n, Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM),
-                    Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM));
+            String n = aesName("duplex");
             try (PeerProcess peer = PeerProcess.start("message-echo-server", n)) {
                 peer.expect("READY");
                 int[] sizes = new Random(3).ints(3000, 1, 3001).toArray();
@@ -234,9 +240,7 @@ class EncryptionTest {
     @Tag("system")
     void encryptedFrctFlowRoundTripsEverySize() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            String n = name("frct");
-            Irm.createEncryptedName(n, Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM),
-                    Encryption.of(KeyExchange.X25519, Cipher.AES_256_GCM));
+            String n = aesName("frct");
             try (PeerProcess peer = PeerProcess.start("echo-server", n)) {
                 peer.expect("READY");
                 try (Flow f = Flow.open(n, QoSSpec.data(), ALLOC)) {
