@@ -35,6 +35,25 @@ static struct {
         ouro_ssm_pool_get_t    ssm_pool_get;
 } peek; /* written by peek_init (the layer's init), read-only after */
 
+/*
+ * Our pid, for flow_entry: asked on every read, and getpid() is a system
+ * call (glibc keeps no cache). A child of fork() asks again.
+ */
+static _Atomic pid_t self_pid;
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void self_refresh(void)
+{
+        atomic_store(&self_pid, getpid());
+}
+
+/* Without the fork handler, no cache (0): flow_entry asks each time. */
+static void self_init(void)
+{
+        if (pthread_atfork(NULL, NULL, self_refresh) == 0)
+                self_refresh();
+}
+
 /* Whether sym is a data object of at least size bytes. */
 static int object_holds(void * sym,
                         size_t size)
@@ -56,6 +75,7 @@ void peek_init(void * dev)
         size_t    need;
 
         memset(&peek, 0, sizeof(peek));
+        (void) pthread_once(&self_once, self_init);
 
         need = (OURO_PROC_FLOWS_OFF > OURO_PROC_POOL_OFF ?
                 OURO_PROC_FLOWS_OFF : OURO_PROC_POOL_OFF) + sizeof(void *);
@@ -82,6 +102,7 @@ static const uint8_t * flow_entry(int fd)
         const uint8_t * fl;
         int             id;
         pid_t           n;
+        pid_t           me;
 
         if (peek.flows == NULL || fd < 0 || fd >= OURO_PROG_MAX_FLOWS)
                 return NULL;
@@ -94,7 +115,9 @@ static const uint8_t * flow_entry(int fd)
         memcpy(&id, fl + OURO_FLOW_ID_OFF, sizeof(id));
         memcpy(&n, fl + OURO_FLOW_NPID_OFF, sizeof(n));
 
-        return id > 0 && n == getpid() ? fl : NULL;
+        me = atomic_load(&self_pid);
+
+        return id > 0 && n == (me != 0 ? me : getpid()) ? fl : NULL;
 }
 
 /*
