@@ -33,9 +33,15 @@
  * doubling to SLICE_MAX, and between two it asks whether its thread is
  * interrupted: if so it returns -EINTR, and Java runs the interruptor
  * itself (Flow.runBlocking). A call that ends within its first slice
- * never asks; one that waits long wakes every SLICE_MAX.
+ * never asks; one that waits long wakes every SLICE_MAX. The first slice
+ * is long enough for a thread that waits a little each time (a server
+ * of pings up to 30 ms apart) never to wake for nothing: with 1 ms, a
+ * Java oping server of pings 10 ms apart woke 3 times per ping, at 1, 3
+ * and 7 ms, each time to arm the next slice (strace: a timed-out wait, a
+ * flow control call, a look at the peer). A lost interrupt is seen within
+ * SLICE_FIRST.
  */
-#define SLICE_FIRST (1000LL * 1000)        /* 1 ms   */
+#define SLICE_FIRST (32LL * 1000 * 1000)   /* 32 ms  */
 #define SLICE_MAX   (256LL * 1000 * 1000)  /* 256 ms */
 
 static jclass    thread_cls;
