@@ -72,7 +72,7 @@ system() {
     echo "== system layer: no IRMd (run under with-irmd for it), skipped" >&2
     return 0
   }
-  local jar name=cmp$$ sv pings=2000 flood=50000
+  local jar name=cmp$$ sv pings=2000 flood=50000 warm=8000
   jar=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
   local j=(java -Djouroboros.layer=system -jar "$jar")
   # rtt "min/avg/max/mdev = a/b/c/d UNIT" in µs, and a flood's packets/s from "N received ... time: T ms".
@@ -81,11 +81,19 @@ system() {
   pps() { awk '/received/ { for (i = 1; i <= NF; i++) { if ($i == "received,") n = $(i - 1);
                                                        if ($i == "time:") t = $(i + 1) }
                             printf "%s_flood_pps %.0f\n", p, n / (t / 1000) }' p="$1"; }
+  # warm PREFIX: the average of the per-ping times of the second half of a run (µs).
+  warm() { awk '{ if (match($0, /time=[0-9.]+ /)) { v = substr($0, RSTART + 5, RLENGTH - 6);
+                                                    u = substr($0, RSTART + RLENGTH, 2);
+                                                    x[n++] = (u == "ms") ? v * 1000 : v } }
+                END { if (n > 1) { for (i = int(n / 2); i < n; i++) t += x[i];
+                                   printf "%s_warm_rtt_avg_us %.2f\n", p, t / (n - int(n / 2)) } }' p="$1"; }
   echo "== system layer: C oping and Java oping, $pings pings 1 ms apart, then a flood of $flood" >&2
   oping -l >"$out/c-server.log" 2>&1 & sv=$!
   for _ in $(seq 50); do irm bind process "$sv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
   timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping.log" | rtt c >>"$out/system.txt" || true
   timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood.log" | pps c >>"$out/system.txt" || true
+  # And warm: $warm pings, the second half counted (a JVM's JIT is done by then).
+  timeout 60 oping -n "$name" -c "$warm" -i 1 2>&1 | tee "$out/c-warm.log" | warm c >>"$out/system.txt" || true
   # Each side of the binding alone: the Java client against the C server.
   timeout 120 "${j[@]}" oping -n "$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/jc-ping.log" |
     rtt jc >>"$out/system.txt" || true
@@ -101,6 +109,8 @@ system() {
     rtt java >>"$out/system.txt" || true
   timeout 120 "${j[@]}" oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/java-flood.log" |
     pps java >>"$out/system.txt" || true
+  timeout 120 "${j[@]}" oping -n "j$name" -c "$warm" -i 1ms 2>&1 | tee "$out/java-warm.log" |
+    warm java >>"$out/system.txt" || true
   # And the C client against the Java server.
   timeout 60 oping -n "j$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/cj-ping.log" | rtt cj >>"$out/system.txt" || true
   timeout 60 oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/cj-flood.log" | pps cj >>"$out/system.txt" || true

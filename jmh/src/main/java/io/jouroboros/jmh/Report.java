@@ -211,6 +211,13 @@ public final class Report {
                 row("system layer: ping-pong rtt min (µs)", cm, jm, jm / cm, "", null);
             }
         }
+        // The same after the JIT: the second half of a longer run, each side measured alike.
+        Double cw = system.get("c_warm_rtt_avg_us");
+        Double jw = system.get("java_warm_rtt_avg_us");
+        if (cw != null && jw != null) {
+            row("system layer: ping-pong rtt avg, warm (2nd half of 8,000 pings; µs)", cw, jw, jw / cw, "≤ 1.1",
+                    jw / cw <= 1.1);
+        }
         Double cf = system.get("c_flood_pps");
         Double jf = system.get("java_flood_pps");
         if (cf != null && jf != null) {
