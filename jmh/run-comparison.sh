@@ -85,8 +85,11 @@ system() {
   warm() { awk '{ if (match($0, /time=[0-9.]+ /)) { v = substr($0, RSTART + 5, RLENGTH - 6);
                                                     u = substr($0, RSTART + RLENGTH, 2);
                                                     x[n++] = (u == "ms") ? v * 1000 : v } }
-                END { if (n > 1) { for (i = int(n / 2); i < n; i++) t += x[i];
-                                   printf "%s_warm_rtt_avg_us %.2f\n", p, t / (n - int(n / 2)) } }' p="$1"; }
+                END { if (n > 1) { for (i = int(n / 2); i < n; i++) { t += x[i]; print x[i] > f }
+                                   printf "%s_warm_rtt_avg_us %.2f\n", p, t / (n - int(n / 2)) } }' \
+             p="$1" f="$out/$1-warm.us"
+         # and the median of that half
+         sort -n "$out/$1-warm.us" 2>/dev/null | awk '{ x[n++] = $1 } END { if (n > 0) printf "%s_warm_rtt_p50_us %.2f\n", p, x[int(n / 2)] }' p="$1"; }
   echo "== system layer: C oping and Java oping, $pings pings 1 ms apart, then a flood of $flood" >&2
   oping -l >"$out/c-server.log" 2>&1 & sv=$!
   for _ in $(seq 50); do irm bind process "$sv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -94,6 +97,9 @@ system() {
   timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood.log" | pps c >>"$out/system.txt" || true
   # And warm: $warm pings, the second half counted (a JVM's JIT is done by then).
   timeout 60 oping -n "$name" -c "$warm" -i 1 2>&1 | tee "$out/c-warm.log" | warm c >>"$out/system.txt" || true
+  # A plain Java ping-pong (SystemPing: one thread, write then read) to the same C server.
+  timeout 60 java -Djouroboros.layer=system -cp target/benchmarks.jar io.jouroboros.jmh.SystemPing "$name" "$warm" sp \
+    2>&1 | tee "$out/sp.log" | grep '^sp_' >>"$out/system.txt" || true
   # Each side of the binding alone: the Java client against the C server.
   timeout 120 "${j[@]}" oping -n "$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/jc-ping.log" |
     rtt jc >>"$out/system.txt" || true

@@ -218,6 +218,17 @@ public final class Report {
             row("system layer: ping-pong rtt avg, warm (2nd half of 8,000 pings; µs)", cw, jw, jw / cw, "≤ 1.1",
                     jw / cw <= 1.1);
         }
+        // A plain Java ping-pong (SystemPing, one thread) against the same C server, same half of a run.
+        Double c50 = system.get("c_warm_rtt_p50_us");
+        Double s50 = system.get("sp_rtt_p50_us");
+        if (c50 != null && s50 != null) {
+            row("system layer: rtt median, warm: C oping vs a Java ping-pong, one thread (µs)", c50, s50,
+                    s50 / c50, "≤ 1.1", s50 / c50 <= 1.1);
+            Double sa = system.get("sp_rtt_avg_us");
+            if (cw != null && sa != null) {
+                row("system layer: rtt avg, warm: C oping vs that Java ping-pong (µs)", cw, sa, sa / cw, "", null);
+            }
+        }
         Double cf = system.get("c_flood_pps");
         Double jf = system.get("java_flood_pps");
         if (cf != null && jf != null) {

@@ -1,0 +1,71 @@
+/*
+ * jOuroboros - Java binding of the Ouroboros recursive network
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+package io.jouroboros.jmh;
+
+import io.jouroboros.Flow;
+import io.jouroboros.QoSSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * A plain Java ping-pong on the system layer, for {@code run-comparison.sh}:
+ * one thread, one flow to a C {@code oping -l} server, one 64-byte oping
+ * request every millisecond (as {@code oping -i 1}), written and its echo
+ * read back in the same thread. No JMH: the figure sits beside C
+ * {@code oping}'s per-ping times of the same run. Prints, over the second
+ * half of the pings (the JIT is done by then), {@code PREFIX_rtt_p50_us},
+ * {@code PREFIX_rtt_avg_us} and {@code PREFIX_write_p50_us} (the write
+ * alone), one {@code KEY VALUE} per line.
+ *
+ * <p>{@code java -cp benchmarks.jar io.jouroboros.jmh.SystemPing NAME COUNT PREFIX}
+ * with {@code -Djouroboros.layer=system}.
+ */
+public final class SystemPing {
+    private static final int SIZE = 64;
+    private static final int ECHO_REQUEST = 0; // oping's message type, network order, at offset 0
+
+    private SystemPing() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length != 3) {
+            System.err.println("usage: SystemPing NAME COUNT PREFIX");
+            System.exit(2);
+        }
+        int count = Integer.parseInt(args[1]);
+        long[] rtt = new long[count];
+        long[] write = new long[count];
+        try (Flow f = Flow.open(args[0], QoSSpec.raw(), Duration.ofSeconds(10))) {
+            f.receiveTimeout(Duration.ofSeconds(2));
+            ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
+            ByteBuffer in = ByteBuffer.allocateDirect(4096);
+            for (int i = 0; i < count; i++) {
+                Thread.sleep(1);
+                out.clear();
+                out.putInt(0, ECHO_REQUEST);
+                out.putInt(4, i);
+                long t0 = System.nanoTime();
+                f.writeMessage(out);
+                long t1 = System.nanoTime();
+                in.clear();
+                if (f.readMessage(in) < 8 || in.getInt(4) != i) {
+                    throw new IOException("ping " + i + ": no echo, or another one");
+                }
+                rtt[i] = System.nanoTime() - t0;
+                write[i] = t1 - t0;
+            }
+        }
+        long[] r = Arrays.copyOfRange(rtt, count / 2, count);
+        long[] w = Arrays.copyOfRange(write, count / 2, count);
+        Arrays.sort(r);
+        Arrays.sort(w);
+        String p = args[2];
+        System.out.printf("%s_rtt_p50_us %.2f%n", p, r[r.length / 2] / 1e3);
+        System.out.printf("%s_rtt_avg_us %.2f%n", p, Arrays.stream(r).average().orElse(0) / 1e3);
+        System.out.printf("%s_write_p50_us %.2f%n", p, w[w.length / 2] / 1e3);
+    }
+}
