@@ -249,6 +249,8 @@ int   o_rx_idle(int fd);
 int   o_encrypted(int fd);
 /* Inside the gate: waits up to ns for an SDU or the end in fd's receive ring. */
 int   o_rx_wait(int fd, int64_t ns);
+/* Inside the gate: wakes the waiters on fd's receive ring (close). */
+void  o_rx_kick(int fd);
 /* The same for every flow, at exit before the library's destructor. */
 void  o_rx_skip_reclaimed_at_exit(void);
 

@@ -22,8 +22,10 @@
  *    a timeout) or the peer is gone, and drops the SDU: we never write
  *    into a full ring (we wait or say EAGAIN), and look for the peer
  *    first (o_probe).
- *  - A blocked flow_read is never woken by a deallocation: we block in
- *    slices (SLICE_NS) and check for close between them.
+ *  - A blocked flow_read is never woken by a deallocation, nor by the
+ *    access flags that mark its ring down: close wakes it (o_rx_kick, in
+ *    s_flow_wake), and we block in slices (SLICE_NS) and check for close
+ *    between them in case a wake-up is missed.
  *  - An encrypted flow has one OpenSSL cipher context for both directions
  *    (crypt/openssl.c), used by flow_write (to encrypt) and flow_read (to
  *    decrypt) with no lock: run at once, they spoil each other; the SDU
@@ -325,6 +327,7 @@ void s_flow_wake(void * lf)
                 uint32_t fl = FLOWFRDWR | FLOWFDOWN;
                 if (gate_in() == 0) {
                         (void) syslib.fccntl(sflow_fd(f), FLOWSFLAGS, fl);
+                        o_rx_kick(sflow_fd(f)); /* wakes no one itself */
                         gate_out();
                 }
         }

@@ -277,6 +277,44 @@ int o_rx_wait(int     fd,
         return ret;
 }
 
+/*
+ * Inside the gate: wakes whoever waits on fd's receive ring (a blocked
+ * flow_read, o_rx_wait) to look at its access flags again: close marks
+ * them down first (s_flow_wake), and Ouroboros 0.23 wakes no one when
+ * they change. Under the ring's mutex, so a waiter that looked before
+ * the change is asleep by then and is woken.
+ */
+void o_rx_kick(int fd)
+{
+        const uint8_t *   fl = flow_entry(fd);
+        const uint8_t *   rb = NULL;
+        pthread_mutex_t * mtx;
+        pthread_cond_t *  add;
+        int               r;
+
+        if (fl == NULL)
+                return;
+
+        memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
+        if (rb == NULL)
+                return;
+
+        memcpy(&mtx, rb + OURO_RB_MTX_OFF, sizeof(mtx));
+        memcpy(&add, rb + OURO_RB_ADD_OFF, sizeof(add));
+        if (mtx == NULL || add == NULL)
+                return;
+
+        r = pthread_mutex_lock(mtx);
+        if (r == EOWNERDEAD)
+                (void) pthread_mutex_consistent(mtx); /* held either way */
+        else if (r != 0) {
+                (void) pthread_cond_broadcast(add); /* unlocked: still a wake */
+                return;
+        }
+        (void) pthread_cond_broadcast(add);
+        (void) pthread_mutex_unlock(mtx);
+}
+
 /* The process at the other end of fd's rings, or -1 if unknown. */
 pid_t o_peer_pid(int fd)
 {

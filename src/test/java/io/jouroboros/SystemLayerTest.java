@@ -163,6 +163,49 @@ class SystemLayerTest {
      * follows a read that exactly fills the buffer with a fake empty read:
      * the layer reads whole SDUs and flow.c hands them out in parts.
      */
+    /**
+     * close() wakes a read blocked on an Ouroboros flow (to a server in
+     * another JVM) at once. Ouroboros 0.23 wakes no one when close marks
+     * the flow's rings down, so the read used to end only at the end of its
+     * wait slice, 0 to 50 ms later; the system layer now wakes it
+     * (o_rx_kick). Five closes, at different points of the slices: the
+     * median must be under 15 ms.
+     */
+    @Test
+    void closeWakesAReadBlockedOnAnOuroborosFlowAtOnce() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            String name = TestSupport.unique("sys-close");
+            try (PeerProcess peer = PeerProcess.start("echo-server", name)) {
+                peer.expect("READY");
+                double[] ms = new double[5];
+                for (int i = 0; i < ms.length; i++) {
+                    Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30));
+                    AtomicLong woke = new AtomicLong();
+                    try (HelperThread<Integer> t = HelperThread.call("blocked-read", () -> {
+                        try {
+                            return f.read(ByteBuffer.allocate(10));
+                        } finally {
+                            woke.set(System.nanoTime());
+                        }
+                    })) {
+                        TestSupport.awaitIn(t.thread(), "flowRead", Duration.ofSeconds(10));
+                        Thread.sleep(20 + 9 * i);
+                        long t0 = System.nanoTime();
+                        f.close();
+                        Throwable e = t.joinThrown(Duration.ofSeconds(10));
+                        assertTrue(e instanceof AsynchronousCloseException, "the blocked read ended with " + e);
+                        ms[i] = (woke.get() - t0) / 1e6;
+                    }
+                }
+                double[] sorted = ms.clone();
+                java.util.Arrays.sort(sorted);
+                System.out.println("read blocked on an Ouroboros flow woken by close after (ms) "
+                        + java.util.Arrays.toString(ms));
+                assertTrue(sorted[2] < 15, "median " + sorted[2] + " ms: " + java.util.Arrays.toString(ms));
+            }
+        });
+    }
+
     @Test
     void smallReadsLoseNothingAndTheLargestSduComesWhole() {
         String name = TestSupport.unique("sys-small");
