@@ -104,6 +104,7 @@
 /* ------------------------------------------------------ system_wait.c */
 
 void    ts_of(int64_t ns, struct timespec * ts);
+int     abs_after(int64_t ns, struct timespec * abs);
 /* The length of one blocking step: the time left, at most cap. */
 int64_t step_of(int64_t rem, int64_t cap);
 int     cond_init(pthread_cond_t * c);

@@ -150,6 +150,58 @@ void o_purge_tx(int fd)
 }
 
 /*
+ * fd's receive ring, the parts of struct ssm_rbuff we use (pointers into
+ * the ring's shared memory): head, tail, access flags, and the robust
+ * mutex and condition of its waits.
+ */
+struct rx_ring {
+        size_t *          head;
+        size_t *          tail;
+        size_t *          acl;
+        pthread_mutex_t * mtx;
+        pthread_cond_t *  add;
+};
+
+/* Inside the gate: fd's receive ring in r, 0; -1 when it cannot be found. */
+static int rx_ring_of(int             fd,
+                      struct rx_ring * r)
+{
+        const uint8_t * fl = flow_entry(fd);
+        const uint8_t * rb = NULL;
+
+        if (fl == NULL)
+                return -1;
+
+        memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
+        if (rb == NULL)
+                return -1;
+
+        memcpy(&r->head, rb + OURO_RB_HEAD_OFF, sizeof(r->head));
+        memcpy(&r->tail, rb + OURO_RB_TAIL_OFF, sizeof(r->tail));
+        memcpy(&r->acl, rb + OURO_RB_ACL_OFF, sizeof(r->acl));
+        memcpy(&r->mtx, rb + OURO_RB_MTX_OFF, sizeof(r->mtx));
+        memcpy(&r->add, rb + OURO_RB_ADD_OFF, sizeof(r->add));
+
+        return r->head == NULL || r->tail == NULL || r->acl == NULL ||
+                r->mtx == NULL || r->add == NULL ? -1 : 0;
+}
+
+/*
+ * Locks the ring's robust mutex: 0, held; 1, held but left inconsistent
+ * by a process that died holding it (unlock it, wait on nothing); -1, not
+ * held. Made consistent as Ouroboros does.
+ */
+static int rx_ring_lock(const struct rx_ring * r)
+{
+        int e = pthread_mutex_lock(r->mtx);
+
+        if (e == EOWNERDEAD)
+                return pthread_mutex_consistent(r->mtx) == 0 ? 0 : 1;
+
+        return e == 0 ? 0 : -1;
+}
+
+/*
  * Inside the gate: 1 when fd's receive ring is empty and its peer still
  * there (no end marked in its access flags), read from the ring itself;
  * 0 when it holds an SDU, is ended, or cannot be told. A flow_read with a
@@ -159,31 +211,17 @@ void o_purge_tx(int fd)
  */
 int o_rx_idle(int fd)
 {
-        const uint8_t * fl = flow_entry(fd);
-        const uint8_t * rb = NULL;
-        size_t *        headp;
-        size_t *        tailp;
-        size_t *        aclp;
+        struct rx_ring r;
 
-        if (fl == NULL)
+        if (rx_ring_of(fd, &r) < 0)
                 return 0;
 
-        memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
-        if (rb == NULL)
-                return 0;
-
-        memcpy(&headp, rb + OURO_RB_HEAD_OFF, sizeof(headp));
-        memcpy(&tailp, rb + OURO_RB_TAIL_OFF, sizeof(tailp));
-        memcpy(&aclp, rb + OURO_RB_ACL_OFF, sizeof(aclp));
-        if (headp == NULL || tailp == NULL || aclp == NULL)
-                return 0;
-
-        if (__atomic_load_n(aclp, __ATOMIC_SEQ_CST) &
+        if (__atomic_load_n(r.acl, __ATOMIC_SEQ_CST) &
             (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))
                 return 0;
 
-        return __atomic_load_n(headp, __ATOMIC_ACQUIRE) ==
-                __atomic_load_n(tailp, __ATOMIC_ACQUIRE);
+        return __atomic_load_n(r.head, __ATOMIC_ACQUIRE) ==
+                __atomic_load_n(r.tail, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -214,65 +252,39 @@ int o_encrypted(int fd)
 int o_rx_wait(int     fd,
               int64_t ns)
 {
-        const uint8_t *   fl = flow_entry(fd);
-        const uint8_t *   rb = NULL;
-        size_t *          headp;
-        size_t *          tailp;
-        size_t *          aclp;
-        pthread_mutex_t * mtx;
-        pthread_cond_t *  add;
-        struct timespec   abs;
-        int               ret = 0;
-        int               r;
+        struct rx_ring  r;
+        struct timespec abs;
+        int             ret = 0;
+        int             l;
 
-        if (fl == NULL)
+        if (rx_ring_of(fd, &r) < 0 || abs_after(ns, &abs) < 0)
                 return -1;
 
-        memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
-        if (rb == NULL)
-                return -1;
-
-        memcpy(&headp, rb + OURO_RB_HEAD_OFF, sizeof(headp));
-        memcpy(&tailp, rb + OURO_RB_TAIL_OFF, sizeof(tailp));
-        memcpy(&aclp, rb + OURO_RB_ACL_OFF, sizeof(aclp));
-        memcpy(&mtx, rb + OURO_RB_MTX_OFF, sizeof(mtx));
-        memcpy(&add, rb + OURO_RB_ADD_OFF, sizeof(add));
-        if (headp == NULL || tailp == NULL || aclp == NULL || mtx == NULL ||
-            add == NULL)
-                return -1;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &abs) < 0)
-                return -1;
-        ns += abs.tv_nsec;
-        abs.tv_sec  += ns / 1000000000LL;
-        abs.tv_nsec  = ns % 1000000000LL;
-
-        r = pthread_mutex_lock(mtx);
-        if (r == EOWNERDEAD && pthread_mutex_consistent(mtx) != 0) {
-                (void) pthread_mutex_unlock(mtx);
+        l = rx_ring_lock(&r);
+        if (l != 0) {
+                if (l > 0)
+                        (void) pthread_mutex_unlock(r.mtx);
                 return -1;
         }
-        if (r != 0 && r != EOWNERDEAD)
-                return -1;
 
-        while (__atomic_load_n(headp, __ATOMIC_ACQUIRE) ==
-               __atomic_load_n(tailp, __ATOMIC_ACQUIRE) &&
-               !(__atomic_load_n(aclp, __ATOMIC_SEQ_CST) &
+        while (__atomic_load_n(r.head, __ATOMIC_ACQUIRE) ==
+               __atomic_load_n(r.tail, __ATOMIC_ACQUIRE) &&
+               !(__atomic_load_n(r.acl, __ATOMIC_SEQ_CST) &
                  (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))) {
-                r = pthread_cond_timedwait(add, mtx, &abs);
-                if (r == EOWNERDEAD)
-                        r = pthread_mutex_consistent(mtx) == 0 ? 0 : -1;
-                if (r == ETIMEDOUT) {
+                int e = pthread_cond_timedwait(r.add, r.mtx, &abs);
+                if (e == EOWNERDEAD)
+                        e = pthread_mutex_consistent(r.mtx) == 0 ? 0 : -1;
+                if (e == ETIMEDOUT) {
                         ret = -ETIMEDOUT;
                         break;
                 }
-                if (r != 0) {
+                if (e != 0) {
                         ret = -1;
                         break;
                 }
         }
 
-        (void) pthread_mutex_unlock(mtx);
+        (void) pthread_mutex_unlock(r.mtx);
 
         return ret;
 }
@@ -286,33 +298,17 @@ int o_rx_wait(int     fd,
  */
 void o_rx_kick(int fd)
 {
-        const uint8_t *   fl = flow_entry(fd);
-        const uint8_t *   rb = NULL;
-        pthread_mutex_t * mtx;
-        pthread_cond_t *  add;
-        int               r;
+        struct rx_ring r;
 
-        if (fl == NULL)
+        if (rx_ring_of(fd, &r) < 0)
                 return;
 
-        memcpy(&rb, fl + OURO_FLOW_RXRB_OFF, sizeof(rb));
-        if (rb == NULL)
-                return;
-
-        memcpy(&mtx, rb + OURO_RB_MTX_OFF, sizeof(mtx));
-        memcpy(&add, rb + OURO_RB_ADD_OFF, sizeof(add));
-        if (mtx == NULL || add == NULL)
-                return;
-
-        r = pthread_mutex_lock(mtx);
-        if (r == EOWNERDEAD)
-                (void) pthread_mutex_consistent(mtx); /* held either way */
-        else if (r != 0) {
-                (void) pthread_cond_broadcast(add); /* unlocked: still a wake */
+        if (rx_ring_lock(&r) < 0) {
+                (void) pthread_cond_broadcast(r.add); /* unlocked: still a wake */
                 return;
         }
-        (void) pthread_cond_broadcast(add);
-        (void) pthread_mutex_unlock(mtx);
+        (void) pthread_cond_broadcast(r.add);
+        (void) pthread_mutex_unlock(r.mtx);
 }
 
 /* The process at the other end of fd's rings, or -1 if unknown. */

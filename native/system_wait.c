@@ -40,17 +40,27 @@ int cond_init(pthread_cond_t * c)
         return ret == 0 ? 0 : -1;
 }
 
+/* abs: ns from now on CLOCK_MONOTONIC (the clock of our conditions). */
+int abs_after(int64_t           ns,
+              struct timespec * abs)
+{
+        if (clock_gettime(CLOCK_MONOTONIC, abs) < 0)
+                return -1;
+        ns += abs->tv_nsec;
+        abs->tv_sec  += ns / 1000000000LL;
+        abs->tv_nsec  = ns % 1000000000LL;
+
+        return 0;
+}
+
 void cond_wait_ns(pthread_cond_t *  c,
                   pthread_mutex_t * m,
                   int64_t           ns)
 {
         struct timespec abs;
 
-        clock_gettime(CLOCK_MONOTONIC, &abs);
-        ns += abs.tv_nsec;
-        abs.tv_sec  += ns / 1000000000LL;
-        abs.tv_nsec  = ns % 1000000000LL;
-        (void) pthread_cond_timedwait(c, m, &abs);
+        if (abs_after(ns, &abs) == 0)
+                (void) pthread_cond_timedwait(c, m, &abs);
 }
 
 void sleep_ns(int64_t ns)
