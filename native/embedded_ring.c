@@ -19,6 +19,7 @@
  * belong to one thread.
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <string.h>
 
 #include "embedded.h"
@@ -46,6 +47,32 @@ void ering_init(struct ering * r,
         r->rx  = &ctl[1 - tx];
         r->txd = base + HS_SHM_SIZE + (size_t) tx * ERING_SIZE;
         r->rxd = base + HS_SHM_SIZE + (size_t) (1 - tx) * ERING_SIZE;
+}
+
+/* The CPU we run on, plus 1 (0: not known): a load with rseq (glibc 2.35). */
+static uint32_t cpu_tag(void)
+{
+        int c = sched_getcpu();
+
+        return c < 0 ? 0 : (uint32_t) c + 1;
+}
+
+/* Our CPU into a hint of ours (ering_ctl), written only when it changed. */
+static void note_cpu(uint32_t * at)
+{
+        uint32_t c = cpu_tag();
+
+        if (__atomic_load_n(at, __ATOMIC_RELAXED) != c)
+                __atomic_store_n(at, c, __ATOMIC_RELAXED);
+}
+
+int ering_peer_here(struct ering * r,
+                    int            reading)
+{
+        uint32_t p = __atomic_load_n(reading ? &r->rx->wr_cpu : &r->tx->rd_cpu,
+                                     __ATOMIC_RELAXED);
+
+        return p != 0 && p == cpu_tag();
 }
 
 /* Copies n bytes from the ring at position pos (wrapping) to dst. */
@@ -147,6 +174,7 @@ ssize_t ering_get(struct ering * r,
         }
 
         r->tail += rec_len(len);
+        note_cpu(&r->rx->rd_cpu);
         STORE(&r->rx->tail, r->tail);
 
         /* Publish, full fence, check the flag: see embedded_ring.h. */
@@ -215,6 +243,7 @@ int ering_put(struct ering * r,
         ring_in(r->txd, old + ERING_HDR, buf, len);
 
         r->head = old + rec_len(len);
+        note_cpu(&r->tx->wr_cpu);
         STORE(&r->tx->head, r->head);
 
         /* Publish, full fence, check the flag: see embedded_ring.h. */

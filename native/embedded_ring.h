@@ -57,12 +57,22 @@
 #define ERING_WATCH     2u
 #define ERING_EVERY     4u
 
+/*
+ * wr_cpu and rd_cpu: the CPU (plus 1; 0: not known) each side last put or
+ * took on, a hint for the other's spin (espin_wait): a peer on our own CPU
+ * runs only when we yield. Garbage there costs the spin a few yields.
+ */
 struct ering_ctl {
         _Alignas(64) uint64_t head;    /* writer: bytes published    */
+        uint32_t              wr_cpu;  /* writer: its CPU + 1         */
         _Alignas(64) uint64_t tail;    /* reader: bytes consumed     */
+        uint32_t              rd_cpu;  /* reader: its CPU + 1         */
         _Alignas(64) uint32_t rd_wake; /* reader: ERING_* bits       */
         _Alignas(64) uint32_t wr_wait; /* writer: waits for room     */
 };
+
+/* The hints share their side's line: the layout is as before them. */
+_Static_assert(sizeof(struct ering_ctl) == 256, "ering_ctl layout");
 
 /* One end's view of both rings. */
 struct ering {
@@ -104,6 +114,13 @@ int     ering_put(struct ering * r,
 /* 1 when a record of len fits, 0 when not, -EJOUR_PROTO. */
 int     ering_writable(struct ering * r,
                        size_t         len);
+
+/*
+ * Whether the peer last put (reading: 1) or took (0) on the CPU we run
+ * on now: then it runs only when we yield it the CPU.
+ */
+int     ering_peer_here(struct ering * r,
+                        int            reading);
 
 /* The reader's flag: SLEEP on (1) or off (0), then a full fence. */
 void    ering_rx_sleep(struct ering * r,

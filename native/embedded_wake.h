@@ -40,11 +40,12 @@ void espin_init(struct espin * s);
 /*
  * Spins until ready(arg) is non-zero (its value is returned: > 0 ready,
  * < 0 an error), or the budget or the deadline (jour_deadline) runs out
- * (0).
+ * (0). here: the peer shares our CPU (yield at every check).
  */
 int  espin_wait(struct espin * s,
                 int         (* ready)(void *),
                 void *         arg,
+                int            here,
                 int64_t        deadline);
 
 /*
