@@ -75,6 +75,17 @@ int ering_peer_here(struct ering * r,
         return p != 0 && p == cpu_tag();
 }
 
+void ering_tx_stamp(struct ering * r,
+                    int64_t        now)
+{
+        __atomic_store_n(&r->tx->wr_at, now, __ATOMIC_RELAXED);
+}
+
+int64_t ering_rx_stamp(struct ering * r)
+{
+        return __atomic_load_n(&r->rx->wr_at, __ATOMIC_RELAXED);
+}
+
 /* Copies n bytes from the ring at position pos (wrapping) to dst. */
 static void ring_out(const uint8_t * ring,
                      uint64_t        pos,

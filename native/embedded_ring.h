@@ -61,10 +61,14 @@
  * wr_cpu and rd_cpu: the CPU (plus 1; 0: not known) each side last put or
  * took on, a hint for the other's spin (espin_wait): a peer on our own CPU
  * runs only when we yield. Garbage there costs the spin a few yields.
+ * wr_at: when the writer last began a write (CLOCK_MONOTONIC, jour_now_ns),
+ * which tells the other side, as a writer itself, that it was alive then
+ * (embedded_rflow.c, peer_fresh); a value out of range is not believed.
  */
 struct ering_ctl {
         _Alignas(64) uint64_t head;    /* writer: bytes published    */
         uint32_t              wr_cpu;  /* writer: its CPU + 1         */
+        int64_t               wr_at;   /* writer: alive then (ns)     */
         _Alignas(64) uint64_t tail;    /* reader: bytes consumed     */
         uint32_t              rd_cpu;  /* reader: its CPU + 1         */
         _Alignas(64) uint32_t rd_wake; /* reader: ERING_* bits       */
@@ -121,6 +125,11 @@ int     ering_writable(struct ering * r,
  */
 int     ering_peer_here(struct ering * r,
                         int            reading);
+
+/* Our wr_at (we write, alive at now); the peer's wr_at (it wrote to us). */
+void    ering_tx_stamp(struct ering * r,
+                       int64_t        now);
+int64_t ering_rx_stamp(struct ering * r);
 
 /* The reader's flag: SLEEP on (1) or off (0), then a full fence. */
 void    ering_rx_sleep(struct ering * r,

@@ -186,4 +186,46 @@ class PeerDeathTest {
             assertThrows(FlowDownException.class, () -> f.writeMessage(ByteBuffer.allocate(10)));
         });
     }
+    /**
+     * A peer that was echoing our writes a moment before it died: its own writes
+     * stamp the ring (embedded_rflow.c), which spares our writes their look for
+     * its end while the stamp is fresh, and must spare them no longer. Writes
+     * made at a steady pace after the kill fail within 200 ms (the embedded layer
+     * bounds it at 1 ms after the death), long before the ring could fill.
+     */
+    @Test
+    void writerSeesDeathOfAnEchoingPeerSoon() {
+        String name = TestSupport.unique("echo-death");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (PeerProcess peer = PeerProcess.start("echo-server", name)) {
+                peer.expect("READY");
+                try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
+                    ByteBuffer b = ByteBuffer.allocate(100);
+                    for (int i = 0; i < 200; i++) {
+                        f.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                        b.clear();
+                        assertEquals(1, f.readMessage(b), "echo " + i);
+                    }
+                    peer.kill();
+                    long t0 = System.nanoTime();
+                    int written = 0;
+                    FlowDownException down = null;
+                    while (down == null && System.nanoTime() - t0 < 5_000_000_000L) {
+                        try {
+                            f.writeMessage(ByteBuffer.allocate(1));
+                            written++;
+                            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                        } catch (FlowDownException e) {
+                            down = e;
+                        }
+                    }
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    System.out.println("writes to a dead echoing peer failed after " + ms + " ms, "
+                            + written + " succeeded");
+                    assertTrue(down != null, "writes to a dead peer went on for 5 s: " + written);
+                    assertTrue(ms < 200, "writes to a dead peer failed only after " + ms + " ms (" + written + ")");
+                }
+            }
+        });
+    }
 }
