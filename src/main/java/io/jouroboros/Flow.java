@@ -93,7 +93,9 @@ public final class Flow extends AbstractSelectableChannel
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Object stateLock = new Object();
-    private final NativeRef ref = new NativeRef(this, Native::flowWake, Native::flowFree);
+    // Reads and writes hold readLock or writeLock over the handle (NativeRef.peekLocked).
+    private final NativeRef ref = new NativeRef(this, Native::flowWake, Native::flowFree,
+            () -> readLock.isLocked() || writeLock.isLocked());
     private final List<FlowKey> keys = new CopyOnWriteArrayList<>();
     // Virtual threads parked reading (or connecting) and writing, for close to wake.
     private final Poller.Slot readSlot = new Poller.Slot();
@@ -331,6 +333,7 @@ public final class Flow extends AbstractSelectableChannel
             }
         } finally {
             readLock.unlock();
+            ref.afterUnlock();
         }
     }
 
@@ -381,6 +384,7 @@ public final class Flow extends AbstractSelectableChannel
             }
         } finally {
             readLock.unlock();
+            ref.afterUnlock();
         }
     }
 
@@ -515,6 +519,25 @@ public final class Flow extends AbstractSelectableChannel
 
     // ----------------------------------------------------------- reading
 
+    /**
+     * The handle for a read or a write under readLock or writeLock, not
+     * counted ({@link NativeRef#peekLocked()}); as {@link #acquireConnected()}.
+     */
+    private int connectedLocked() throws IOException {
+        if (state == CONNECTED) {
+            return ref.peekLocked(); // ClosedChannelException once closing
+        }
+        synchronized (stateLock) {
+            if (!isOpen()) {
+                throw new ClosedChannelException();
+            }
+            if (state != CONNECTED) {
+                throw new NotYetConnectedException();
+            }
+            return ref.peekLocked();
+        }
+    }
+
     private int acquireConnected() throws IOException {
         if (state == CONNECTED) {
             return ref.acquire(); // ClosedChannelException once closing
@@ -584,6 +607,7 @@ public final class Flow extends AbstractSelectableChannel
         } finally {
             reader.done();
             readLock.unlock();
+            ref.afterUnlock();
         }
     }
 
@@ -593,25 +617,21 @@ public final class Flow extends AbstractSelectableChannel
      */
     private int readLocked(ByteBuffer[] dsts, int offset, int length, int room, boolean stream)
             throws IOException {
-        int h = acquireConnected();
-        try {
-            Io io = reader;
-            io.set(h, dsts, offset, length, room, stream);
-            int r = runIo(isBlocking(), io, Poller.READ, h);
-            noteBuffered(r == room);
-            if (r >= 0) {
-                return r;
-            }
-            if (r == -Errors.EAGAIN) {
-                return 0;
-            }
-            if (r == -Errors.EFLOWDOWN) {
-                return -1;
-            }
-            throw Errors.exception(r, "read");
-        } finally {
-            ref.release();
+        int h = connectedLocked();
+        Io io = reader;
+        io.set(h, dsts, offset, length, room, stream);
+        int r = runIo(isBlocking(), io, Poller.READ, h);
+        noteBuffered(r == room);
+        if (r >= 0) {
+            return r;
         }
+        if (r == -Errors.EAGAIN) {
+            return 0;
+        }
+        if (r == -Errors.EFLOWDOWN) {
+            return -1;
+        }
+        throw Errors.exception(r, "read");
     }
 
     /**
@@ -684,6 +704,7 @@ public final class Flow extends AbstractSelectableChannel
         } finally {
             reader.done();
             readLock.unlock();
+            ref.afterUnlock();
         }
     }
 
@@ -768,6 +789,7 @@ public final class Flow extends AbstractSelectableChannel
         } finally {
             writer.done();
             writeLock.unlock();
+            ref.afterUnlock();
         }
     }
 
@@ -778,31 +800,31 @@ public final class Flow extends AbstractSelectableChannel
         } finally {
             writer.done();
             writeLock.unlock();
+            ref.afterUnlock();
         }
     }
 
     private long writeLocked(ByteBuffer[] srcs, int offset, int length, boolean stream) throws IOException {
-        int h = acquireConnected();
-        try {
-            boolean blocking = isBlocking();
-            Io io = writer;
-            io.set(h, srcs, offset, length, maxSdu(), stream);
-            long total = 0;
-            while (true) {
-                int r = runIo(blocking, io, Poller.WRITE, h);
-                if (r == 0 || r == -Errors.EAGAIN) {
-                    return total;
-                }
-                if (r < 0) {
-                    throw Errors.exception(r, "write");
-                }
-                total += r;
-                if (!stream) {
-                    return total;
-                }
+        int h = connectedLocked();
+        boolean blocking = isBlocking();
+        Io io = writer;
+        io.set(h, srcs, offset, length, maxSdu(), stream);
+        ByteBuffer last = srcs[offset + length - 1];
+        boolean lastHad = last.hasRemaining();
+        long total = 0;
+        while (true) {
+            int r = runIo(blocking, io, Poller.WRITE, h);
+            if (r == 0 || r == -Errors.EAGAIN) {
+                return total;
             }
-        } finally {
-            ref.release();
+            if (r < 0) {
+                throw Errors.exception(r, "write");
+            }
+            total += r;
+            // Done once the last buffer is emptied (the SDUs take the buffers in order).
+            if (!stream || lastHad && !last.hasRemaining()) {
+                return total;
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.spi.AbstractSelectableChannel;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -20,6 +21,15 @@ import java.util.function.IntConsumer;
  * object is ever freed, or its handle reused, under a live call. A channel
  * dropped without close is freed by a {@link Cleaner}: unreachable, it can
  * be in no call and no selector.
+ *
+ * <p>A channel's reads and writes, each under a lock of its own, take the
+ * handle without counting ({@link #peekLocked()}): the handle is freed
+ * only while the owner says none of those locks is held ({@code busy}), and
+ * a thread that leaves one once closing began tries to free it itself
+ * ({@link #afterUnlock()}). Taking a lock and setting the closing flag are
+ * each a full fence, before each side reads the other's state, so one of
+ * them sees the other: either the call is refused, or the free waits for
+ * its unlock. That spares the hot path two atomic operations a call.
  */
 final class NativeRef {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -51,10 +61,18 @@ final class NativeRef {
     private volatile int handle = -1;
     private Cleaner.Cleanable cleanable; // guarded by this
 
+    private final BooleanSupplier busy;
+
     NativeRef(AbstractSelectableChannel channel, IntConsumer wake, IntConsumer free) {
+        this(channel, wake, free, () -> false);
+    }
+
+    /** busy: whether a call holds one of the locks under which {@link #peekLocked()} is used. */
+    NativeRef(AbstractSelectableChannel channel, IntConsumer wake, IntConsumer free, BooleanSupplier busy) {
         this.channel = channel;
         this.wake = wake;
         this.free = free;
+        this.busy = busy;
     }
 
     private boolean closing() {
@@ -104,6 +122,28 @@ final class NativeRef {
         return h;
     }
 
+    /**
+     * The handle, for a call made under one of the owner's locks (its
+     * {@code busy} is true until that lock is released), not counted.
+     */
+    int peekLocked() throws ClosedChannelException {
+        if (closing()) {
+            throw new ClosedChannelException();
+        }
+        int h = handle;
+        if (h < 0) {
+            throw new ClosedChannelException();
+        }
+        return h;
+    }
+
+    /** After the lock of a {@link #peekLocked()} call was released: frees a closing handle left to it. */
+    void afterUnlock() {
+        if (closing()) {
+            tryFree();
+        }
+    }
+
     void release() {
         long w = (long) WORD.getAndAdd(this, -1L) - 1;
         if (w == CLOSING) {
@@ -130,7 +170,8 @@ final class NativeRef {
     void tryFree() {
         Cleaner.Cleanable c;
         synchronized (this) {
-            if ((long) WORD.getVolatile(this) != CLOSING || handle < 0 || channel.isRegistered()) {
+            if ((long) WORD.getVolatile(this) != CLOSING || handle < 0 || busy.getAsBoolean()
+                    || channel.isRegistered()) {
                 return;
             }
             handle = -1;
