@@ -164,6 +164,42 @@ class LeakTest {
         });
     }
 
+    /**
+     * A flow closed under a read blocked in it: the read holds the flow's read
+     * lock over its handle, so the close leaves the free to it (Flow,
+     * NativeRef.afterUnlock). Each flow must go all the same: descriptors,
+     * rings, counters.
+     */
+    @Test
+    void flowsClosedUnderBlockedReadsLeaveNothingBehind() throws Exception {
+        String name = TestSupport.unique("leak-blocked");
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name)) {
+                Map<String, String> fds = Map.of();
+                long maps = -1;
+                for (int i = 0; i < 120; i++) {
+                    if (i == 20) {
+                        fds = TestSupport.fdSnapshot();
+                        maps = flowMappings();
+                    }
+                    try (TestSupport.Pair p = TestSupport.connect(server, name);
+                            HelperThread<String> r = HelperThread.call("blocked-read", () -> {
+                                try {
+                                    return "read " + p.client.read(ByteBuffer.allocateDirect(64));
+                                } catch (java.nio.channels.AsynchronousCloseException e) {
+                                    return "closed";
+                                }
+                            })) {
+                        TestSupport.awaitIn(r.thread(), "flowRead", Duration.ofSeconds(10));
+                        p.client.close();
+                        assertEquals("closed", r.join(Duration.ofSeconds(10)), "flow " + i);
+                    }
+                }
+                assertSettled("100 flows closed under a blocked read", fds, maps);
+            }
+        });
+    }
+
     @Test
     void serverChannelsLeaveNothingBehind() throws Exception {
         String name = TestSupport.unique("leak-srv");
