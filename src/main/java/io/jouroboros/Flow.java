@@ -519,28 +519,24 @@ public final class Flow extends AbstractSelectableChannel
 
     // ----------------------------------------------------------- reading
 
-    /**
-     * The handle for a read or a write under readLock or writeLock, not
-     * counted ({@link NativeRef#peekLocked()}); as {@link #acquireConnected()}.
-     */
-    private int connectedLocked() throws IOException {
-        if (state == CONNECTED) {
-            return ref.peekLocked(); // ClosedChannelException once closing
-        }
-        synchronized (stateLock) {
-            if (!isOpen()) {
-                throw new ClosedChannelException();
-            }
-            if (state != CONNECTED) {
-                throw new NotYetConnectedException();
-            }
-            return ref.peekLocked();
-        }
+    /** The handle of a connected flow, counted until {@code ref.release()}. */
+    private int acquireConnected() throws IOException {
+        checkConnected();
+        return ref.acquire(); // ClosedChannelException once closing
     }
 
-    private int acquireConnected() throws IOException {
+    /**
+     * The handle for a read or a write under readLock or writeLock, not
+     * counted ({@link NativeRef#peekLocked()}).
+     */
+    private int connectedLocked() throws IOException {
+        checkConnected();
+        return ref.peekLocked(); // ClosedChannelException once closing
+    }
+
+    private void checkConnected() throws IOException {
         if (state == CONNECTED) {
-            return ref.acquire(); // ClosedChannelException once closing
+            return;
         }
         synchronized (stateLock) {
             if (!isOpen()) {
@@ -549,7 +545,6 @@ public final class Flow extends AbstractSelectableChannel
             if (state != CONNECTED) {
                 throw new NotYetConnectedException();
             }
-            return ref.acquire();
         }
     }
 
