@@ -93,7 +93,7 @@ public final class Flow extends AbstractSelectableChannel
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Object stateLock = new Object();
-    // Reads and writes hold readLock or writeLock over the handle (NativeRef.peekLocked).
+    // Reads and writes hold readLock or writeLock over the handle (NativeRef.handleUnderLock).
     private final NativeRef ref = new NativeRef(this, Native::flowWake, Native::flowFree,
             () -> readLock.isLocked() || writeLock.isLocked());
     private final List<FlowKey> keys = new CopyOnWriteArrayList<>();
@@ -107,7 +107,7 @@ public final class Flow extends AbstractSelectableChannel
     private final Io writer = new Io(false);
     private final BooleanSupplier open = this::isOpen;
 
-    // written under stateLock; volatile for the read and write fast path (acquireConnected)
+    // written under stateLock; volatile for the read and write fast path (checkConnected)
     private volatile int state = UNCONNECTED;
     // guarded by stateLock
     private String remote;
@@ -527,11 +527,11 @@ public final class Flow extends AbstractSelectableChannel
 
     /**
      * The handle for a read or a write under readLock or writeLock, not
-     * counted ({@link NativeRef#peekLocked()}).
+     * counted ({@link NativeRef#handleUnderLock()}).
      */
     private int connectedLocked() throws IOException {
         checkConnected();
-        return ref.peekLocked(); // ClosedChannelException once closing
+        return ref.handleUnderLock(); // ClosedChannelException once closing
     }
 
     private void checkConnected() throws IOException {
@@ -592,8 +592,7 @@ public final class Flow extends AbstractSelectableChannel
         try {
             if (!dst.hasRemaining()) {
                 // As before: closed and unconnected flows throw first.
-                acquireConnected();
-                ref.release();
+                connectedLocked();
                 return 0;
             }
             int room = dst.isDirect() ? dst.remaining()
@@ -691,8 +690,7 @@ public final class Flow extends AbstractSelectableChannel
         readLock.lock();
         try {
             if (room == 0) {
-                acquireConnected();
-                ref.release();
+                connectedLocked();
                 return 0;
             }
             return readLocked(dsts, offset, length, (int) Math.min(room, Ouroboros.maxSduUnchecked()), true);
@@ -804,8 +802,8 @@ public final class Flow extends AbstractSelectableChannel
         boolean blocking = isBlocking();
         Io io = writer;
         io.set(h, srcs, offset, length, maxSdu(), stream);
-        ByteBuffer last = srcs[offset + length - 1];
-        boolean lastHad = last.hasRemaining();
+        ByteBuffer last = length > 0 ? srcs[offset + length - 1] : null;
+        boolean lastHad = last != null && last.hasRemaining();
         long total = 0;
         while (true) {
             int r = runIo(blocking, io, Poller.WRITE, h);
@@ -816,7 +814,8 @@ public final class Flow extends AbstractSelectableChannel
                 throw Errors.exception(r, "write");
             }
             total += r;
-            // Done once the last buffer is emptied (the SDUs take the buffers in order).
+            // Done once the last buffer is emptied (the SDUs take the buffers in order):
+            // no further pass to find that nothing is left.
             if (!stream || lastHad && !last.hasRemaining()) {
                 return total;
             }

@@ -15,21 +15,23 @@ import java.util.function.IntConsumer;
 /**
  * The native handle of a channel and the rule that keeps it safe, after
  * {@code SocketChannelImpl}: a thread takes the handle with {@link #acquire()}
- * for the length of one native call; close wakes those threads at once
- * ({@link #close()}), but the handle is freed only when the last of them has
- * left and no selector holds the channel ({@link #tryFree()}), so no native
+ * for the length of one native call (or under one of the owner's I/O locks,
+ * below); close wakes those threads at once ({@link #close()}), but the
+ * handle is freed only when the last of them has left and no selector holds
+ * the channel ({@link #tryFree()}), so no native
  * object is ever freed, or its handle reused, under a live call. A channel
  * dropped without close is freed by a {@link Cleaner}: unreachable, it can
  * be in no call and no selector.
  *
  * <p>A channel's reads and writes, each under a lock of its own, take the
- * handle without counting ({@link #peekLocked()}): the handle is freed
+ * handle without counting ({@link #handleUnderLock()}): the handle is freed
  * only while the owner says none of those locks is held ({@code busy}), and
  * a thread that leaves one once closing began tries to free it itself
- * ({@link #afterUnlock()}). Taking a lock and setting the closing flag are
- * each a full fence, before each side reads the other's state, so one of
- * them sees the other: either the call is refused, or the free waits for
- * its unlock. That spares the hot path two atomic operations a call.
+ * ({@link #afterUnlock()}). Taking the lock and setting the closing flag
+ * are each a volatile write made before that side reads the other's state
+ * (volatile actions fall in one total order), so one of them sees the
+ * other: either the call is refused, or the free waits for its unlock. That
+ * spares the hot path two atomic operations a call.
  */
 final class NativeRef {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -50,10 +52,11 @@ final class NativeRef {
     private final IntConsumer free;
 
     /*
-     * The users and the closing flag in one word, so that a call takes and
-     * leaves the handle with one atomic operation, no lock: no call is let
-     * in once closing is set, and whoever brings the users to 0 while
-     * closing (or closes with none) frees.
+     * The counted users and the closing flag in one word, so that a counted
+     * call takes and leaves the handle with one atomic operation, no lock:
+     * no call is let in once closing is set, and whoever brings the users to
+     * 0 while closing (or closes with none, or leaves an I/O lock while
+     * closing: afterUnlock) frees, once busy is false too.
      */
     @SuppressWarnings("unused") // through WORD
     private volatile long word;
@@ -67,7 +70,7 @@ final class NativeRef {
         this(channel, wake, free, () -> false);
     }
 
-    /** busy: whether a call holds one of the locks under which {@link #peekLocked()} is used. */
+    /** busy: whether a call holds one of the locks under which {@link #handleUnderLock()} is used. */
     NativeRef(AbstractSelectableChannel channel, IntConsumer wake, IntConsumer free, BooleanSupplier busy) {
         this.channel = channel;
         this.wake = wake;
@@ -126,7 +129,7 @@ final class NativeRef {
      * The handle, for a call made under one of the owner's locks (its
      * {@code busy} is true until that lock is released), not counted.
      */
-    int peekLocked() throws ClosedChannelException {
+    int handleUnderLock() throws ClosedChannelException {
         if (closing()) {
             throw new ClosedChannelException();
         }
@@ -137,7 +140,7 @@ final class NativeRef {
         return h;
     }
 
-    /** After the lock of a {@link #peekLocked()} call was released: frees a closing handle left to it. */
+    /** After the lock of a {@link #handleUnderLock()} call was released: frees a closing handle left to it. */
     void afterUnlock() {
         if (closing()) {
             tryFree();

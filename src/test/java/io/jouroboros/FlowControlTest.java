@@ -334,6 +334,36 @@ class FlowControlTest {
         });
     }
 
+    /**
+     * Gathering writes and scattering reads in the stream view: an empty array or
+     * range writes nothing (buffers outside the range are never looked at, even
+     * null ones), empty buffers anywhere are skipped, and one SDU is spread over
+     * the buffers of a read in order.
+     */
+    @Test
+    void gatheringAndScatteringKeepTheirRanges() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            assertEquals(0, client.write(new ByteBuffer[0]));
+            ByteBuffer[] some = {null, ByteBuffer.wrap(bytes("x")), null};
+            assertEquals(0, client.write(some, 1, 0));
+            assertEquals(0, client.write(some, 3, 0));
+            ByteBuffer[] srcs = {ByteBuffer.allocate(0), ByteBuffer.wrap(bytes("ab")), ByteBuffer.allocate(0),
+                    ByteBuffer.allocateDirect(3).put(bytes("cde")).flip(), ByteBuffer.allocate(0)};
+            assertEquals(5, client.write(srcs));
+            for (ByteBuffer b : srcs) {
+                assertFalse(b.hasRemaining());
+            }
+            assertEquals(1, client.write(some, 1, 1));
+            ByteBuffer[] dsts = {ByteBuffer.allocate(2), ByteBuffer.allocateDirect(0), ByteBuffer.allocate(10)};
+            assertEquals(5, accepted.read(dsts));
+            assertEquals("ab", new String(dsts[0].array(), StandardCharsets.UTF_8));
+            assertEquals("cde", new String(dsts[2].array(), 0, dsts[2].position(), StandardCharsets.UTF_8));
+            ByteBuffer one = ByteBuffer.allocate(10);
+            assertEquals(1, accepted.read(new ByteBuffer[] {one}));
+            assertEquals('x', one.get(0));
+        });
+    }
+
     @Test
     void downAppearsOnceThePeerCloses() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
