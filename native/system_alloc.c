@@ -14,7 +14,9 @@
  *    irmd_gone() first (system_lib.c).
  *  - The IRMd hands a flow to a process that died while it waited in
  *    flow_accept: an allocation whose peer is already dead (o_setup,
- *    system_peer.c) is deallocated and tried again (ALLOC_TRIES).
+ *    system_peer.c) is deallocated and tried again (ALLOC_TRIES); one
+ *    whose peer's ring was already gone fails in flow_init (ENOMEM) and is
+ *    tried again too.
  *  - An allocation that meets the end of the server's accept slice fails
  *    at once (the IRMd destroys the pending accept it had picked): its
  *    ECRYPT or EBADF, and an ETIMEDOUT or EIPCP quicker than ALLOC_QUICK,
@@ -212,6 +214,16 @@ static void * alloc_thread(void * arg)
                  * ALLOC_TRIES in all.
                  */
                 if (r == -ECRYPT || r == -EBADF)
+                        continue;
+                /*
+                 * The IRMd gave us a process that died in flow_accept
+                 * before the IRMd saw it die (see o_setup below), and
+                 * flow_init could not open the dead process's ring:
+                 * ENOMEM, nothing allocated here. Once in a CI run of
+                 * LoadShareTest (a sharer killed, then 20 allocations).
+                 * The next try goes to a live acceptor.
+                 */
+                if (r == -ENOMEM)
                         continue;
                 if ((r == -ETIMEDOUT || r == -EIPCP) &&
                     jour_now_ns() - t < ALLOC_QUICK)
