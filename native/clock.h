@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Monotonic deadlines for blocking calls (timeouts in ns, -1 = forever).
+ * A timeout of 0 gives the deadline 0, passed already, without reading the
+ * clock (a call that must not wait pays no clock_gettime for it).
  */
 #ifndef JOUR_CLOCK_H
 #define JOUR_CLOCK_H

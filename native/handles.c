@@ -133,6 +133,10 @@ int64_t jour_deadline(int64_t timeo)
         if (timeo < 0)
                 return -1;
 
+        /* Passed already, and no clock read: every call that must not wait. */
+        if (timeo == 0)
+                return 0;
+
         return jour_now_ns() + timeo;
 }
 
@@ -142,6 +146,9 @@ int64_t jour_remaining(int64_t deadline)
 
         if (deadline < 0)
                 return -1;
+
+        if (deadline == 0)
+                return 0;
 
         r = deadline - jour_now_ns();
 

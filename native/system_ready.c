@@ -381,7 +381,7 @@ int s_fset_wait(void *              fs,
                 int64_t             timeo)
 {
         struct sfset * s = fs;
-        int64_t        deadline = timeo == 0 ? 0 : jour_deadline(timeo);
+        int64_t        deadline = jour_deadline(timeo);
         int            k;
 
         for (;;) {
