@@ -16,7 +16,9 @@
  * itself is copied as bytes (a peer that scribbles on it sends garbage,
  * which it could send anyway). One reader and one writer at a time per
  * flow (Java's Flow read and write locks), so r->tail and r->head each
- * belong to one thread.
+ * belong to one thread. The peer's hints (wr_cpu, rd_cpu, wr_at) are read
+ * here too: they only steer a spin or spare a look at the socket (a stamp
+ * out of range is not believed, embedded_rflow.c), never an index.
  */
 #define _GNU_SOURCE
 #include <sched.h>
