@@ -9,7 +9,8 @@
  * is possible before use:
  *  - head - tail (our own tail) is at most ERING_SIZE and a multiple of 8;
  *  - a record's length is at most E_MAX_SDU and the record lies within
- *    what was published;
+ *    what was published; a skip (ERING_SKIP) is followed by a record
+ *    within it;
  *  - our head - the peer's tail is at most ERING_SIZE and a multiple of 8.
  * Positions in the data are always our own counts modulo ERING_SIZE, so
  * even a value that passes can only point inside the ring; the payload
@@ -169,6 +170,15 @@ ssize_t ering_get(struct ering * r,
 
         len = __atomic_load_n((uint32_t *) (r->rxd + (r->tail & ERING_MASK)),
                               __ATOMIC_RELAXED);
+        if (len == ERING_SKIP) {
+                /* The rest of the lap, and a record after it (never alone). */
+                uint64_t skip = ERING_SIZE - (r->tail & ERING_MASK);
+                if (skip >= avail)
+                        return -EJOUR_PROTO;
+                r->tail += skip;
+                avail   -= skip;
+                len = __atomic_load_n((uint32_t *) r->rxd, __ATOMIC_RELAXED);
+        }
         if (len > E_MAX_SDU || rec_len(len) > avail)
                 return -EJOUR_PROTO;
 
@@ -236,6 +246,8 @@ int ering_put(struct ering * r,
 {
         uint64_t used;
         uint64_t old = r->head;
+        uint64_t at;
+        uint64_t pos;
         uint64_t hdr = len; /* little-endian: the u32 length, 4 zeros */
         uint32_t w;
         int      ret;
@@ -251,11 +263,24 @@ int ering_put(struct ering * r,
         if (ERING_SIZE - used < rec_len(len))
                 return -EAGAIN;
 
-        __atomic_store_n((uint64_t *) (r->txd + (old & ERING_MASK)), hdr,
-                         __ATOMIC_RELAXED);
-        ring_in(r->txd, old + ERING_HDR, buf, len);
+        /*
+         * An empty ring this far into its lap: the record goes to the
+         * start, behind a skip, so a flow that keeps its ring nearly empty
+         * (a request, an answer) keeps to a few cache lines of it.
+         */
+        at = old;
+        pos = old & ERING_MASK;
+        if (used == 0 && pos >= ERING_REWIND && rec_len(len) <= pos) {
+                __atomic_store_n((uint64_t *) (r->txd + pos),
+                                 (uint64_t) ERING_SKIP, __ATOMIC_RELAXED);
+                at += ERING_SIZE - pos;
+        }
 
-        r->head = old + rec_len(len);
+        __atomic_store_n((uint64_t *) (r->txd + (at & ERING_MASK)), hdr,
+                         __ATOMIC_RELAXED);
+        ring_in(r->txd, at + ERING_HDR, buf, len);
+
+        r->head = at + rec_len(len);
         note_cpu(&r->tx->wr_cpu);
         STORE(&r->tx->head, r->head);
 

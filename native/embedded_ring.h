@@ -12,7 +12,12 @@
  *   4096 + ERING_SIZE  the data of direction 1
  *
  * A record is a u32 length, 4 bytes of padding and the SDU, padded to 8
- * bytes, so a record's length never wraps (its SDU may). head and tail
+ * bytes, so a record's length never wraps (its SDU may). A length of
+ * ERING_SKIP is no record: the rest of the lap is skipped, and the next
+ * record is at the start of the ring; the writer puts one before a record
+ * that it puts in an empty ring at least ERING_REWIND bytes into its lap,
+ * so the ring of a flow that seldom holds more than a record or two
+ * stays within a few cache lines (warm), not all of its ERING_SIZE. head and tail
  * count bytes from the start and never wrap in practice (u64); positions
  * are taken modulo ERING_SIZE of our own counts, so no value a peer writes
  * can make us touch memory outside the ring.
@@ -47,6 +52,8 @@
 #define ERING_SIZE      (256 * 1024)
 #define ERING_MASK      ((uint64_t) ERING_SIZE - 1)
 #define ERING_HDR       8
+#define ERING_SKIP      0xffffffffu
+#define ERING_REWIND    2048
 #define ERING_CTL_OFF   1024
 #define ERING_SHM_SIZE  (HS_SHM_SIZE + 2 * ERING_SIZE)
 /* The most records a ring holds: empty SDUs, a header each. */

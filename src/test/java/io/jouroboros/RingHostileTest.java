@@ -61,6 +61,9 @@ class RingHostileTest {
      *   poke OFF VAL SIZE  VAL (SIZE 4 or 8 bytes) at OFF of the memfd, then
      *                      both of the server's pipes signalled
      *   take               one honest record out of ring 1: GOT HEX
+     *   skip               a skip (length 0xffffffff) where the next record
+     *                      would go, unpublished: the next put goes to the
+     *                      start of the ring and publishes both
      *   half               half a record written, never published; then dies
      */
     private static final String PY = String.join("\n",
@@ -108,11 +111,18 @@ class RingHostileTest {
         "        off, val, size = int(c[1]), int(c[2]), int(c[3])",
         "        struct.pack_into('<Q' if size == 8 else '<I', m, off, val & (2 ** (8 * size) - 1))",
         "        wake(S_RX); wake(S_SP)",
+        "    elif c[0] == 'skip':",
+        "        p = head % RING",
+        "        ring_write(4096, head, struct.pack('<II', 0xffffffff, 0))",
+        "        head += RING - p",
         "    elif c[0] == 'take':",
         "        h = struct.unpack_from('<Q', m, CTL1)[0]",
         "        if h == tail1:",
         "            print('GOT none', flush=True); continue",
         "        n = struct.unpack('<I', ring_read(4096 + RING, tail1, 4))[0]",
+        "        if n == 0xffffffff:",  // a skip: the record is at the start of the ring
+        "            tail1 += RING - tail1 % RING",
+        "            n = struct.unpack('<I', ring_read(4096 + RING, tail1, 4))[0]",
         "        b = ring_read(4096 + RING, tail1 + 8, n)",
         "        tail1 += 8 + (n + 7) // 8 * 8; rcvd += 1",
         "        struct.pack_into('<Q', m, CTL1 + 64, tail1)",
@@ -340,6 +350,68 @@ class RingHostileTest {
             try (Peer p = new Peer()) {
                 p.poke(DATA0, len, 4);
                 p.poke(HEAD0, 16, 8);
+                assertBroken(p.flow);
+            }
+            stillServes();
+        });
+    }
+
+    /** A skip to the start of the ring, then a record there: read as any other. */
+    @Test
+    void aSkipToTheStartOfTheRingIsFollowed() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                p.put(new byte[100]);
+                assertEquals(100, read(p.flow).length);
+                p.say("skip");
+                p.put("after".getBytes(StandardCharsets.UTF_8));
+                assertEquals(1, p.flow.rxQueueLength());
+                assertEquals("after", new String(read(p.flow), StandardCharsets.UTF_8));
+                p.put("next".getBytes(StandardCharsets.UTF_8));
+                assertEquals("next", new String(read(p.flow), StandardCharsets.UTF_8));
+            }
+        });
+    }
+
+    /**
+     * Our writer, once its ring is empty far enough into the lap, puts the
+     * next record at the start behind a skip: the peer reads every SDU in
+     * order across those skips (each SDU taken before the next is written,
+     * so the ring is empty before each).
+     */
+    @Test
+    void ourSkipsAreReadByThePeer() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                for (int i = 0; i < 200; i++) {
+                    byte[] b = new byte[1 + i * 7 % 300];
+                    new Random(i).nextBytes(b);
+                    p.flow.writeMessage(ByteBuffer.wrap(b));
+                    assertEquals("GOT " + HexFormat.of().formatHex(b), p.say("take"), "SDU " + i);
+                }
+            }
+        });
+    }
+
+    /**
+     * A skip with nothing published after it (it would skip the whole lap
+     * here), or a skip followed by a record out of range: the flow goes down.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aBrokenSkipTakesTheFlowDown(boolean withRecord) throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer()) {
+                if (withRecord) {
+                    p.put(new byte[100]); // 112 bytes: the skip is at 112
+                    assertEquals(100, read(p.flow).length);
+                    p.poke(DATA0 + 112, 0xffffffffL, 4);
+                    p.poke(DATA0, 65537, 4);
+                    p.poke(HEAD0, RING + 16L, 8);
+                } else {
+                    p.poke(DATA0, 0xffffffffL, 4);
+                    p.poke(HEAD0, 8, 8);
+                }
                 assertBroken(p.flow);
             }
             stillServes();

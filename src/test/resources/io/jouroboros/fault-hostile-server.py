@@ -31,6 +31,7 @@ CTL = 1024          # struct ering_ctl[2], 256 bytes each
 HEAD, TAIL, RD_WAKE, WR_WAIT = 0, 64, 128, 192
 EVERY = 4
 MAX_SDU = 65536
+SKIP = 0xffffffff   # a record length: the rest of the lap is skipped
 # The counters page: dir[d].sent at 128 d, dir[d].rcvd at 128 d + 64.
 SENT0, RCVD0, SENT1, RCVD1 = 0, 64, 128, 192
 
@@ -216,6 +217,11 @@ class Shared:
             return None
         pos = self.tail & (RING - 1)
         n = struct.unpack_from('<I', self.m, HS_SHM + pos)[0]
+        if n == SKIP and h - self.tail > RING - pos:
+            # The rest of the lap is skipped: the record is at the start.
+            self.tail += RING - pos
+            pos = 0
+            n = struct.unpack_from('<I', self.m, HS_SHM)[0]
         if n > MAX_SDU or h - self.tail > RING:
             raise ValueError('the client wrote a bad record: %d bytes, head %d tail %d' % (n, h, self.tail))
         d = b''
