@@ -264,13 +264,14 @@ int ering_put(struct ering * r,
                 return -EAGAIN;
 
         /*
-         * An empty ring this far into its lap: the record goes to the
-         * start, behind a skip, so a flow that keeps its ring nearly empty
-         * (a request, an answer) keeps to a few cache lines of it.
+         * A small record, into an empty ring this far into its lap: to the
+         * start, behind a skip (see embedded_ring.h; it fits there, as
+         * ERING_REWIND_REC < ERING_REWIND).
          */
         at = old;
         pos = old & ERING_MASK;
-        if (used == 0 && pos >= ERING_REWIND && rec_len(len) <= pos) {
+        if (used == 0 && pos >= ERING_REWIND &&
+            rec_len(len) <= ERING_REWIND_REC) {
                 __atomic_store_n((uint64_t *) (r->txd + pos),
                                  (uint64_t) ERING_SKIP, __ATOMIC_RELAXED);
                 at += ERING_SIZE - pos;

@@ -374,17 +374,17 @@ class RingHostileTest {
     }
 
     /**
-     * Our writer, once its ring is empty far enough into the lap, puts the
-     * next record at the start behind a skip: the peer reads every SDU in
-     * order across those skips (each SDU taken before the next is written,
-     * so the ring is empty before each).
+     * Our writer, once its ring is empty far enough into the lap (64 KiB),
+     * puts the next small record at the start behind a skip: the peer reads
+     * every SDU in order across those skips (each SDU taken before the next
+     * is written, so the ring is empty before each).
      */
     @Test
     void ourSkipsAreReadByThePeer() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
             try (Peer p = new Peer()) {
-                for (int i = 0; i < 200; i++) {
-                    byte[] b = new byte[1 + i * 7 % 300];
+                for (int i = 0; i < 600; i++) { // about 180 KB: past 64 KiB twice
+                    byte[] b = new byte[1 + i * 37 % 600];
                     new Random(i).nextBytes(b);
                     p.flow.writeMessage(ByteBuffer.wrap(b));
                     assertEquals("GOT " + HexFormat.of().formatHex(b), p.say("take"), "SDU " + i);
