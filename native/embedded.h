@@ -26,7 +26,7 @@
  * rendezvous directory; allocation is connect + the versioned handshake,
  * which also hands over a sealed memfd with the queue counters of the
  * flow and, when both ends take them, a ring per direction (the reply
- * then carries the wake-up pipes' write ends). Data plane: the rings
+ * then carries the eventfds of the wake-ups). Data plane: the rings
  * (embedded_ring.h), or else the connected SEQPACKET socket, one message
  * per SDU; either way the socket stays, so peer death is an immediate end
  * of file. The control plane reaches the data plane only through the
@@ -65,7 +65,7 @@
 /* The largest SDU of the layer (its max_sdu). */
 #define E_MAX_SDU  65536
 
-/* The wake-up pipes (write ends) each end of a flow with rings hands over. */
+/* The eventfds each end of a flow with rings hands over. */
 #define E_RING_FDS 2
 
 /* ------------------------------------ sockets (embedded_sock.c) */
@@ -230,7 +230,7 @@ struct ebcast * eflow_bcast(struct eflow * f);
  * it); the accepting side maps the memfd it was handed (kept by the
  * caller), and refuses one it cannot trust.
  */
-/* ring 0: the counters page only, no pipes (no rings offered). */
+/* ring 0: the counters page only, no eventfds (no rings offered). */
 int             eflow_shared_create(struct eflow * f,
                                     int *          efds,
                                     int            ring);
@@ -243,11 +243,10 @@ int             eflow_shared_map(struct eflow * f,
 
 /*
  * The rings: the allocating side offers them with a memfd of their size
- * (eflow_shared_map says 1) and the write ends of its E_RING_FDS wake-up
- * pipes, made with the memfd (in efds; still the flow's), so a flow set
- * that watches a flow
+ * (eflow_shared_map says 1) and its E_RING_FDS eventfds, made with the
+ * memfd (in efds; still the flow's), so a flow set that watches a flow
  * while its allocation is pending watches them already. The accepting
- * side takes them (eflow_ring_serve: owns the peer's write ends from then
+ * side takes them (eflow_ring_serve: owns the peer's eventfds from then
  * on, checks them, and puts its own in fds, still the flow's, for the
  * reply); the allocating side takes the reply's (eflow_ring_join, which
  * owns them, checks them: -EJOUR_PROTO for any it cannot trust), or
@@ -261,7 +260,7 @@ int             eflow_ring_join(struct eflow * f,
                                 const int *    fds,
                                 int            n);
 
-/* A ring flow's read ends for a flow set (-1 for another flow). */
+/* A ring flow's eventfds for a flow set (-1 for another flow). */
 int             e_flow_ring_fds(void * lf,
                                 int *  rx,
                                 int *  sp);

@@ -268,7 +268,7 @@ static int pending_serve(struct esrv *     s,
                         continue;
                 size_t j;
                 k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                /* In the order sent: the memfd, then any pipes' write ends. */
+                /* In the order sent: the memfd, then any eventfds. */
                 for (j = 0; j < k && n_fds < 4; ++j) {
                         memcpy(&fds[n_fds], CMSG_DATA(c) + j * sizeof(int),
                                sizeof(int));
@@ -297,7 +297,7 @@ static int pending_serve(struct esrv *     s,
                 goto drop;
         }
 
-        /* The rings are offered by their size and the client's pipes. */
+        /* The rings are offered by their size and the client's eventfds. */
         ring = eflow_shared_map(f, fds[0]);
         if (ring < 0 || (ring == 0 && n_fds != 1)) {
                 eflow_release(f);
@@ -328,7 +328,7 @@ static int pending_serve(struct esrv *     s,
                 goto drop;
         }
 
-        /* The memfd (mapped), and the client's pipes if we declined. */
+        /* The memfd (mapped), and the client's eventfds if we declined. */
         for (i = 0; i < n_fds; ++i)
                 close(fds[i]);
         (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);

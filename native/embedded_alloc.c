@@ -147,7 +147,7 @@ int e_flow_alloc_start(const char *            name,
                 return mfd;
         }
 
-        /* The memfd, then our pipes' write ends: the rings are offered (or not). */
+        /* The memfd, then our eventfds: the rings are offered (or not). */
         pass[0] = mfd;
         ret = esock_send_fds(fd, req, hs_req_encode(req, name, len, qs),
                              pass, ring ? 1 + E_RING_FDS : 1);
@@ -167,7 +167,7 @@ int e_flow_alloc_start(const char *            name,
 
 /*
  * Reads the reply and the descriptors it carries (any, to close them when
- * they are not the wake-up pipes of the rings): its length, NOT_A_REPLY, or -1
+ * they are not the eventfds of the rings): its length, NOT_A_REPLY, or -1
  * with errno.
  */
 static ssize_t recv_reply(int       fd,

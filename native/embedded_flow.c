@@ -66,6 +66,8 @@ struct eflow * eflow_new(int fd,
         f->peer_sp_efd = -1;
         for (i = 0; i < EFD_N; ++i)
                 f->efd[i] = -1;
+        for (i = 0; i < E_RING_FDS; ++i)
+                f->watch[i] = -1;
         espin_init(&f->rxspin);
         espin_init(&f->txspin);
         atomic_init(&f->closing, 0);
@@ -106,6 +108,10 @@ void e_flow_dealloc(void * lf)
         if (f->ring_counted)
                 atomic_fetch_sub(&ering_ends, 1);
 
+        for (i = 0; i < E_RING_FDS; ++i)
+                if (f->watch[i] >= 0)
+                        close(f->watch[i]);
+
         for (i = 0; i < EFD_N; ++i)
                 if (f->efd[i] >= 0)
                         close(f->efd[i]);
@@ -131,8 +137,8 @@ void e_flow_wake(void * lf)
 
 /*
  * Whether one more flow end may take the rings: an end on rings holds
- * seven descriptors (its socket, both ends of its own two wake-up pipes
- * and the write ends of the peer's two) where one on the socket holds one,
+ * seven descriptors (its socket, four eventfds and the private epoll sets
+ * over its own two, ewake_watch_new) where one on the socket holds one,
  * so rings are taken while the ends on them need at most half of
  * RLIMIT_NOFILE; past that, flows stay on their socket (10,000 flows in
  * one process fit in a limit of 20,000 only so).
@@ -164,16 +170,18 @@ int eflow_shared_create(struct eflow * f,
 
         /* Ours: data arrived (0), room to write (1: there is). */
         for (i = 0; ring && i < E_RING_FDS; ++i) {
-                int ends[2];
-                int e = ewake_new(ends, i == 1);
+                int e = ewake_new(i == 1);
                 if (e < 0)
-                        return e; /* e_flow_dealloc closes the others */
-                f->efd[EFD_RX_R + i] = ends[0];
-                f->efd[EFD_RX_W + i] = ends[1];
-                efds[i] = ends[1];
+                        return e; /* e_flow_dealloc closes the other */
+                f->efd[EFD_C_RX + i] = e;
+                efds[i] = e;
+                e = ewake_watch_new(e);
+                if (e < 0)
+                        return e;
+                f->watch[i] = e;
         }
-        f->rx_efd = f->efd[EFD_RX_R];
-        f->sp_efd = f->efd[EFD_SP_R];
+        f->rx_efd = f->efd[EFD_C_RX];
+        f->sp_efd = f->efd[EFD_C_SP];
 
         fd = memfd_create("jouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)

@@ -8,7 +8,7 @@
  * of the layer sees a flow through embedded.h.
  *
  * Guards: fd, bcast, shm, shm_size, tx, bc, ring_on, the rings' pointers
- * and the pipes are set before the flow is published (by allocation,
+ * and the eventfds are set before the flow is published (by allocation,
  * accept or join) and never change after; closing, down and broken are
  * atomic; rcvtimeo, rxspin, rx_dirty and the ring's tail are the reader's
  * (one reader at a time: Java's Flow.readLock), txspin, live_at and the
@@ -30,19 +30,15 @@
 #include "embedded_wake.h"
 
 /*
- * The wake-up pipes of a ring flow (embedded_wake.c): each end makes two,
- * data arrived and room to write, and hands the peer their write ends
- * (the client's go with the request, after the memfd; the server's with
- * the reply), in this order. It keeps a write end of its own too, to
- * signal itself.
+ * The eventfds of a ring flow: each end makes its own two (the client's go
+ * with the request, after the memfd; the server's with the reply), in
+ * this order.
  */
 enum efd_slot {
-        EFD_RX_R,    /* ours, data arrived: the read end     */
-        EFD_SP_R,    /* ours, room to write                  */
-        EFD_RX_W,    /* their write ends, kept to signal us  */
-        EFD_SP_W,
-        EFD_PEER_RX, /* the peer's, data arrived: write end  */
-        EFD_PEER_SP, /* the peer's, room to write            */
+        EFD_C_RX,  /* the client's: data arrived        */
+        EFD_C_SP,  /* the client's: room in its tx ring */
+        EFD_S_RX,  /* the server's                      */
+        EFD_S_SP,
         EFD_N
 };
 
@@ -65,10 +61,13 @@ struct eflow {
         int             ring_counted; /* in ering_ends (ering_counted) */
         struct ering    ring;
         int             efd[EFD_N];    /* -1 when not open           */
-        int             rx_efd;        /* ours: data arrived (read)  */
-        int             sp_efd;        /* ours: room to write (read) */
+        int             rx_efd;        /* ours: data arrived         */
+        int             sp_efd;        /* ours: room to write        */
         int             peer_rx_efd;   /* the peer's: data arrived   */
         int             peer_sp_efd;   /* the peer's: room to write  */
+        int             watch[E_RING_FDS]; /* private epoll sets over
+                                              rx_efd and sp_efd, what
+                                              flow sets watch (-1)   */
         struct espin    rxspin;
         struct espin    txspin;
         int             rx_dirty;      /* rx_efd may be signalled    */

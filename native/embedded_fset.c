@@ -8,10 +8,9 @@
  * another thread waits on it, so a flow set needs no lock of ours.
  *
  * A flow with rings (embedded_ring.h) is three members: its socket (the
- * end: DOWN, and readable at end of file), the read ends of its data pipe
- * (PKT) and of its room pipe (OUT) (embedded_wake.c: ours alone, so their
- * close takes them out of the set), so readiness reaches the set through
- * epoll alone, with no call per flow. Each is tagged with the caller's tag and its kind
+ * end: DOWN, and readable at end of file), its data eventfd (PKT) and its
+ * room eventfd (OUT), so readiness reaches the set through epoll alone,
+ * with no call per flow. Each is tagged with the caller's tag and its kind
  * in the top two bits (callers' tags stay below 2^62); a wait merges what
  * the three say into one event per tag.
  */
@@ -36,8 +35,8 @@ struct efset {
 
 enum kind {
         KIND_SOCK, /* a socket, or an accepting side's epoll set */
-        KIND_RX,   /* a ring flow's data pipe                    */
-        KIND_SP    /* a ring flow's room pipe                    */
+        KIND_RX,   /* a ring flow's data eventfd                 */
+        KIND_SP    /* a ring flow's room eventfd                 */
 };
 
 int e_fset_create(void ** fs)
@@ -92,7 +91,7 @@ static int ctl_one(struct efset * s,
 
         /*
          * A flow registered while its allocation was pending got its
-         * rings since: its pipes come in with the first change.
+         * rings since: its eventfds come in with the first change.
          */
         if (late && errno == ENOENT && op == EPOLL_CTL_MOD &&
             epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)

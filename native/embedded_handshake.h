@@ -2,16 +2,14 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The embedded layer's allocation handshake, version 2 (version 1 handed
- * over eventfds for the wake-ups, 2 the write ends of pipes). All integers are
+ * The embedded layer's allocation handshake, version 1. All integers are
  * little-endian, fields packed:
  *
  *  request (client -> server), one SEQPACKET message, with one fd
  *  (SCM_RIGHTS): a sealed memfd of at least HS_SHM_SIZE bytes holding the
  *  queue counters of both directions; or with three: a sealed memfd of
  *  exactly ERING_SHM_SIZE bytes, which offers the rings of embedded_ring.h
- *  too, then the write ends of the client's two wake-up pipes (enum
- *  efd_slot, embedded_flow.h).
+ *  too, then the client's two eventfds (enum efd_slot, embedded_flow.h).
  *     0  magic "JOUR"       4  version u8     5  type u8 (1 = alloc)
  *     6  name length u16    8  QoS (30 bytes) 38 name bytes
  *
@@ -20,7 +18,7 @@
  *     6  flags u16          8  status u32 (an Ouroboros error code, 0 = ok)
  *    12  QoS (30 bytes): the QoS the flow was accepted with
  *  flags: HS_F_RING, the server took the rings offered: the reply carries
- *  the server's two write ends; without it, no fd, and the socket carries
+ *  the server's two eventfds; without it, no fd, and the socket carries
  *  the data.
  *
  *  data on the socket, either direction, without the rings: one message
@@ -35,7 +33,7 @@
 
 #include "layer.h"
 
-#define HS_VERSION     2
+#define HS_VERSION     1
 #define HS_ALLOC       1
 #define HS_OK          2
 #define HS_REFUSED     3

@@ -4,7 +4,7 @@
  *
  * The shared-memory data plane of a unicast flow: read and write through
  * the rings of embedded_ring.h, with no system call while the other side
- * keeps up; a short spin, then a sleep on a wake-up pipe and the flow's
+ * keeps up; a short spin, then a sleep on an eventfd and the flow's
  * socket together (embedded_wake.c) when it does not.
  *
  * The socket carries no data any more, only the end: the peer's close or
@@ -26,7 +26,7 @@
  * an SDU before it puts it in the ring, the reader after it took it.
  *
  * Here too: taking the rings into use at the end of the handshake (the
- * wake-up pipes of both ends), and what a flow set needs of a ring flow.
+ * eventfds of both ends), and what a flow set needs of a ring flow.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,17 +39,26 @@
 
 #define ELIVE_NS  (1000LL * 1000) /* how often a writer looks for the end */
 
-/* Takes the rings into use with the wake-up pipes in f->efd (all open). */
+/* Takes the rings into use with the eventfds in f->efd (all open). */
 static int ring_start(struct eflow * f)
 {
+        int client = f->tx == 0;
+        int i;
+
         /* A client's are set since its start: a flow set may use them. */
-        if (f->tx != 0) {
+        if (!client) {
+                for (i = 0; i < E_RING_FDS; ++i) {
+                        int w = ewake_watch_new(f->efd[EFD_S_RX + i]);
+                        if (w < 0)
+                                return w; /* e_flow_dealloc closes it all */
+                        f->watch[i] = w;
+                }
                 ering_init(&f->ring, f->shm, f->tx);
-                f->rx_efd = f->efd[EFD_RX_R];
-                f->sp_efd = f->efd[EFD_SP_R];
+                f->rx_efd = f->efd[EFD_S_RX];
+                f->sp_efd = f->efd[EFD_S_SP];
         }
-        f->peer_rx_efd = f->efd[EFD_PEER_RX];
-        f->peer_sp_efd = f->efd[EFD_PEER_SP];
+        f->peer_rx_efd = f->efd[client ? EFD_S_RX : EFD_C_RX];
+        f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
         f->ring_on     = 1;
         ering_counted(f);
 
@@ -63,7 +72,7 @@ int eflow_ring_serve(struct eflow * f,
         int i;
 
         for (i = 0; i < E_RING_FDS; ++i)
-                f->efd[EFD_PEER_RX + i] = peer[i];
+                f->efd[EFD_C_RX + i] = peer[i];
 
         if (f->shm_size != ERING_SHM_SIZE)
                 return -EINVAL;
@@ -74,13 +83,11 @@ int eflow_ring_serve(struct eflow * f,
 
         /* Ours: data arrived (0), room to write (1: there is). */
         for (i = 0; i < E_RING_FDS; ++i) {
-                int ends[2];
-                int ret = ewake_new(ends, i == 1);
-                if (ret < 0)
-                        return ret; /* e_flow_dealloc closes the others */
-                f->efd[EFD_RX_R + i] = ends[0];
-                f->efd[EFD_RX_W + i] = ends[1];
-                fds[i] = ends[1];
+                int fd = ewake_new(i == 1);
+                if (fd < 0)
+                        return fd; /* e_flow_dealloc closes the others */
+                f->efd[EFD_S_RX + i] = fd;
+                fds[i] = fd;
         }
 
         return ring_start(f);
@@ -93,8 +100,8 @@ int eflow_ring_join(struct eflow * f,
         int i;
 
         for (i = 0; i < n; ++i)
-                if (i < E_RING_FDS && f->efd[EFD_PEER_RX + i] < 0)
-                        f->efd[EFD_PEER_RX + i] = fds[i];
+                if (i < E_RING_FDS && f->efd[EFD_S_RX + i] < 0)
+                        f->efd[EFD_S_RX + i] = fds[i];
                 else
                         close(fds[i]);
 
@@ -102,20 +109,27 @@ int eflow_ring_join(struct eflow * f,
                 return -EJOUR_PROTO;
 
         for (i = 0; i < E_RING_FDS; ++i)
-                if (ewake_check(f->efd[EFD_PEER_RX + i]) < 0)
+                if (ewake_check(f->efd[EFD_S_RX + i]) < 0)
                         return -EJOUR_PROTO;
 
         return ring_start(f);
 }
 
 /*
- * The server stays on the socket: our pipes go (closing our read ends,
- * ours alone, takes them out of any flow set that watched the flow while
- * it was pending).
+ * The server stays on the socket: our eventfds go, and the private sets
+ * over them first (closing those takes them out of any flow set that
+ * watched the flow while it was pending; the eventfds themselves the
+ * server holds too, so their close would not).
  */
 void eflow_ring_none(struct eflow * f)
 {
         int i;
+
+        for (i = 0; i < E_RING_FDS; ++i) {
+                if (f->watch[i] >= 0)
+                        close(f->watch[i]);
+                f->watch[i] = -1;
+        }
 
         for (i = 0; i < EFD_N; ++i) {
                 if (f->efd[i] >= 0)
@@ -132,12 +146,15 @@ int e_flow_ring_fds(void * lf,
 {
         struct eflow * f = lf;
 
-        /* From the start of an allocation: its own are made with it. */
-        if (f->rx_efd < 0)
+        /*
+         * From the start of an allocation: its own are made with it. The
+         * private sets over them, not the eventfds (ewake_watch_new).
+         */
+        if (f->rx_efd < 0 || f->watch[0] < 0)
                 return -1;
 
-        *rx = f->rx_efd;
-        *sp = f->sp_efd;
+        *rx = f->watch[0];
+        *sp = f->watch[1];
 
         return 0;
 }
@@ -162,7 +179,7 @@ void e_flow_watch(void * lf,
         ewake_drain(f->rx_efd);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (ering_readable(&f->ring) != 0)
-                ewake_signal(f->efd[EFD_RX_W]);
+                ewake_signal(f->rx_efd);
 }
 
 /* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
@@ -190,7 +207,7 @@ static int sock_end(struct eflow * f)
 
 /*
  * After an SDU was taken: once the ring is empty, the wake-up left in our
- * pipe (a flow set's, or a sleep's) goes with it, so a flow set does
+ * eventfd (a flow set's, or a sleep's) goes with it, so a flow set does
  * not report the flow again for a read that finds nothing; one drain per
  * wake-up the peer made. Then the ring once more: an SDU that came
  * between our look and the drain signals again. Needs the reader's side.
@@ -204,7 +221,7 @@ static void rx_settle(struct eflow * f)
         ewake_drain(f->rx_efd);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (ering_readable(&f->ring) != 0)
-                ewake_signal(f->efd[EFD_RX_W]);
+                ewake_signal(f->rx_efd);
 }
 
 static int rx_ready(void * arg)
@@ -253,7 +270,7 @@ ssize_t erflow_read(struct eflow * f,
                 }
 
                 /*
-                 * A wake-up may be left in our pipe (a flow set, or a
+                 * A wake-up may be left in our eventfd (a flow set, or a
                  * sleep): drained once an empty ring is seen, then the
                  * ring once more, so a flow set never sees an empty ring
                  * readable, nor misses an SDU that came meanwhile.

@@ -27,7 +27,7 @@
  * are taken modulo ERING_SIZE of our own counts, so no value a peer writes
  * can make us touch memory outside the ring.
  *
- * Wake-ups (the pipes of embedded_wake.c) are made only when the other
+ * Wake-ups (the eventfds of embedded_wake.c) are made only when the other
  * side may sleep:
  *  - reader: rd_wake holds SLEEP while it sleeps in a read, WATCH while a
  *    flow set watches it (EVERY for edge-triggered sets: each SDU). Before
@@ -35,7 +35,7 @@
  *    again. The writer publishes head, makes a full fence and reads
  *    rd_wake: it wakes for EVERY, or for SLEEP/WATCH when the ring was
  *    empty before its record (tail == its old head).
- *  - writer: when the ring is full it drains its room pipe, stores
+ *  - writer: when the ring is full it drains its space eventfd, stores
  *    wr_wait, makes a full fence and looks at the room again; the reader
  *    advances tail, makes a full fence, and if wr_wait is set clears it
  *    and wakes the writer.

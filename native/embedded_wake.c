@@ -2,21 +2,11 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Waiting on a ring (embedded_ring.h): the pipes that carry wake-ups
+ * Waiting on a ring (embedded_ring.h): the eventfds that carry wake-ups
  * between the two ends, a short adaptive spin before sleeping, and the
- * sleep itself, in poll() on the pipe and the flow's socket together, so
- * the peer's death (end of file on the socket) and close() (our own
+ * sleep itself, in poll() on the eventfd and the flow's socket together,
+ * so the peer's death (end of file on the socket) and close() (our own
  * shutdown of it) wake a sleeper as data does.
- *
- * Each end makes a pipe for each wake-up it waits for (data arrived, room
- * to write) and hands the peer a write end; the read end never leaves
- * us. A wake-up is a byte; the reader drains them all at once. Why pipes
- * and not eventfds: an eventfd is one description that both ends share,
- * so a peer could clear O_NONBLOCK under us, and our writes to it had to
- * look at the flag first (a system call more per wake-up, and still a
- * race); a pipe's write takes RWF_NOWAIT, and its read end is ours alone,
- * so a flow set can watch it directly (its close takes it out of every
- * epoll set, which an eventfd the peer still held would not).
  *
  * The spin: a reader or writer whose peer answers within a few
  * microseconds never pays for a sleep and a wake-up. It checks the ring
@@ -34,8 +24,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <stdatomic.h>
-#include <sys/stat.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,102 +39,96 @@
 #define ESPIN_START  20000LL
 #define ESPIN_CHECKS 16       /* checks between two yields */
 
-/*
- * Whether pwritev2 takes RWF_NOWAIT on a pipe here (kernels before 5.x
- * refuse it with EOPNOTSUPP): 1 yes, 0 no, -1 not known yet.
- */
-static atomic_int nowait_ok = -1;
-
-int ewake_new(int fds[2],
-              int signalled)
+int ewake_new(unsigned int initial)
 {
-        uint8_t b = 1;
+        int fd = eventfd(initial, EFD_NONBLOCK | EFD_CLOEXEC);
 
-        if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
-                return -errno;
-
-        /* One page is room for 4,096 wake-ups: plenty, as each is a byte. */
-        (void) fcntl(fds[1], F_SETPIPE_SZ, 4096);
-
-        if (signalled && write(fds[1], &b, 1) != 1) {
-                int e = errno;
-                close(fds[0]);
-                close(fds[1]);
-                return -e;
-        }
-
-        return 0;
+        return fd < 0 ? -errno : fd;
 }
 
-/* A descriptor the peer handed over is used only if it writes a pipe. */
+/* A descriptor the peer handed over is used only if it is an eventfd. */
 int ewake_check(int fd)
 {
-        struct stat st;
-        int         fl;
+        static const char want[] = "anon_inode:[eventfd]";
+        char              path[64];
+        char              link[sizeof(want) + 1];
+        ssize_t           n;
+        int               fl;
 
-        if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+        (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        n = readlink(path, link, sizeof(link));
+        if (n != (ssize_t) sizeof(want) - 1 || memcmp(link, want, n) != 0)
                 return -EJOUR_PROTO;
 
         fl = fcntl(fd, F_GETFL);
-        if (fl < 0 || (fl & O_ACCMODE) != O_WRONLY)
-                return -EJOUR_PROTO;
-
-        /* For kernels without RWF_NOWAIT on pipes (ewake_signal). */
-        if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
                 return -errno;
 
         return 0;
 }
 
 /*
- * The peer holds a write end of each pipe we write to (it made the pipe,
- * and keeps a write end to signal itself), so it shares the description:
- * it can clear O_NONBLOCK and fill the pipe at any time, and a blocking
- * write of ours would then wait for it forever (close() does not wake
- * it). So a write asks for no wait itself (RWF_NOWAIT) and trusts no
- * flag. A kernel that cannot take RWF_NOWAIT on a pipe gets the write
- * only while the description is non-blocking (a peer that races us
- * between that look and the write could still make us wait there).
+ * The peer holds these eventfds too (each end hands its own over), so it
+ * shares their file descriptions: it can clear O_NONBLOCK and fill or
+ * empty a counter at any time, and a blocking read or write of ours would
+ * then wait for it forever (close() does not wake it). So neither call
+ * trusts the description's flag: a read asks for no wait itself
+ * (RWF_NOWAIT), and a write, which no kernel lets ask so, is made only
+ * while the description is non-blocking; a peer that clears the flag
+ * gets no wake-up (a peer that races us between the look and the write
+ * still could make us wait: the look narrows that to a few instructions).
  */
 void ewake_signal(int fd)
 {
-        uint8_t      b   = 1;
-        struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-        int          ok  = atomic_load_explicit(&nowait_ok,
-                                                memory_order_relaxed);
-        int          fl;
-
-        if (ok != 0) {
-                if (pwritev2(fd, &iov, 1, -1, RWF_NOWAIT) >= 0 ||
-                    errno != EOPNOTSUPP) {
-                        /* EAGAIN: the pipe is full, it is signalled. */
-                        if (ok < 0)
-                                atomic_store_explicit(&nowait_ok, 1,
-                                                      memory_order_relaxed);
-                        return;
-                }
-                atomic_store_explicit(&nowait_ok, 0, memory_order_relaxed);
-        }
+        uint64_t v = 1;
+        int      fl;
 
         fl = fcntl(fd, F_GETFL);
         if (fl < 0 || !(fl & O_NONBLOCK))
                 return;
 
-        if (write(fd, &b, 1) < 0) {
-                /* EAGAIN: the pipe is full, it is signalled already. */
+        if (write(fd, &v, sizeof(v)) < 0) {
+                /* EAGAIN: the counter is full, it is signalled already. */
         }
 }
 
-/*
- * Our read ends are ours alone (the peer has only write ends), so their
- * O_NONBLOCK, set when we made them, holds: a plain read never waits.
- */
 void ewake_drain(int fd)
 {
-        uint8_t b[256];
+        uint64_t     v;
+        struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
+        int          fl;
 
-        while (read(fd, b, sizeof(b)) == (ssize_t) sizeof(b))
-                ;
+        if (preadv2(fd, &iov, 1, -1, RWF_NOWAIT) >= 0 || errno != EOPNOTSUPP)
+                return; /* EAGAIN: nothing to drain */
+
+        /* A kernel without RWF_NOWAIT for eventfds: as a write. */
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || !(fl & O_NONBLOCK))
+                return;
+
+        if (read(fd, &v, sizeof(v)) < 0) {
+                /* EAGAIN: nothing to drain. */
+        }
+}
+
+int ewake_watch_new(int efd)
+{
+        struct epoll_event ev;
+        int                ep;
+
+        ep = epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0)
+                return -errno;
+
+        ev.events   = EPOLLIN;
+        ev.data.u64 = 0;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0) {
+                int e = errno;
+                close(ep);
+                return -e;
+        }
+
+        return ep;
 }
 
 void espin_init(struct espin * s)

@@ -2,7 +2,7 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Waiting on a ring: wake-up pipes, the adaptive spin, the sleep (see
+ * Waiting on a ring: eventfds, the adaptive spin, the sleep (see
  * embedded_wake.c).
  */
 #ifndef JOUR_EMBEDDED_WAKE_H
@@ -15,23 +15,25 @@ struct espin {
         int64_t ns;
 };
 
-/*
- * A wake-up pipe, both ends non-blocking and close-on-exec, with a byte
- * in it when signalled: 0 (fds[0] the read end, fds[1] the write end)
- * or -errno.
- */
-int  ewake_new(int fds[2],
-               int signalled);
+/* A non-blocking, close-on-exec eventfd; a fd or -errno. */
+int  ewake_new(unsigned int initial);
 
-/* 0 if fd (handed over by the peer) is a pipe's write end. */
+/* 0 if fd (handed over by the peer) is an eventfd, now non-blocking. */
 int  ewake_check(int fd);
 
-/*
- * Never block: signal writes a byte to a write end (a full pipe is
- * signalled already); drain empties one of our read ends.
- */
+/* Never blocks; errors only mean the counter is full or empty already. */
 void ewake_signal(int fd);
 void ewake_drain(int fd);
+
+/*
+ * A private epoll set over one of our eventfds (EPOLLIN, level): what flow
+ * sets watch instead of the eventfd. The peer holds the eventfd too, so
+ * closing ours would not take it out of an epoll set that watched it (only
+ * the description's last close does), and the peer could then make that
+ * set report it for ever; the private set is ours alone, so its close
+ * does. A fd or -errno.
+ */
+int  ewake_watch_new(int efd);
 
 void espin_init(struct espin * s);
 
@@ -47,7 +49,7 @@ int  espin_wait(struct espin * s,
                 int64_t        deadline);
 
 /*
- * Sleeps in poll() on a wake-up pipe (its read end) and the socket until either is ready or
+ * Sleeps in poll() on the eventfd and the socket until either is ready or
  * the deadline: 0 (look again; *sock_ev holds the socket's revents),
  * -ETIMEDOUT, or -errno.
  */

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * descriptors (pipes, files, sockets, memfds small, unsealed or sealed
  * wrong), then, after an honest reply, broken data framing, bytes on the
  * socket of a ring flow, bad records and ring indices, scribbled counters
- * and wake-up pipes made full and blocking, mixed with honest servers (on the
+ * and eventfds made full and blocking, mixed with honest servers (on the
  * rings or on the socket, odd flags, QoS or stray descriptors, or late,
  * for a connect that waits in a {@link Selector}) whose echoes must come
  * back whole. Each case must end in an {@link IOException} with a message,
@@ -251,7 +251,7 @@ class FaultHostileServerTest {
 
     /**
      * A non-blocking connect that waits for the server's reply in sel (so
-     * a flow set watches the pending flow's pipes), then the flow out of
+     * a flow set watches the pending flow's eventfds), then the flow out of
      * it and blocking again.
      */
     private static Flow connectInSelector(String name, Selector sel, Tally tally) throws IOException {
@@ -282,8 +282,8 @@ class FaultHostileServerTest {
 
     /**
      * The selector that waited for the pending flows, with no key left,
-     * must sleep through a select: a server that keeps the pipes' write ends
-     * the client offered and signals them must not wake it any more.
+     * must sleep through a select: a server that keeps the eventfds the
+     * client offered and signals them must not wake it any more.
      */
     private static void quiet(Selector sel, Tally tally, int cases) throws IOException {
         long t0 = System.nanoTime();

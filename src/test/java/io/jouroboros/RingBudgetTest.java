@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A flow end on the shared-memory rings holds seven descriptors (its socket,
- * both ends of its own two wake-up pipes and the write ends of its peer's
- * two), one on its socket holds one: a process takes the rings
+ * four eventfds and the two private epoll sets a flow set watches them
+ * through), one on its socket holds one: a process takes the rings
  * only while the ends on them need at most half of its RLIMIT_NOFILE, and
  * its other flows stay on their sockets, so a process does not run out of
  * descriptors where it would not have without the rings.

@@ -36,7 +36,7 @@ SKIP = 0xffffffff   # a record length: the rest of the lap is skipped
 SENT0, RCVD0, SENT1, RCVD1 = 0, 64, 128, 192
 
 verbose = os.environ.get('HOSTILE_VERBOSE') == '1'
-kept = []  # wake-up pipes (write ends) of clients, kept after their case
+kept = []  # eventfds of clients, kept after their case
 stats = {}
 fails = 0
 def out(*a):
@@ -64,7 +64,7 @@ def folder(kind, nm):
         b = ((b ^ nm[len(nm) - 1 - i]) * 0x100000001b3) & M64
     return '%s-%016x%016x' % (kind, mix(a), mix(b ^ a))
 
-def reply(typ=2, flags=0, status=0, qos=bytes(30), magic=b'JOUR', ver=2):
+def reply(typ=2, flags=0, status=0, qos=bytes(30), magic=b'JOUR', ver=1):
     return magic + bytes([ver, typ]) + struct.pack('<HI', flags, status) + qos
 
 def send(s, data, fds=()):
@@ -124,12 +124,10 @@ def memfd(sealed=True, size=4096):
     return fd
 
 def bad_fd(rng, keep):
-    """A descriptor that is no pipe's write end: what a server may pass instead."""
+    """A descriptor that is no eventfd: what a server may pass instead."""
     k = rng.randrange(9)
     if k == 0:
-        if rng.randrange(2):
-            r, w = os.pipe(); keep += [r, w]; return r, 'pipe-read-end'
-        fd = os.eventfd(0, os.EFD_NONBLOCK); keep.append(fd); return fd, 'eventfd'
+        r, w = os.pipe(); keep += [r, w]; return rng.choice([r, w]), 'pipe'
     if k == 1:
         fd = memfd(False); keep.append(fd); return fd, 'memfd-unsealed'
     if k == 2:
@@ -148,43 +146,10 @@ def bad_fd(rng, keep):
     fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE)
     keep.append(fd); return fd, 'memfd-write-sealed'
 
-def pipe(keep, nonblock=True):
-    """A wake-up pipe as ours are (embedded_wake.c): (read end, write end)."""
-    r, w = os.pipe()
-    if nonblock:
-        os.set_blocking(r, False); os.set_blocking(w, False)
-    keep += [r, w]
-    return r, w
-
-def wend(keep):
-    """The write end of a new pipe: what a server hands over for a wake-up."""
-    return pipe(keep)[1]
-
-def signal(fd):
-    """A wake-up: one byte (a full pipe is signalled already; a closed one, gone)."""
-    try:
-        os.write(fd, b'\x01')
-    except (BlockingIOError, BrokenPipeError):
-        pass
-
-def fill(fd):
-    """A pipe full through write end fd, then that description blocking."""
-    os.set_blocking(fd, False)
-    for n in (4096, 1):  # a write of up to 4096 bytes is all or nothing
-        try:
-            while True:
-                os.write(fd, bytes(n))
-        except (BlockingIOError, BrokenPipeError):
-            pass
-    os.set_blocking(fd, True)
-
-def drain(fd):
-    os.set_blocking(fd, False)  # our read end
-    try:
-        while len(os.read(fd, 4096)) == 4096:
-            pass
-    except BlockingIOError:
-        pass
+def eventfd(keep, nonblock=True):
+    fd = os.eventfd(0, os.EFD_NONBLOCK if nonblock else 0)
+    keep.append(fd)
+    return fd
 
 class Shared:
     """The client's memfd, mapped: its counters and, when offered, its rings."""
@@ -264,12 +229,15 @@ def echo(i, s, sh, efds, mine, ring, limit, desc, deadline):
                         fail(i, 'the client never made room in its ring', desc); return True
                     time.sleep(0.0005)
                 sh.put(d)
-                signal(efds[0])  # its data-arrived pipe
+                os.eventfd_write(efds[0], 1)  # its data-arrived eventfd
                 n += 1
                 continue
             r, _, _ = select.select([s] + mine[:1], [], [], 0.05 if mine else 0.002)
             if mine and mine[0] in r:
-                drain(mine[0])
+                try:
+                    os.eventfd_read(mine[0])
+                except BlockingIOError:
+                    pass
             if s in r:
                 m, fds = recv_fds(s, 0.01)
                 closeall(fds)
@@ -363,7 +331,7 @@ def case(i, seed, srv):
             desc.append('len-%d' % n)
             fds = []
             if rng.randrange(2):
-                fds = [wend(keep), wend(keep)]; desc.append('with-fds')
+                fds = [eventfd(keep), eventfd(keep)]; desc.append('with-fds')
             send(s, g, fds)
         elif plan == 'bad-field':
             k = rng.randrange(8)
@@ -372,7 +340,7 @@ def case(i, seed, srv):
                 if m == b'JOUR': m = b'JOUX'
                 r = reply(magic=m); desc.append('magic')
             elif k == 1:
-                v = rng.choice([0, 1, 255]); r = reply(ver=v); desc.append('version-%d' % v)
+                v = rng.choice([0, 2, 255]); r = reply(ver=v); desc.append('version-%d' % v)
             elif k == 2:
                 t = rng.choice([0, 1, 4, 255]); r = reply(typ=t); desc.append('type-%d' % t)
             elif k == 3:
@@ -392,7 +360,7 @@ def case(i, seed, srv):
                 r = reply(flags=1 | (rng.getrandbits(16) & ~1)); desc.append('ring-flag-no-fds')
             fds = []
             if k != 7 and rng.randrange(3) == 0:
-                fds = [wend(keep), wend(keep)]; desc.append('with-fds')
+                fds = [eventfd(keep), eventfd(keep)]; desc.append('with-fds')
             send(s, r, fds)
         elif plan == 'cut-or-long':
             r = reply(flags=rng.choice([0, 1]))
@@ -400,18 +368,18 @@ def case(i, seed, srv):
                 c = rng.randrange(len(r)); r = r[:c]; desc.append('cut-%d' % c)
             else:
                 x = rng.choice([1, 2, 8, rng.randrange(1, 5000)]); r = r + rng.randbytes(x); desc.append('long-%d' % x)
-            send(s, r, [wend(keep), wend(keep)] if r[6:7] == b'\x01' else [])
+            send(s, r, [eventfd(keep), eventfd(keep)] if r[6:7] == b'\x01' else [])
         elif plan == 'bad-ring-fds':
             k = rng.randrange(5)
             if k == 0:
                 fds = []; desc.append('none')
             elif k == 1:
-                fds = [wend(keep)]; desc.append('one')
+                fds = [eventfd(keep)]; desc.append('one')
             elif k == 2:
-                fds = [wend(keep) for _ in range(rng.randrange(3, 9))]; desc.append('n-%d' % len(fds))
+                fds = [eventfd(keep) for _ in range(rng.randrange(3, 9))]; desc.append('n-%d' % len(fds))
             else:
                 a, d = bad_fd(rng, keep)
-                fds = [a, wend(keep)] if rng.randrange(2) else [wend(keep), a]
+                fds = [a, eventfd(keep)] if rng.randrange(2) else [eventfd(keep), a]
                 if k == 4:
                     b, d2 = bad_fd(rng, keep); fds = [a, b]; d += '+' + d2
                 desc.append(d)
@@ -420,7 +388,7 @@ def case(i, seed, srv):
             send(s, reply(flags=1), fds)
         elif plan == 'too-many-fds':
             n = rng.randrange(9, 40)
-            fds = [wend(keep) for _ in range(n)]
+            fds = [eventfd(keep) for _ in range(n)]
             desc.append('n-%d' % n)
             send(s, reply(flags=rng.choice([0, 1])), fds)
         elif plan == 'refused':
@@ -446,8 +414,7 @@ def case(i, seed, srv):
 def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
     ring = offered and rng.randrange(4) != 0 and plan != 'honest-late'
     desc.append('ring' if ring else 'socket')
-    mine = []    # our pipes' read ends
-    mine_w = []  # and their write ends, handed over
+    mine = []
     flags = 1 if ring else 0
     q = bytes(30)
     fds = []
@@ -458,23 +425,21 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
         elif k == 1:
             flags |= rng.getrandbits(16) & ~1; desc.append('flags-%x' % flags)
         elif not ring:
-            fds = [wend(keep) for _ in range(rng.randrange(1, 9))]; desc.append('stray-fds-%d' % len(fds))
+            fds = [eventfd(keep) for _ in range(rng.randrange(1, 9))]; desc.append('stray-fds-%d' % len(fds))
     if ring:
         nonblock = plan != 'efd-block' and rng.randrange(4) != 0
-        ends = [pipe(keep, nonblock), pipe(keep, nonblock)]
-        mine = [e[0] for e in ends]
-        mine_w = [e[1] for e in ends]
+        mine = [eventfd(keep, nonblock), eventfd(keep, nonblock)]
         # Every SDU of the client wakes us: no sleep flag to follow.
         sh.put32(CTL + RD_WAKE, EVERY)
-        fds = mine_w
+        fds = mine
         if plan in ('scribble', 'bad-data', 'hangup-mid') and rng.randrange(8) == 0:
-            # The client's own write ends handed back as ours: write ends,
-            # so taken; we poll the ring instead.
+            # The client's own eventfds handed back as ours: eventfds, so
+            # taken; we poll the ring instead.
             fds = cfds[1:3]; mine = []; desc.append('own-efds')
     if plan == 'honest-late':
-        # Late, so the client waits for it in a selector (its pipes
-        # watched), and on the socket: the client drops the pipes it
-        # offered, whose write ends we keep and signal.
+        # Late, so the client waits for it in a selector (its eventfds
+        # watched), and on the socket: the client drops the eventfds it
+        # offered, which we keep and signal.
         time.sleep(0.02)
     if not send(s, reply(flags=flags, qos=q), fds):
         fail(i, 'the client went before the reply', desc); return
@@ -483,7 +448,7 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
     if plan == 'honest-late':
         # Kept after the case (the last 64), signalled.
         for e in cfds[1:]:
-            signal(e)
+            os.eventfd_write(e, 1)
             keep.remove(e)
             kept.append(e)
         while len(kept) > 64:
@@ -495,7 +460,7 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
     if plan == 'efd-block':
         if not ring:
             echo(i, s, sh, efds, mine, ring, 1 << 30, desc, deadline); return
-        # Our pipes, full and blocking: the client's signal of them must
+        # Our eventfds, full and blocking: the client's signal of them must
         # not block. Made so once the client has taken them (its first SDU
         # is in the ring), as it makes them non-blocking when it takes them.
         d = None
@@ -510,23 +475,34 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
         k = rng.randrange(3)
         wake = efds
         if k < 2:
-            # Full while still non-blocking (the client may signal it
-            # meanwhile), then blocking: the write end's description is the
-            # one the client writes through.
-            fill(mine_w[k])
+            # Full while still non-blocking (the client may signal it meanwhile).
+            for _ in range(100):
+                try:
+                    os.eventfd_read(mine[k])
+                except BlockingIOError:
+                    pass
+                try:
+                    os.eventfd_write(mine[k], 0xfffffffffffffffe)
+                    break
+                except BlockingIOError:
+                    pass
+            fl = fcntl.fcntl(mine[k], fcntl.F_GETFL)
+            fcntl.fcntl(mine[k], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
             if k == 1:
                 sh.put32(CTL + 256 + WR_WAIT, 1)
         else:
-            # The client's own data-arrived pipe, full and blocking through
-            # the write end it handed us (the client signals itself through
-            # that description too): its signal of itself must not block.
-            # It finds the echo by the pipe being full; no wake-up of ours
-            # from now on.
-            fill(efds[0])
-            wake = [wend(keep)]
+            # The client's own data-arrived eventfd, empty and blocking: its
+            # drain of it must not block. No wake-up of it from now on.
+            try:
+                os.eventfd_read(efds[0])
+            except BlockingIOError:
+                pass
+            fl = fcntl.fcntl(efds[0], fcntl.F_GETFL)
+            fcntl.fcntl(efds[0], fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+            wake = [eventfd(keep)]
         desc.append(('rx-full', 'sp-full', 'client-rx-blocking')[k])
         sh.put(d)  # the ring is empty: the client waits for this echo
-        signal(wake[0])
+        os.eventfd_write(wake[0], 1)
         echo(i, s, sh, wake, [], ring, rng.randrange(1, 3), desc, deadline)
         s.shutdown(socket.SHUT_RDWR)
         wait_end(s, 10)
@@ -557,7 +533,7 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
             else:
                 h = rng.choice([1, 4, 7, RING + 8, 2**63, 2**64 - 8, rng.getrandbits(64)])
                 sh.put64(CTL + 256 + HEAD, sh.head + h); desc.append('head+%d' % h)
-            signal(efds[0])
+            os.eventfd_write(efds[0], 1)
         else:
             k = rng.randrange(5)
             if k == 4:
@@ -572,7 +548,7 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
             elif k == 2:
                 send(s, b''); desc.append('empty')
             else:
-                sh.count_sent(); send(s, b'\x00' + rng.randbytes(10), [wend(keep)]); desc.append('sdu-with-fd')
+                sh.count_sent(); send(s, b'\x00' + rng.randbytes(10), [eventfd(keep)]); desc.append('sdu-with-fd')
     else:  # scribble
         for _ in range(rng.randrange(1, 5)):
             region = rng.randrange(3) if ring else 0
@@ -586,8 +562,8 @@ def data_case(i, rng, s, sh, cfds, offered, plan, desc, keep):
             sh.put64(off, v)
             desc.append('%d=%d' % (off, v))
         if ring:
-            signal(efds[0])
-            signal(efds[1])
+            os.eventfd_write(efds[0], 1)
+            os.eventfd_write(efds[1], 1)
         else:
             sh.count_sent(); send(s, b'\x00scribbled')
     # A little time for the client to meet it, then the end.
