@@ -2,7 +2,8 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The embedded layer's allocation handshake, version 1. All integers are
+ * The embedded layer's allocation handshake, version 2 (version 1 knew no
+ * skip records in the rings, embedded_ring.h). All integers are
  * little-endian, fields packed:
  *
  *  request (client -> server), one SEQPACKET message, with one fd
@@ -33,7 +34,7 @@
 
 #include "layer.h"
 
-#define HS_VERSION     1
+#define HS_VERSION     2
 #define HS_ALLOC       1
 #define HS_OK          2
 #define HS_REFUSED     3

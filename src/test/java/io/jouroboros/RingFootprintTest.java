@@ -48,7 +48,7 @@ class RingFootprintTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             try (PeerProcess peer = PeerProcess.start("echo-server", name)) {
                 peer.expect("READY");
-                Map<String, Long> before = mappings();
+                Map<String, long[]> before = mappings();
                 try (Flow f = Flow.open(name, QoSSpec.raw(), Duration.ofSeconds(30))) {
                     ByteBuffer out = ByteBuffer.allocateDirect(64);
                     ByteBuffer in = ByteBuffer.allocateDirect(64);
@@ -64,10 +64,13 @@ class RingFootprintTest {
                         }
                         assertEquals((byte) i, in.get(0), "echo " + i);
                     }
-                    Map<String, Long> after = mappings();
+                    Map<String, long[]> after = mappings();
                     after.keySet().removeAll(before.keySet());
-                    assertEquals(1, after.size(), "the flow's shared memory, mapped once: " + after);
-                    long kib = after.values().iterator().next();
+                    assertEquals(1, after.size(), "the flow's shared memory, mapped once: " + after.keySet());
+                    long[] sizeRss = after.values().iterator().next();
+                    // 4 KiB of counters and two rings of 256 KiB: the flow is on its rings.
+                    assertEquals(516, sizeRss[0], "the mapping's size (KiB)");
+                    long kib = sizeRss[1];
                     System.out.println("a flow's rings after 10,000 round trips of 64 bytes: " + kib + " KiB resident");
                     assertTrue(kib <= 160, "the flow touched " + kib + " KiB of its rings");
                 }
@@ -75,18 +78,22 @@ class RingFootprintTest {
         });
     }
 
-    /** This process's mappings of flows' shared memory: address range to Rss in KiB. */
-    private static Map<String, Long> mappings() throws IOException {
-        Map<String, Long> m = new HashMap<>();
+    /**
+     * This process's mappings of flows' shared memory, by the memfd's inode
+     * (a range could be unmapped and mapped again between two looks): its
+     * Size and Rss in KiB.
+     */
+    private static Map<String, long[]> mappings() throws IOException {
+        Map<String, long[]> m = new HashMap<>();
         List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
-        String range = null;
+        long[] cur = null;
         for (String l : lines) {
-            if (!l.isEmpty() && Character.isLetterOrDigit(l.charAt(0)) && l.contains(" ") && l.indexOf('-') > 0
-                    && l.indexOf('-') < l.indexOf(' ')) {
-                range = l.contains(MAPPING) ? l.substring(0, l.indexOf(' ')) : null;
-            } else if (range != null && l.startsWith("Rss:")) {
-                m.put(range, Long.parseLong(l.substring(4).replace("kB", "").trim()));
-                range = null;
+            String[] f = l.trim().split("\\s+");
+            if (f.length >= 5 && f[0].indexOf('-') > 0 && !f[0].endsWith(":")) {
+                // address perms offset dev inode [path]
+                cur = l.contains(MAPPING) ? m.computeIfAbsent(f[4], k -> new long[2]) : null;
+            } else if (cur != null && (f[0].equals("Size:") || f[0].equals("Rss:"))) {
+                cur[f[0].equals("Size:") ? 0 : 1] += Long.parseLong(f[1]);
             }
         }
         return m;

@@ -60,6 +60,7 @@ class RingHostileTest {
      *   poke OFF VAL SIZE  VAL (SIZE 4 or 8 bytes) at OFF of the memfd, then
      *                      both of the server's eventfds signalled
      *   take               one honest record out of ring 1: GOT HEX
+     *   skips              how many skips take followed: GOT N
      *   skip               a skip (length 0xffffffff) where the next record
      *                      would go, unpublished: the next put goes to the
      *                      start of the ring and publishes both
@@ -76,7 +77,7 @@ class RingHostileTest {
         "m = mmap.mmap(fd, SHM)",
         "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
         "s.connect(os.path.basename(where))",
-        "req = b'JOUR' + bytes([1, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
+        "req = b'JOUR' + bytes([2, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
         "C_RX = os.eventfd(0, os.EFD_NONBLOCK); C_SP = os.eventfd(1, os.EFD_NONBLOCK)",
         "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [fd, C_RX, C_SP]))])",
         "r, anc, fl, _ = s.recvmsg(100, socket.CMSG_SPACE(8 * 4))",
@@ -85,7 +86,7 @@ class RingHostileTest {
         "    fds += list(array.array('i', data[:len(data) - len(data) % 4]))",
         "assert len(r) == 42 and r[5] == 2 and struct.unpack('<H', r[6:8])[0] & 1 and len(fds) == 2, (r.hex(), fds)",
         "S_RX, S_SP = fds",
-        "head = 0; sent = 0; tail1 = 0; rcvd = 0",
+        "head = 0; sent = 0; tail1 = 0; rcvd = 0; skips = 0",
         "def wake(e):",
         "    os.write(e, struct.pack('<Q', 1))",
         "def ring_write(base, pos, b):",
@@ -107,6 +108,8 @@ class RingHostileTest {
         "        off, val, size = int(c[1]), int(c[2]), int(c[3])",
         "        struct.pack_into('<Q' if size == 8 else '<I', m, off, val & (2 ** (8 * size) - 1))",
         "        wake(S_RX); wake(S_SP)",
+        "    elif c[0] == 'skips':",
+        "        print('GOT %d' % skips, flush=True); continue",
         "    elif c[0] == 'skip':",
         "        p = head % RING",
         "        ring_write(4096, head, struct.pack('<II', 0xffffffff, 0))",
@@ -117,7 +120,7 @@ class RingHostileTest {
         "            print('GOT none', flush=True); continue",
         "        n = struct.unpack('<I', ring_read(4096 + RING, tail1, 4))[0]",
         "        if n == 0xffffffff:",  // a skip: the record is at the start of the ring
-        "            tail1 += RING - tail1 % RING",
+        "            tail1 += RING - tail1 % RING; skips += 1",
         "            n = struct.unpack('<I', ring_read(4096 + RING, tail1, 4))[0]",
         "        b = ring_read(4096 + RING, tail1 + 8, n)",
         "        tail1 += 8 + (n + 7) // 8 * 8; rcvd += 1",
@@ -157,7 +160,7 @@ class RingHostileTest {
         "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
         "s.settimeout(5)",
         "s.connect(os.path.basename(where))",
-        "req = b'JOUR' + bytes([1, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
+        "req = b'JOUR' + bytes([2, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
         "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))])",
         "try:",
         "    rep, anc, fl, _ = s.recvmsg(100, socket.CMSG_SPACE(8 * 4))",
@@ -379,28 +382,32 @@ class RingHostileTest {
                     p.flow.writeMessage(ByteBuffer.wrap(b));
                     assertEquals("GOT " + HexFormat.of().formatHex(b), p.say("take"), "SDU " + i);
                 }
+                String skips = p.say("skips");
+                assertTrue(Integer.parseInt(skips.substring(4)) >= 2, "our writer skipped: " + skips);
             }
         });
     }
 
     /**
      * A skip with nothing published after it (it would skip the whole lap
-     * here), or a skip followed by a record out of range: the flow goes down.
+     * here); a skip followed by a record longer than the largest SDU; a skip
+     * followed by a record of 100 bytes of which only 8 were published: the
+     * flow goes down.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void aBrokenSkipTakesTheFlowDown(boolean withRecord) throws Exception {
+    @ValueSource(strings = {"alone", "record-too-long", "record-beyond-head"})
+    void aBrokenSkipTakesTheFlowDown(String how) throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
             try (Peer p = new Peer()) {
-                if (withRecord) {
+                if (how.equals("alone")) {
+                    p.poke(DATA0, 0xffffffffL, 4);
+                    p.poke(HEAD0, 8, 8);
+                } else {
                     p.put(new byte[100]); // 112 bytes: the skip is at 112
                     assertEquals(100, read(p.flow).length);
                     p.poke(DATA0 + 112, 0xffffffffL, 4);
-                    p.poke(DATA0, 65537, 4);
-                    p.poke(HEAD0, RING + 16L, 8);
-                } else {
-                    p.poke(DATA0, 0xffffffffL, 4);
-                    p.poke(HEAD0, 8, 8);
+                    p.poke(DATA0, how.equals("record-too-long") ? 65537 : 100, 4);
+                    p.poke(HEAD0, RING + 16L, 8); // the skip and 16 bytes after it
                 }
                 assertBroken(p.flow);
             }

@@ -57,7 +57,7 @@ class SecurityCountersTest {
         "page = mmap.mmap(fd, 4096)",
         "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
         "s.connect(os.path.basename(where))",
-        "req = b'JOUR' + bytes([1, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
+        "req = b'JOUR' + bytes([2, 1]) + struct.pack('<H', len(name)) + bytes(30) + name",
         "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [fd]))])",
         "r = s.recv(100)",
         "assert len(r) == 42 and r[5] == 2, r.hex()",

@@ -64,7 +64,7 @@ def folder(kind, nm):
         b = ((b ^ nm[len(nm) - 1 - i]) * 0x100000001b3) & M64
     return '%s-%016x%016x' % (kind, mix(a), mix(b ^ a))
 
-def reply(typ=2, flags=0, status=0, qos=bytes(30), magic=b'JOUR', ver=1):
+def reply(typ=2, flags=0, status=0, qos=bytes(30), magic=b'JOUR', ver=2):
     return magic + bytes([ver, typ]) + struct.pack('<HI', flags, status) + qos
 
 def send(s, data, fds=()):
@@ -340,7 +340,7 @@ def case(i, seed, srv):
                 if m == b'JOUR': m = b'JOUX'
                 r = reply(magic=m); desc.append('magic')
             elif k == 1:
-                v = rng.choice([0, 2, 255]); r = reply(ver=v); desc.append('version-%d' % v)
+                v = rng.choice([0, 1, 255]); r = reply(ver=v); desc.append('version-%d' % v)
             elif k == 2:
                 t = rng.choice([0, 1, 4, 255]); r = reply(typ=t); desc.append('type-%d' % t)
             elif k == 3:

@@ -32,7 +32,7 @@ def memfd(sealed=True, size=4096):
     if sealed:
         fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
     return fd
-def req(nm=name, namelen=None, magic=b'JOUR', ver=1, typ=1, qos=bytes(30)):
+def req(nm=name, namelen=None, magic=b'JOUR', ver=2, typ=1, qos=bytes(30)):
     return magic + bytes([ver, typ]) + struct.pack('<H', len(nm) if namelen is None else namelen) + qos + nm
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -72,7 +72,7 @@ def reply(s):
     k, r = recv(s, 5)
     if k != 'DATA':
         return k
-    if len(r) == 42 and r[:4] == b'JOUR' and r[4] == 1 and r[5] in (2, 3):
+    if len(r) == 42 and r[:4] == b'JOUR' and r[4] == 2 and r[5] in (2, 3):
         st = struct.unpack('<I', r[8:12])[0]
         if r[5] == 2:
             return 'OK' if st == 0 else 'BADOK'
@@ -112,7 +112,7 @@ def bad_request(rng, desc):
         if m == b'JOUR': m = b'JOUS'
         desc.append('magic'); return req(magic=m)
     if k == 2:
-        v = rng.choice([0, 2, 255]); desc.append('version-%d' % v); return req(ver=v)
+        v = rng.choice([0, 1, 255]); desc.append('version-%d' % v); return req(ver=v)
     if k == 3:
         t = rng.choice([0, 2, 3, 255]); desc.append('type-%d' % t); return req(typ=t)
     if k == 4:
