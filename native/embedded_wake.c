@@ -76,7 +76,13 @@ int ewake_check(int fd)
  * (RWF_NOWAIT), and a write, which no kernel lets ask so, is made only
  * while the description is non-blocking; a peer that clears the flag
  * gets no wake-up (a peer that races us between the look and the write
- * still could make us wait: the look narrows that to a few instructions).
+ * still could make us wait: the look narrows that to a few instructions,
+ * which a peer toggling the flag in a loop can hit; README.md lists it).
+ * Tried instead and dropped: pipes, whose writes take RWF_NOWAIT, but a
+ * peer holding either end can hold the pipe's lock without end (splice
+ * from an idle socket), and our read or write then sleeps uninterruptibly
+ * on it; datagram socketpairs, safe (MSG_DONTWAIT), but about 60 % more
+ * per wake-up than this (jmh/README.md).
  */
 void ewake_signal(int fd)
 {
