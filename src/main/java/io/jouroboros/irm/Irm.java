@@ -98,6 +98,9 @@ public final class Irm {
         }
     }
 
+    /** How often createIpcp asks the IRMd before it gives up (see there). */
+    static final int CREATE_TRIES = 3;
+
     private static void check(int ret, String what) throws IrmException {
         if (ret < 0) {
             throw Errors.irmException(ret, what);
@@ -146,6 +149,12 @@ public final class Irm {
      * ...), which then waits to be bootstrapped or enrolled. The IRMd
      * returns no pid, so this one is the new IPCP of that name in the list;
      * the IRMd accepts several IPCPs of one name, but give each its own.
+     * A failure is tried again, up to {@value #CREATE_TRIES} times in all:
+     * an Ouroboros 0.23 IRMd registers an IPCP only after it has started
+     * it, so an IPCP that answers quickly is "not found for response", and
+     * the IRMd reports that it "failed to boot" (in its log) and answers
+     * this call with a bare failure, as for any other reason; a real one
+     * comes back each time.
      *
      * @param name the IPCP's name, 1 to 255 bytes of UTF-8
      * @param type its type
@@ -166,7 +175,11 @@ public final class Irm {
                 before.add(i.pid());
             }
         }
-        check(Native.irmCreateIpcp(nb, type.value()), what);
+        int ret = Native.irmCreateIpcp(nb, type.value());
+        for (int tries = 1; ret == -Errors.EPERM && tries < CREATE_TRIES; tries++) {
+            ret = Native.irmCreateIpcp(nb, type.value());
+        }
+        check(ret, what);
         List<Integer> fresh = new ArrayList<>();
         for (IpcpInfo i : list(what)) {
             if (i.name().equals(name) && !before.contains(i.pid())) {
