@@ -11,12 +11,15 @@
 # process inherit it). The system-layer figures (Java oping against C oping)
 # run only when the Ouroboros tools are on the PATH and an IRMd answers,
 # e.g. under a private IRMd: `with-irmd jmh/run-comparison.sh`.
+# The figures near their targets (selector echo, the pinned 1 B round trip,
+# JNI, the system layer) run ROUNDS times (default 3), ours and the
+# reference alternately; the table gives their medians.
 # Results: target/comparison/ (JMH CSV, logs, table.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 out=target/comparison
 mkdir -p "$out"
-rm -f "$out"/*.csv "$out"/system.txt
+rm -f "$out"/*.csv "$out"/*.us "$out"/system.txt
 
 if [[ ${1:-} != --no-build ]]; then
   (cd .. && mvn -B -q -DskipTests package)
@@ -37,6 +40,7 @@ if [[ ${1:-} != --no-build ]]; then
 fi
 
 start=$SECONDS
+rounds=${ROUNDS:-3}
 # Short settings: 2 × 1 s warm-up, 3 × 1 s measured, one fork per trial.
 jmh=(java -jar target/benchmarks.jar -f 1 -wi 2 -w 1 -i 3 -r 1 -jvmArgsAppend -Djouroboros.layer=embedded)
 run() { # NAME PINNED(0|1) JMH-ARGS...
@@ -65,6 +69,13 @@ else
   run select 0 'SelectBench' -p n=10,1000
 fi
 run alloc 0 'AllocBench' -prof gc
+# The figures that sit near their targets, again: rounds 2 to $rounds, each
+# running ours and the JDK back to back as round 1 did; the table shows the
+# median over the rounds (its "runs" column says how many each figure had).
+for ((k = 2; k <= rounds; k++)); do
+  run "free$k" 0 'SelectorEchoBench|JniBench'
+  run "pinned$k" 1 'RoundTripBench|SelectorEchoBench' -p size=1 -p peer=process
+done
 
 # The system layer: C oping against the Java one, client and server alike.
 system() {
@@ -72,7 +83,7 @@ system() {
     echo "== system layer: no IRMd (run under with-irmd for it), skipped" >&2
     return 0
   }
-  local jar name=cmp$$ sv pings=2000 flood=50000 warm=8000
+  local jar name=cmp$$ csv jsv pings=2000 flood=50000 warm=8000
   jar=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
   local j=(java -Djouroboros.layer=system -jar "$jar")
   # rtt "min/avg/max/mdev = a/b/c/d UNIT" in µs, and a flood's packets/s from "N received ... time: T ms".
@@ -81,46 +92,49 @@ system() {
   pps() { awk '/received/ { for (i = 1; i <= NF; i++) { if ($i == "received,") n = $(i - 1);
                                                        if ($i == "time:") t = $(i + 1) }
                             printf "%s_flood_pps %.0f\n", p, n / (t / 1000) }' p="$1"; }
-  # warm PREFIX: the average of the per-ping times of the second half of a run (µs).
+  # warm PREFIX ROUND: the average of the per-ping times of the second half of a run (µs).
   warm() { awk '{ if (match($0, /time=[0-9.]+ /)) { v = substr($0, RSTART + 5, RLENGTH - 6);
                                                     u = substr($0, RSTART + RLENGTH, 2);
                                                     x[n++] = (u == "ms") ? v * 1000 : v } }
                 END { if (n > 1) { for (i = int(n / 2); i < n; i++) { t += x[i]; print x[i] > f }
                                    printf "%s_warm_rtt_avg_us %.2f\n", p, t / (n - int(n / 2)) } }' \
-             p="$1" f="$out/$1-warm.us"
+             p="$1" f="$out/$1-warm$2.us"
          # and the median of that half
-         sort -n "$out/$1-warm.us" 2>/dev/null | awk '{ x[n++] = $1 } END { if (n > 0) printf "%s_warm_rtt_p50_us %.2f\n", p, x[int(n / 2)] }' p="$1"; }
-  echo "== system layer: C oping and Java oping, $pings pings 1 ms apart, then a flood of $flood" >&2
-  oping -l >"$out/c-server.log" 2>&1 & sv=$!
-  for _ in $(seq 50); do irm bind process "$sv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
-  timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping.log" | rtt c >>"$out/system.txt" || true
-  timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood.log" | pps c >>"$out/system.txt" || true
-  # And warm: $warm pings, the second half counted (a JVM's JIT is done by then).
-  timeout 60 oping -n "$name" -c "$warm" -i 1 2>&1 | tee "$out/c-warm.log" | warm c >>"$out/system.txt" || true
-  # A plain Java ping-pong (SystemPing: one thread, write then read) to the same C server.
-  timeout 60 java -Djouroboros.layer=system -cp target/benchmarks.jar io.jouroboros.jmh.SystemPing "$name" "$warm" sp \
-    2>&1 | tee "$out/sp.log" | grep '^sp_' >>"$out/system.txt" || true
-  # Each side of the binding alone: the Java client against the C server.
-  timeout 120 "${j[@]}" oping -n "$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/jc-ping.log" |
-    rtt jc >>"$out/system.txt" || true
-  timeout 120 "${j[@]}" oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/jc-flood.log" |
-    pps jc >>"$out/system.txt" || true
-  kill "$sv"; wait "$sv" 2>/dev/null || true
-  "${j[@]}" oping -l -n "j$name" -Q >"$out/java-server.log" 2>&1 & sv=$!
+         sort -n "$out/$1-warm$2.us" 2>/dev/null | awk '{ x[n++] = $1 } END { if (n > 0) printf "%s_warm_rtt_p50_us %.2f\n", p, x[int(n / 2)] }' p="$1"; }
+  echo "== system layer: C oping and Java oping, $rounds rounds, each: $pings pings 1 ms apart, a flood of $flood," \
+       "$warm pings (the second half counted), C and Java alternately" >&2
+  # Both servers up for the whole run: the C one and the Java one.
+  oping -l >"$out/c-server.log" 2>&1 & csv=$!
+  for _ in $(seq 50); do irm bind process "$csv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
+  "${j[@]}" oping -l -n "j$name" -Q >"$out/java-server.log" 2>&1 & jsv=$!
   for _ in $(seq 100); do irm name list 2>/dev/null | grep -q "j$name" && break; sleep 0.1; done
   # The Java server's JIT first: a run of the same pings, not counted (the C
   # server needs none; the Java client's own warm-up stays in its figures).
   timeout 120 "${j[@]}" oping -n "j$name" -c "$pings" -i 1ms -Q >"$out/java-warmup.log" 2>&1 || true
-  timeout 120 "${j[@]}" oping -n "j$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/java-ping.log" |
-    rtt java >>"$out/system.txt" || true
-  timeout 120 "${j[@]}" oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/java-flood.log" |
-    pps java >>"$out/system.txt" || true
-  timeout 120 "${j[@]}" oping -n "j$name" -c "$warm" -i 1ms 2>&1 | tee "$out/java-warm.log" |
-    warm java >>"$out/system.txt" || true
-  # And the C client against the Java server.
+  local r
+  for ((r = 1; r <= rounds; r++)); do
+    timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping$r.log" | rtt c >>"$out/system.txt" || true
+    timeout 120 "${j[@]}" oping -n "j$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/java-ping$r.log" |
+      rtt java >>"$out/system.txt" || true
+    timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood$r.log" | pps c >>"$out/system.txt" || true
+    timeout 120 "${j[@]}" oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/java-flood$r.log" |
+      pps java >>"$out/system.txt" || true
+    # Warm: $warm pings, the second half counted (a JVM's JIT is done by then).
+    timeout 60 oping -n "$name" -c "$warm" -i 1 2>&1 | tee "$out/c-warm$r.log" | warm c "$r" >>"$out/system.txt" || true
+    # A plain Java ping-pong (SystemPing: one thread, write then read) to the C server.
+    timeout 60 java -Djouroboros.layer=system -cp target/benchmarks.jar io.jouroboros.jmh.SystemPing "$name" "$warm" sp \
+      2>&1 | tee "$out/sp$r.log" | grep '^sp_' >>"$out/system.txt" || true
+    timeout 120 "${j[@]}" oping -n "j$name" -c "$warm" -i 1ms 2>&1 | tee "$out/java-warm$r.log" |
+      warm java "$r" >>"$out/system.txt" || true
+  done
+  # Each side of the binding alone, once: the Java client against the C server, the C client against the Java one.
+  timeout 120 "${j[@]}" oping -n "$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/jc-ping.log" |
+    rtt jc >>"$out/system.txt" || true
+  timeout 120 "${j[@]}" oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/jc-flood.log" |
+    pps jc >>"$out/system.txt" || true
   timeout 60 oping -n "j$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/cj-ping.log" | rtt cj >>"$out/system.txt" || true
   timeout 60 oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/cj-flood.log" | pps cj >>"$out/system.txt" || true
-  kill "$sv"; wait "$sv" 2>/dev/null || true
+  kill "$csv" "$jsv"; wait "$csv" "$jsv" 2>/dev/null || true
 }
 system
 
@@ -129,6 +143,8 @@ echo "== done in $((SECONDS - start)) s (builds not counted)" >&2
   echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), Linux $(uname -r)," \
        "$(java -version 2>&1 | head -n 1)"
   echo
-  java -cp target/benchmarks.jar io.jouroboros.jmh.Report free="$out/free.csv" pinned="$out/pinned.csv" \
+  free=$out/free.csv pinned=$out/pinned.csv
+  for ((k = 2; k <= rounds; k++)); do free+=,$out/free$k.csv pinned+=,$out/pinned$k.csv; done
+  java -cp target/benchmarks.jar io.jouroboros.jmh.Report free="$free" pinned="$pinned" \
     select="$out/select.csv" alloc="$out/alloc.csv" system="$out/system.txt"
 } | tee "$out/table.md"

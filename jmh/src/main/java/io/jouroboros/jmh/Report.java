@@ -18,15 +18,20 @@ import java.util.TreeMap;
 /**
  * The one table of run-comparison.sh: reads the CSV results of its JMH runs
  * (and the system layer's tool figures, if any) and prints, per figure, the
- * reference (the JDK, or C), jOuroboros, their ratio, the target of issue 9
- * and whether it holds. Arguments: {@code KIND=FILE}, KIND being
- * {@code free}, {@code pinned}, {@code select}, {@code alloc} (JMH CSV) or
- * {@code system} (lines {@code KEY VALUE}); a missing file is skipped.
+ * reference (the JDK, or C), jOuroboros, their ratio, the target of issue 9,
+ * whether it holds, and how many runs the figure had. Arguments:
+ * {@code KIND=FILE[,FILE...]}, KIND being {@code free}, {@code pinned},
+ * {@code select}, {@code alloc} (JMH CSV) or {@code system} (lines
+ * {@code KEY VALUE}, a key once per run); a missing file is skipped. A
+ * figure found in several runs (several files of a kind, or a key on several
+ * lines) is their median: run-comparison.sh repeats the figures that sit
+ * near their targets, alternating ours and the reference, so that one slow
+ * spell of the machine does not decide them.
  */
 public final class Report {
-    /** score by "benchmark|param=value,..." (sorted params), per run kind. */
-    private final Map<String, Map<String, Double>> runs = new HashMap<>();
-    private final Map<String, Double> system = new TreeMap<>();
+    /** scores by "benchmark|param=value,..." (sorted params), one per run, per run kind. */
+    private final Map<String, Map<String, List<Double>>> runs = new HashMap<>();
+    private final Map<String, List<Double>> system = new TreeMap<>();
     private final List<String[]> rows = new ArrayList<>();
 
     public static void main(String[] args) throws IOException {
@@ -34,19 +39,22 @@ public final class Report {
         for (String a : args) {
             int eq = a.indexOf('=');
             String kind = a.substring(0, eq);
-            Path p = Path.of(a.substring(eq + 1));
-            if (!Files.isReadable(p)) {
-                continue;
-            }
-            if (kind.equals("system")) {
-                for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
-                    String[] kv = line.trim().split("\\s+");
-                    if (kv.length == 2) {
-                        r.system.put(kv[0], Double.parseDouble(kv[1]));
-                    }
+            for (String file : a.substring(eq + 1).split(",")) {
+                Path p = Path.of(file);
+                if (!Files.isReadable(p)) {
+                    continue;
                 }
-            } else {
-                r.runs.put(kind, readCsv(p));
+                if (kind.equals("system")) {
+                    for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                        String[] kv = line.trim().split("\\s+");
+                        if (kv.length == 2) {
+                            r.system.computeIfAbsent(kv[0], k -> new ArrayList<>()).add(Double.parseDouble(kv[1]));
+                        }
+                    }
+                } else {
+                    Map<String, List<Double>> m = r.runs.computeIfAbsent(kind, k -> new HashMap<>());
+                    readCsv(p).forEach((k, v) -> m.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                }
             }
         }
         r.build();
@@ -109,8 +117,41 @@ public final class Report {
     }
 
     private Double score(String kind, String key) {
-        Map<String, Double> m = runs.get(kind);
+        return median(scores(kind, key));
+    }
+
+    private List<Double> scores(String kind, String key) {
+        Map<String, List<Double>> m = runs.get(kind);
         return m == null ? null : m.get(key);
+    }
+
+    /** The median of a system-layer figure over its runs, or null. */
+    private Double sys(String key) {
+        return median(system.get(key));
+    }
+
+    /** How many runs a figure had: one count, or the two sides' counts if they differ ("-" for none). */
+    private static String runs(List<Double> a, List<Double> b) {
+        int na = a == null ? 0 : a.size();
+        int nb = b == null ? 0 : b.size();
+        if (na == 0 && nb == 0) {
+            return "-";
+        }
+        return na == nb || nb == 0 ? Integer.toString(na) : na == 0 ? Integer.toString(nb) : na + "/" + nb;
+    }
+
+    private String sysRuns(String a, String b) {
+        return runs(system.get(a), system.get(b));
+    }
+
+    static Double median(List<Double> v) {
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     private static String fmt(Double d) {
@@ -130,10 +171,11 @@ public final class Report {
         return String.format(Locale.ROOT, "%.3f", d);
     }
 
-    private void row(String figure, Double ref, Double ours, Double ratio, String target, Boolean holds) {
+    private void row(String figure, Double ref, Double ours, Double ratio, String target, Boolean holds,
+            String n) {
         rows.add(new String[] {figure, fmt(ref), fmt(ours),
             ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio), target,
-            holds == null ? "-" : holds ? "yes" : "**no**"});
+            holds == null ? "-" : holds ? "yes" : "**no**", n});
     }
 
     /** A flows-vs-jdk row; lowerBetter: time, else rate; limit: the target ratio (null: none). */
@@ -146,7 +188,8 @@ public final class Report {
         Double ratio = f != null && j != null && j != 0 ? f / j : null;
         String target = limit == null ? "" : (lowerBetter ? "≤ " : "≥ ") + limit;
         Boolean holds = limit == null || ratio == null ? null : lowerBetter ? ratio <= limit : ratio >= limit;
-        row(figure, j == null ? null : j * scale, f == null ? null : f * scale, ratio, target, holds);
+        row(figure, j == null ? null : j * scale, f == null ? null : f * scale, ratio, target, holds,
+                runs(scores(kind, key + "transport=jdk,"), scores(kind, key + "transport=flows,")));
     }
 
     private void build() {
@@ -178,7 +221,8 @@ public final class Report {
             Double f10k = score("select", "SelectBench." + m + "|n=10000,transport=flows,");
             if (f10 != null && f10k != null) {
                 row("flows " + m + "(): 1 of 10,000 against 1 of 10 (µs)", f10, f10k, f10k / f10, "≤ 1.2",
-                        f10k / f10 <= 1.2);
+                        f10k / f10 <= 1.2, runs(scores("select", "SelectBench." + m + "|n=10,transport=flows,"),
+                                scores("select", "SelectBench." + m + "|n=10000,transport=flows,")));
             }
         }
         for (String b : new String[] {"streamDirect", "streamHeap", "messageDirect", "messageHeap", "vector",
@@ -187,69 +231,84 @@ public final class Report {
             Double f = score("alloc", key + "transport=flows,");
             Double j = score("alloc", key + "transport=jdk,");
             if (f != null || j != null) {
-                row("allocated per " + b + " (B/op)", j, f, null, "0", f == null ? null : f < 1.0);
+                row("allocated per " + b + " (B/op)", j, f, null, "0", f == null ? null : f < 1.0,
+                        runs(scores("alloc", key + "transport=jdk,"), scores("alloc", key + "transport=flows,")));
             }
         }
         Double jc = score("free", "JniBench.c|");
         Double jj = score("free", "JniBench.java|");
         if (jc != null && jj != null) {
             rows.add(new String[] {"Flow.write+read against the C loop (ns/op; C, Java, Java − C)", fmt(jc), fmt(jj),
-                String.format(Locale.ROOT, "%+.0f ns", jj - jc), "≤ +100 ns", jj - jc <= 100 ? "yes" : "**no**"});
+                String.format(Locale.ROOT, "%+.0f ns", jj - jc), "≤ +100 ns", jj - jc <= 100 ? "yes" : "**no**",
+                runs(scores("free", "JniBench.c|"), scores("free", "JniBench.java|"))});
         }
         Double jn = score("free", "JniBench.jni|");
         if (jc != null && jn != null) {
             rows.add(new String[] {"  of which JNI + flow.c (Native.flowWrite+flowRead called directly; C, JNI)",
-                fmt(jc), fmt(jn), String.format(Locale.ROOT, "%+.0f ns", jn - jc), "", "-"});
+                fmt(jc), fmt(jn), String.format(Locale.ROOT, "%+.0f ns", jn - jc), "", "-",
+                runs(scores("free", "JniBench.c|"), scores("free", "JniBench.jni|"))});
         }
-        Double cr = system.get("c_rtt_avg_us");
-        Double jr = system.get("java_rtt_avg_us");
+        Double cr = sys("c_rtt_avg_us");
+        Double jr = sys("java_rtt_avg_us");
         if (cr != null && jr != null) {
-            row("system layer: ping-pong rtt avg, C oping vs Java oping (µs)", cr, jr, jr / cr, "≤ 1.1", jr / cr <= 1.1);
-            Double cm = system.get("c_rtt_min_us");
-            Double jm = system.get("java_rtt_min_us");
+            row("system layer: ping-pong rtt avg, C oping vs Java oping (µs)", cr, jr, jr / cr, "≤ 1.1",
+                    jr / cr <= 1.1, sysRuns("c_rtt_avg_us", "java_rtt_avg_us"));
+            Double cm = sys("c_rtt_min_us");
+            Double jm = sys("java_rtt_min_us");
             if (cm != null && jm != null) {
-                row("system layer: ping-pong rtt min (µs)", cm, jm, jm / cm, "", null);
+                row("system layer: ping-pong rtt min (µs)", cm, jm, jm / cm, "", null,
+                        sysRuns("c_rtt_min_us", "java_rtt_min_us"));
             }
         }
         // The same after the JIT: the second half of a longer run, each side measured alike.
-        Double cw = system.get("c_warm_rtt_avg_us");
-        Double jw = system.get("java_warm_rtt_avg_us");
+        Double cw = sys("c_warm_rtt_avg_us");
+        Double jw = sys("java_warm_rtt_avg_us");
         if (cw != null && jw != null) {
             row("system layer: ping-pong rtt avg, warm (2nd half of 8,000 pings; µs)", cw, jw, jw / cw, "≤ 1.1",
-                    jw / cw <= 1.1);
-        }
-        // A plain Java ping-pong (SystemPing, one thread) against the same C server, same half of a run.
-        Double c50 = system.get("c_warm_rtt_p50_us");
-        Double s50 = system.get("sp_rtt_p50_us");
-        if (c50 != null && s50 != null) {
-            row("system layer: rtt median, warm: C oping vs a Java ping-pong, one thread (µs)", c50, s50,
-                    s50 / c50, "≤ 1.1", s50 / c50 <= 1.1);
-            Double sa = system.get("sp_rtt_avg_us");
-            if (cw != null && sa != null) {
-                row("system layer: rtt avg, warm: C oping vs that Java ping-pong (µs)", cw, sa, sa / cw, "", null);
+                    jw / cw <= 1.1, sysRuns("c_warm_rtt_avg_us", "java_warm_rtt_avg_us"));
+            Double c50 = sys("c_warm_rtt_p50_us");
+            Double j50 = sys("java_warm_rtt_p50_us");
+            if (c50 != null && j50 != null) {
+                row("system layer: rtt median, warm, C oping vs Java oping (µs)", c50, j50, j50 / c50, "", null,
+                        sysRuns("c_warm_rtt_p50_us", "java_warm_rtt_p50_us"));
             }
         }
-        Double cf = system.get("c_flood_pps");
-        Double jf = system.get("java_flood_pps");
+        // A plain Java ping-pong (SystemPing, one thread) against the same C server, same half of a run.
+        Double c50 = sys("c_warm_rtt_p50_us");
+        Double s50 = sys("sp_rtt_p50_us");
+        if (c50 != null && s50 != null) {
+            row("system layer: rtt median, warm: C oping vs a Java ping-pong, one thread (µs)", c50, s50,
+                    s50 / c50, "≤ 1.1", s50 / c50 <= 1.1, sysRuns("c_warm_rtt_p50_us", "sp_rtt_p50_us"));
+            Double sa = sys("sp_rtt_avg_us");
+            if (cw != null && sa != null) {
+                row("system layer: rtt avg, warm: C oping vs that Java ping-pong (µs)", cw, sa, sa / cw, "", null,
+                        sysRuns("c_warm_rtt_avg_us", "sp_rtt_avg_us"));
+            }
+        }
+        Double cf = sys("c_flood_pps");
+        Double jf = sys("java_flood_pps");
         if (cf != null && jf != null) {
-            row("system layer: flood, C oping -f vs Java oping -f (pkt/s)", cf, jf, jf / cf, "≥ 0.9", jf / cf >= 0.9);
+            row("system layer: flood, C oping -f vs Java oping -f (pkt/s)", cf, jf, jf / cf, "≥ 0.9", jf / cf >= 0.9,
+                    sysRuns("c_flood_pps", "java_flood_pps"));
         }
         // Each side alone, against C on the other: the Java client with the C server, the C client with the Java one.
         String[][] sides = {{"jc", "Java client, C server"}, {"cj", "C client, Java server"}};
         for (String[] side : sides) {
-            Double r = system.get(side[0] + "_rtt_avg_us");
+            Double r = sys(side[0] + "_rtt_avg_us");
             if (cr != null && r != null) {
-                row("system layer: rtt avg, C to C vs " + side[1] + " (µs)", cr, r, r / cr, "", null);
+                row("system layer: rtt avg, C to C vs " + side[1] + " (µs)", cr, r, r / cr, "", null,
+                        sysRuns("c_rtt_avg_us", side[0] + "_rtt_avg_us"));
             }
-            Double f = system.get(side[0] + "_flood_pps");
+            Double f = sys(side[0] + "_flood_pps");
             if (cf != null && f != null) {
-                row("system layer: flood, C to C vs " + side[1] + " (pkt/s)", cf, f, f / cf, "", null);
+                row("system layer: flood, C to C vs " + side[1] + " (pkt/s)", cf, f, f / cf, "", null,
+                        sysRuns("c_flood_pps", side[0] + "_flood_pps"));
             }
         }
     }
 
     private void print() {
-        String[] head = {"figure", "reference (JDK or C)", "jOuroboros", "ratio", "target", "holds"};
+        String[] head = {"figure", "reference (JDK or C)", "jOuroboros", "ratio", "target", "holds", "runs"};
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) {
             w[i] = head[i].length();
