@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 out=target/comparison
 mkdir -p "$out"
-rm -f "$out"/*.csv "$out"/*.us "$out"/system.txt
+rm -f "$out"/*.csv "$out"/*.us "$out"/*.log "$out"/system.txt
 
 if [[ ${1:-} != --no-build ]]; then
   (cd .. && mvn -B -q -DskipTests package)
@@ -41,6 +41,7 @@ fi
 
 start=$SECONDS
 rounds=${ROUNDS:-3}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: a count of rounds, 1 or more (not '$rounds')" >&2; exit 2; }
 # Short settings: 2 × 1 s warm-up, 3 × 1 s measured, one fork per trial.
 jmh=(java -jar target/benchmarks.jar -f 1 -wi 2 -w 1 -i 3 -r 1 -jvmArgsAppend -Djouroboros.layer=embedded)
 run() { # NAME PINNED(0|1) JMH-ARGS...
@@ -70,8 +71,9 @@ else
 fi
 run alloc 0 'AllocBench' -prof gc
 # The figures that sit near their targets, again: rounds 2 to $rounds, each
-# running ours and the JDK back to back as round 1 did; the table shows the
-# median over the rounds (its "runs" column says how many each figure had).
+# running ours and the reference (the JDK, or C for JniBench) back to back as
+# round 1 did; the table shows each side's median over the rounds and the
+# median of the per-round ratios (its "runs" column says how many rounds).
 for ((k = 2; k <= rounds; k++)); do
   run "free$k" 0 'SelectorEchoBench|JniBench'
   run "pinned$k" 1 'RoundTripBench|SelectorEchoBench' -p size=1 -p peer=process
@@ -86,25 +88,32 @@ system() {
   local jar name=cmp$$ csv jsv pings=2000 flood=50000 warm=8000
   jar=$(ls ../target/jouroboros-*.jar | grep -v -e sources -e javadoc | head -n 1)
   local j=(java -Djouroboros.layer=system -jar "$jar")
-  # rtt "min/avg/max/mdev = a/b/c/d UNIT" in µs, and a flood's packets/s from "N received ... time: T ms".
+  # Each figure on a line "KEY VALUE [ROUND]": Report pairs C's and Java's of a round.
+  # rtt PREFIX [ROUND]: "min/avg/max/mdev = a/b/c/d UNIT" in µs;
+  # pps PREFIX [ROUND]: a flood's packets/s from "N received ... time: T ms".
   rtt() { awk '/^rtt/ { split($4, v, "/"); f = ($5 == "ms") ? 1000 : 1;
-                        printf "%s_rtt_min_us %s\n%s_rtt_avg_us %s\n", p, v[1] * f, p, v[2] * f }' p="$1"; }
+                        printf "%s_rtt_min_us %s %s\n%s_rtt_avg_us %s %s\n", p, v[1] * f, r, p, v[2] * f, r }' \
+              p="$1" r="${2:-}"; }
   pps() { awk '/received/ { for (i = 1; i <= NF; i++) { if ($i == "received,") n = $(i - 1);
                                                        if ($i == "time:") t = $(i + 1) }
-                            printf "%s_flood_pps %.0f\n", p, n / (t / 1000) }' p="$1"; }
+                            printf "%s_flood_pps %.0f %s\n", p, n / (t / 1000), r }' p="$1" r="${2:-}"; }
   # warm PREFIX ROUND: the average of the per-ping times of the second half of a run (µs).
   warm() { awk '{ if (match($0, /time=[0-9.]+ /)) { v = substr($0, RSTART + 5, RLENGTH - 6);
                                                     u = substr($0, RSTART + RLENGTH, 2);
                                                     x[n++] = (u == "ms") ? v * 1000 : v } }
                 END { if (n > 1) { for (i = int(n / 2); i < n; i++) { t += x[i]; print x[i] > f }
-                                   printf "%s_warm_rtt_avg_us %.2f\n", p, t / (n - int(n / 2)) } }' \
-             p="$1" f="$out/$1-warm$2.us"
+                                   printf "%s_warm_rtt_avg_us %.2f %s\n", p, t / (n - int(n / 2)), r } }' \
+             p="$1" r="$2" f="$out/$1-warm$2.us"
          # and the median of that half
-         sort -n "$out/$1-warm$2.us" 2>/dev/null | awk '{ x[n++] = $1 } END { if (n > 0) printf "%s_warm_rtt_p50_us %.2f\n", p, x[int(n / 2)] }' p="$1"; }
+         sort -n "$out/$1-warm$2.us" 2>/dev/null |
+           awk '{ x[n++] = $1 } END { if (n > 0) printf "%s_warm_rtt_p50_us %.2f %s\n", p, x[int(n / 2)], r }' \
+               p="$1" r="$2"; }
   echo "== system layer: C oping and Java oping, $rounds rounds, each: $pings pings 1 ms apart, a flood of $flood," \
        "$warm pings (the second half counted), C and Java alternately" >&2
   # Both servers up for the whole run: the C one and the Java one.
   oping -l >"$out/c-server.log" 2>&1 & csv=$!
+  # Both go with the script, however it ends.
+  trap 'kill "$csv" "${jsv:-}" 2>/dev/null || true' EXIT
   for _ in $(seq 50); do irm bind process "$csv" name "$name" >/dev/null 2>&1 && break; sleep 0.1; done
   "${j[@]}" oping -l -n "j$name" -Q >"$out/java-server.log" 2>&1 & jsv=$!
   for _ in $(seq 100); do irm name list 2>/dev/null | grep -q "j$name" && break; sleep 0.1; done
@@ -113,17 +122,19 @@ system() {
   timeout 120 "${j[@]}" oping -n "j$name" -c "$pings" -i 1ms -Q >"$out/java-warmup.log" 2>&1 || true
   local r
   for ((r = 1; r <= rounds; r++)); do
-    timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping$r.log" | rtt c >>"$out/system.txt" || true
+    timeout 60 oping -n "$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/c-ping$r.log" |
+      rtt c "$r" >>"$out/system.txt" || true
     timeout 120 "${j[@]}" oping -n "j$name" -c "$pings" -i 1ms -Q 2>&1 | tee "$out/java-ping$r.log" |
-      rtt java >>"$out/system.txt" || true
-    timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood$r.log" | pps c >>"$out/system.txt" || true
+      rtt java "$r" >>"$out/system.txt" || true
+    timeout 60 oping -n "$name" -c "$flood" -f -Q 2>&1 | tee "$out/c-flood$r.log" |
+      pps c "$r" >>"$out/system.txt" || true
     timeout 120 "${j[@]}" oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/java-flood$r.log" |
-      pps java >>"$out/system.txt" || true
+      pps java "$r" >>"$out/system.txt" || true
     # Warm: $warm pings, the second half counted (a JVM's JIT is done by then).
     timeout 60 oping -n "$name" -c "$warm" -i 1 2>&1 | tee "$out/c-warm$r.log" | warm c "$r" >>"$out/system.txt" || true
     # A plain Java ping-pong (SystemPing: one thread, write then read) to the C server.
     timeout 60 java -Djouroboros.layer=system -cp target/benchmarks.jar io.jouroboros.jmh.SystemPing "$name" "$warm" sp \
-      2>&1 | tee "$out/sp$r.log" | grep '^sp_' >>"$out/system.txt" || true
+      2>&1 | tee "$out/sp$r.log" | awk '/^sp_/ { print $0, r }' r="$r" >>"$out/system.txt" || true
     timeout 120 "${j[@]}" oping -n "j$name" -c "$warm" -i 1ms 2>&1 | tee "$out/java-warm$r.log" |
       warm java "$r" >>"$out/system.txt" || true
   done
@@ -134,7 +145,9 @@ system() {
     pps jc >>"$out/system.txt" || true
   timeout 60 oping -n "j$name" -c "$pings" -i 1 -Q 2>&1 | tee "$out/cj-ping.log" | rtt cj >>"$out/system.txt" || true
   timeout 60 oping -n "j$name" -c "$flood" -f -Q 2>&1 | tee "$out/cj-flood.log" | pps cj >>"$out/system.txt" || true
-  kill "$csv" "$jsv"; wait "$csv" "$jsv" 2>/dev/null || true
+  kill "$csv" "$jsv" 2>/dev/null || true
+  wait "$csv" "$jsv" 2>/dev/null || true
+  trap - EXIT
 }
 system
 

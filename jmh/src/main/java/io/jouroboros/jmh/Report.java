@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,16 +23,19 @@ import java.util.TreeMap;
  * whether it holds, and how many runs the figure had. Arguments:
  * {@code KIND=FILE[,FILE...]}, KIND being {@code free}, {@code pinned},
  * {@code select}, {@code alloc} (JMH CSV) or {@code system} (lines
- * {@code KEY VALUE}, a key once per run); a missing file is skipped. A
- * figure found in several runs (several files of a kind, or a key on several
- * lines) is their median: run-comparison.sh repeats the figures that sit
- * near their targets, alternating ours and the reference, so that one slow
- * spell of the machine does not decide them.
+ * {@code KEY VALUE [ROUND]}); a missing file is skipped. A figure found in
+ * several runs (the files of a kind, in order, are runs 1, 2, ...; a system
+ * line names its round) shows the median of each side, and its ratio is the
+ * median of the per-run ratios when both sides ran in the same runs (each
+ * run measures the two back to back, so that one slow spell of the machine
+ * weighs on both), else the ratio of the medians. run-comparison.sh repeats
+ * the figures that sit near their targets so.
  */
 public final class Report {
-    /** scores by "benchmark|param=value,..." (sorted params), one per run, per run kind. */
-    private final Map<String, Map<String, List<Double>>> runs = new HashMap<>();
-    private final Map<String, List<Double>> system = new TreeMap<>();
+    /** scores by "benchmark|param=value,..." (sorted params), by run, per run kind. */
+    private final Map<String, Map<String, Map<String, Double>>> runs = new HashMap<>();
+    /** system-layer figures by key, by round (a line without one: a run of its own, never paired). */
+    private final Map<String, Map<String, Double>> system = new TreeMap<>();
     private final List<String[]> rows = new ArrayList<>();
 
     public static void main(String[] args) throws IOException {
@@ -39,21 +43,26 @@ public final class Report {
         for (String a : args) {
             int eq = a.indexOf('=');
             String kind = a.substring(0, eq);
-            for (String file : a.substring(eq + 1).split(",")) {
-                Path p = Path.of(file);
-                if (!Files.isReadable(p)) {
+            String[] files = a.substring(eq + 1).split(",");
+            for (int i = 0; i < files.length; i++) {
+                Path p = Path.of(files[i]);
+                if (files[i].isEmpty() || !Files.isRegularFile(p) || !Files.isReadable(p)) {
                     continue;
                 }
                 if (kind.equals("system")) {
+                    int n = 0;
                     for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
                         String[] kv = line.trim().split("\\s+");
-                        if (kv.length == 2) {
-                            r.system.computeIfAbsent(kv[0], k -> new ArrayList<>()).add(Double.parseDouble(kv[1]));
+                        if (kv.length == 2 || kv.length == 3) {
+                            String round = kv.length == 3 ? kv[2] : "line " + ++n;
+                            r.system.computeIfAbsent(kv[0], k -> new LinkedHashMap<>())
+                                    .put(round, Double.parseDouble(kv[1]));
                         }
                     }
                 } else {
-                    Map<String, List<Double>> m = r.runs.computeIfAbsent(kind, k -> new HashMap<>());
-                    readCsv(p).forEach((k, v) -> m.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                    Map<String, Map<String, Double>> m = r.runs.computeIfAbsent(kind, k -> new HashMap<>());
+                    String run = Integer.toString(i + 1);
+                    readCsv(p).forEach((k, v) -> m.computeIfAbsent(k, x -> new LinkedHashMap<>()).put(run, v));
                 }
             }
         }
@@ -120,18 +129,18 @@ public final class Report {
         return median(scores(kind, key));
     }
 
-    private List<Double> scores(String kind, String key) {
-        Map<String, List<Double>> m = runs.get(kind);
+    private Map<String, Double> scores(String kind, String key) {
+        Map<String, Map<String, Double>> m = runs.get(kind);
         return m == null ? null : m.get(key);
     }
 
-    /** The median of a system-layer figure over its runs, or null. */
+    /** The median of a system-layer figure over its rounds, or null. */
     private Double sys(String key) {
         return median(system.get(key));
     }
 
     /** How many runs a figure had: one count, or the two sides' counts if they differ ("-" for none). */
-    private static String runs(List<Double> a, List<Double> b) {
+    private static String runs(Map<String, Double> a, Map<String, Double> b) {
         int na = a == null ? 0 : a.size();
         int nb = b == null ? 0 : b.size();
         if (na == 0 && nb == 0) {
@@ -140,8 +149,8 @@ public final class Report {
         return na == nb || nb == 0 ? Integer.toString(na) : na == 0 ? Integer.toString(nb) : na + "/" + nb;
     }
 
-    private String sysRuns(String a, String b) {
-        return runs(system.get(a), system.get(b));
+    static Double median(Map<String, Double> v) {
+        return v == null ? null : median(new ArrayList<>(v.values()));
     }
 
     static Double median(List<Double> v) {
@@ -152,6 +161,35 @@ public final class Report {
         s.sort(null);
         int n = s.size();
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** Whether both sides ran in the same runs, so their figures pair run by run. */
+    private static boolean paired(Map<String, Double> ours, Map<String, Double> ref) {
+        return ours != null && ref != null && !ours.isEmpty() && ours.keySet().equals(ref.keySet());
+    }
+
+    /** ours / ref: the median of the per-run ratios if paired, else the ratio of the medians; null if none. */
+    static Double ratio(Map<String, Double> ours, Map<String, Double> ref) {
+        if (paired(ours, ref)) {
+            List<Double> r = new ArrayList<>();
+            ours.forEach((run, v) -> r.add(v / ref.get(run)));
+            return median(r);
+        }
+        Double o = median(ours);
+        Double f = median(ref);
+        return o == null || f == null || f == 0 ? null : o / f;
+    }
+
+    /** ours − ref, likewise: the median of the per-run differences if paired. */
+    static Double difference(Map<String, Double> ours, Map<String, Double> ref) {
+        if (paired(ours, ref)) {
+            List<Double> d = new ArrayList<>();
+            ours.forEach((run, v) -> d.add(v - ref.get(run)));
+            return median(d);
+        }
+        Double o = median(ours);
+        Double f = median(ref);
+        return o == null || f == null ? null : o - f;
     }
 
     private static String fmt(Double d) {
@@ -180,16 +218,32 @@ public final class Report {
 
     /** A flows-vs-jdk row; lowerBetter: time, else rate; limit: the target ratio (null: none). */
     private void pair(String figure, String kind, String key, boolean lowerBetter, Double limit, double scale) {
-        Double f = score(kind, key + "transport=flows,");
-        Double j = score(kind, key + "transport=jdk,");
+        Map<String, Double> fs = scores(kind, key + "transport=flows,");
+        Map<String, Double> js = scores(kind, key + "transport=jdk,");
+        Double f = median(fs);
+        Double j = median(js);
         if (f == null && j == null) {
             return;
         }
-        Double ratio = f != null && j != null && j != 0 ? f / j : null;
+        Double ratio = ratio(fs, js);
         String target = limit == null ? "" : (lowerBetter ? "≤ " : "≥ ") + limit;
         Boolean holds = limit == null || ratio == null ? null : lowerBetter ? ratio <= limit : ratio >= limit;
-        row(figure, j == null ? null : j * scale, f == null ? null : f * scale, ratio, target, holds,
-                runs(scores(kind, key + "transport=jdk,"), scores(kind, key + "transport=flows,")));
+        row(figure, j == null ? null : j * scale, f == null ? null : f * scale, ratio, target, holds, runs(js, fs));
+    }
+
+    /** A C-vs-Java row of the system layer, as {@link #pair}: keys of the reference and of ours. */
+    private void sysPair(String figure, String refKey, String oursKey, boolean lowerBetter, Double limit) {
+        Map<String, Double> os = system.get(oursKey);
+        Map<String, Double> rs = system.get(refKey);
+        Double o = median(os);
+        Double r = median(rs);
+        if (o == null || r == null) {
+            return;
+        }
+        Double ratio = ratio(os, rs);
+        String target = limit == null ? "" : (lowerBetter ? "≤ " : "≥ ") + limit;
+        Boolean holds = limit == null || ratio == null ? null : lowerBetter ? ratio <= limit : ratio >= limit;
+        row(figure, r, o, ratio, target, holds, runs(rs, os));
     }
 
     private void build() {
@@ -235,75 +289,45 @@ public final class Report {
                         runs(scores("alloc", key + "transport=jdk,"), scores("alloc", key + "transport=flows,")));
             }
         }
-        Double jc = score("free", "JniBench.c|");
-        Double jj = score("free", "JniBench.java|");
-        if (jc != null && jj != null) {
+        Map<String, Double> jcs = scores("free", "JniBench.c|");
+        Map<String, Double> jjs = scores("free", "JniBench.java|");
+        Map<String, Double> jns = scores("free", "JniBench.jni|");
+        Double jc = median(jcs);
+        Double jj = median(jjs);
+        Double jd = difference(jjs, jcs);
+        if (jc != null && jj != null && jd != null) {
             rows.add(new String[] {"Flow.write+read against the C loop (ns/op; C, Java, Java − C)", fmt(jc), fmt(jj),
-                String.format(Locale.ROOT, "%+.0f ns", jj - jc), "≤ +100 ns", jj - jc <= 100 ? "yes" : "**no**",
-                runs(scores("free", "JniBench.c|"), scores("free", "JniBench.java|"))});
+                String.format(Locale.ROOT, "%+.0f ns", jd), "≤ +100 ns", jd <= 100 ? "yes" : "**no**",
+                runs(jcs, jjs)});
         }
-        Double jn = score("free", "JniBench.jni|");
-        if (jc != null && jn != null) {
+        Double jn = median(jns);
+        Double jnd = difference(jns, jcs);
+        if (jc != null && jn != null && jnd != null) {
             rows.add(new String[] {"  of which JNI + flow.c (Native.flowWrite+flowRead called directly; C, JNI)",
-                fmt(jc), fmt(jn), String.format(Locale.ROOT, "%+.0f ns", jn - jc), "", "-",
-                runs(scores("free", "JniBench.c|"), scores("free", "JniBench.jni|"))});
+                fmt(jc), fmt(jn), String.format(Locale.ROOT, "%+.0f ns", jnd), "", "-", runs(jcs, jns)});
         }
-        Double cr = sys("c_rtt_avg_us");
-        Double jr = sys("java_rtt_avg_us");
-        if (cr != null && jr != null) {
-            row("system layer: ping-pong rtt avg, C oping vs Java oping (µs)", cr, jr, jr / cr, "≤ 1.1",
-                    jr / cr <= 1.1, sysRuns("c_rtt_avg_us", "java_rtt_avg_us"));
-            Double cm = sys("c_rtt_min_us");
-            Double jm = sys("java_rtt_min_us");
-            if (cm != null && jm != null) {
-                row("system layer: ping-pong rtt min (µs)", cm, jm, jm / cm, "", null,
-                        sysRuns("c_rtt_min_us", "java_rtt_min_us"));
-            }
-        }
+        sysPair("system layer: ping-pong rtt avg, C oping vs Java oping (µs)", "c_rtt_avg_us", "java_rtt_avg_us",
+                true, 1.1);
+        sysPair("system layer: ping-pong rtt min (µs)", "c_rtt_min_us", "java_rtt_min_us", true, null);
         // The same after the JIT: the second half of a longer run, each side measured alike.
-        Double cw = sys("c_warm_rtt_avg_us");
-        Double jw = sys("java_warm_rtt_avg_us");
-        if (cw != null && jw != null) {
-            row("system layer: ping-pong rtt avg, warm (2nd half of 8,000 pings; µs)", cw, jw, jw / cw, "≤ 1.1",
-                    jw / cw <= 1.1, sysRuns("c_warm_rtt_avg_us", "java_warm_rtt_avg_us"));
-            Double c50 = sys("c_warm_rtt_p50_us");
-            Double j50 = sys("java_warm_rtt_p50_us");
-            if (c50 != null && j50 != null) {
-                row("system layer: rtt median, warm, C oping vs Java oping (µs)", c50, j50, j50 / c50, "", null,
-                        sysRuns("c_warm_rtt_p50_us", "java_warm_rtt_p50_us"));
-            }
-        }
+        sysPair("system layer: ping-pong rtt avg, warm (2nd half of 8,000 pings; µs)", "c_warm_rtt_avg_us",
+                "java_warm_rtt_avg_us", true, 1.1);
+        sysPair("system layer: rtt median, warm, C oping vs Java oping (µs)", "c_warm_rtt_p50_us",
+                "java_warm_rtt_p50_us", true, null);
         // A plain Java ping-pong (SystemPing, one thread) against the same C server, same half of a run.
-        Double c50 = sys("c_warm_rtt_p50_us");
-        Double s50 = sys("sp_rtt_p50_us");
-        if (c50 != null && s50 != null) {
-            row("system layer: rtt median, warm: C oping vs a Java ping-pong, one thread (µs)", c50, s50,
-                    s50 / c50, "≤ 1.1", s50 / c50 <= 1.1, sysRuns("c_warm_rtt_p50_us", "sp_rtt_p50_us"));
-            Double sa = sys("sp_rtt_avg_us");
-            if (cw != null && sa != null) {
-                row("system layer: rtt avg, warm: C oping vs that Java ping-pong (µs)", cw, sa, sa / cw, "", null,
-                        sysRuns("c_warm_rtt_avg_us", "sp_rtt_avg_us"));
-            }
-        }
-        Double cf = sys("c_flood_pps");
-        Double jf = sys("java_flood_pps");
-        if (cf != null && jf != null) {
-            row("system layer: flood, C oping -f vs Java oping -f (pkt/s)", cf, jf, jf / cf, "≥ 0.9", jf / cf >= 0.9,
-                    sysRuns("c_flood_pps", "java_flood_pps"));
-        }
+        sysPair("system layer: rtt median, warm: C oping vs a Java ping-pong, one thread (µs)", "c_warm_rtt_p50_us",
+                "sp_rtt_p50_us", true, 1.1);
+        sysPair("system layer: rtt avg, warm: C oping vs that Java ping-pong (µs)", "c_warm_rtt_avg_us",
+                "sp_rtt_avg_us", true, null);
+        sysPair("system layer: flood, C oping -f vs Java oping -f (pkt/s)", "c_flood_pps", "java_flood_pps", false,
+                0.9);
         // Each side alone, against C on the other: the Java client with the C server, the C client with the Java one.
         String[][] sides = {{"jc", "Java client, C server"}, {"cj", "C client, Java server"}};
         for (String[] side : sides) {
-            Double r = sys(side[0] + "_rtt_avg_us");
-            if (cr != null && r != null) {
-                row("system layer: rtt avg, C to C vs " + side[1] + " (µs)", cr, r, r / cr, "", null,
-                        sysRuns("c_rtt_avg_us", side[0] + "_rtt_avg_us"));
-            }
-            Double f = sys(side[0] + "_flood_pps");
-            if (cf != null && f != null) {
-                row("system layer: flood, C to C vs " + side[1] + " (pkt/s)", cf, f, f / cf, "", null,
-                        sysRuns("c_flood_pps", side[0] + "_flood_pps"));
-            }
+            sysPair("system layer: rtt avg, C to C vs " + side[1] + " (µs)", "c_rtt_avg_us", side[0] + "_rtt_avg_us",
+                    true, null);
+            sysPair("system layer: flood, C to C vs " + side[1] + " (pkt/s)", "c_flood_pps", side[0] + "_flood_pps",
+                    false, null);
         }
     }
 
