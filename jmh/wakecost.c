@@ -12,7 +12,11 @@
  *  - pipe: pwritev2(RWF_NOWAIT), epoll on the read end, read (not used:
  *    a peer holding an end can hold the pipe's lock, splice);
  *  - AF_UNIX datagram socketpair: send(MSG_DONTWAIT | MSG_NOSIGNAL),
- *    epoll on our end, recv until EAGAIN (safe, and the slowest).
+ *    epoll on our end, recv until EAGAIN (safe, and the slowest);
+ * and, to price the eventfd's two safeguards apart, another eventfd with
+ * the flow set's epoll on it directly (no private set between: what the
+ * set costs) and the first without the fcntl (what the look at
+ * O_NONBLOCK costs).
  *
  *   gcc -O2 -Wall -Wextra -Werror -o /tmp/wakecost jmh/wakecost.c
  *   taskset -c 1 /tmp/wakecost
@@ -79,6 +83,23 @@ static int ev_round(int efd, int outer)
         return 0;
 }
 
+/* ev_round without the look at O_NONBLOCK. */
+static int ev_round_nolook(int efd, int ep)
+{
+        uint64_t           v = 1;
+        struct iovec       iov = { .iov_base = &v, .iov_len = sizeof(v) };
+        struct epoll_event got;
+
+        if (write(efd, &v, sizeof(v)) < 0)
+                return -1;
+        if (epoll_wait(ep, &got, 1, 0) != 1)
+                return -1;
+        if (preadv2(efd, &iov, 1, -1, RWF_NOWAIT) < 0)
+                return -1;
+
+        return 0;
+}
+
 static int pipe_round(const int p[2], int ep)
 {
         uint8_t            b[256];
@@ -113,12 +134,13 @@ static int dgram_round(const int s[2], int ep)
 int main(void)
 {
         int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        int efd2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         int p[2];
         int s[2];
-        int inner, outer, pep, sep;
+        int inner, outer, direct, pep, sep;
         int rep, i;
 
-        if (efd < 0 || pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0 ||
+        if (efd < 0 || efd2 < 0 || pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0 ||
             socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                        0, s) < 0) {
                 perror("wakecost: descriptors");
@@ -126,30 +148,43 @@ int main(void)
         }
         inner = watch(efd);
         outer = inner < 0 ? -1 : watch(inner);
+        direct = watch(efd2);
         pep   = watch(p[0]);
         sep   = watch(s[0]);
-        if (outer < 0 || pep < 0 || sep < 0) {
+        if (outer < 0 || direct < 0 || pep < 0 || sep < 0) {
                 perror("wakecost: epoll");
                 return 1;
         }
 
         for (rep = 0; rep < 3; ++rep) {
-                long long t0 = now_ns();
+                long long t[6];
+
+                t[0] = now_ns();
                 for (i = 0; i < ROUNDS; ++i)
                         if (ev_round(efd, outer) < 0)
                                 goto fail;
-                long long t1 = now_ns();
+                t[1] = now_ns();
+                for (i = 0; i < ROUNDS; ++i)
+                        if (ev_round(efd2, direct) < 0)
+                                goto fail;
+                t[2] = now_ns();
+                for (i = 0; i < ROUNDS; ++i)
+                        if (ev_round_nolook(efd, outer) < 0)
+                                goto fail;
+                t[3] = now_ns();
                 for (i = 0; i < ROUNDS; ++i)
                         if (pipe_round(p, pep) < 0)
                                 goto fail;
-                long long t2 = now_ns();
+                t[4] = now_ns();
                 for (i = 0; i < ROUNDS; ++i)
                         if (dgram_round(s, sep) < 0)
                                 goto fail;
-                long long t3 = now_ns();
-                printf("eventfd %4lld ns   pipe %4lld ns   dgram socket %4lld ns\n",
-                       (t1 - t0) / ROUNDS, (t2 - t1) / ROUNDS,
-                       (t3 - t2) / ROUNDS);
+                t[5] = now_ns();
+                printf("eventfd %4lld ns (no private set %4lld, no fcntl %4lld)   "
+                       "pipe %4lld ns   dgram socket %4lld ns\n",
+                       (t[1] - t[0]) / ROUNDS, (t[2] - t[1]) / ROUNDS,
+                       (t[3] - t[2]) / ROUNDS, (t[4] - t[3]) / ROUNDS,
+                       (t[5] - t[4]) / ROUNDS);
         }
 
         return 0;
