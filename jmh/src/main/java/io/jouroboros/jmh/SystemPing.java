@@ -10,6 +10,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A plain Java ping-pong on the system layer, for {@code run-comparison.sh}:
@@ -21,7 +26,13 @@ import java.util.Arrays;
  * {@code PREFIX_rtt_avg_us} and {@code PREFIX_write_p50_us} (the write
  * alone), one {@code KEY VALUE} per line.
  *
- * <p>{@code java -cp benchmarks.jar io.jouroboros.jmh.SystemPing NAME COUNT PREFIX}
+ * <p>With {@code two} after PREFIX, a writer thread sends the requests (a
+ * millisecond apart) and the main thread reads the echoes, as
+ * {@code oping}'s client does: the echo then wakes a thread that sleeps
+ * in its read, where the one-thread loop reads in the thread that wrote.
+ * The same figures, times from before the write to the echo's read.
+ *
+ * <p>{@code java -cp benchmarks.jar io.jouroboros.jmh.SystemPing NAME COUNT PREFIX [two]}
  * with {@code -Djouroboros.layer=system}.
  */
 public final class SystemPing {
@@ -32,8 +43,8 @@ public final class SystemPing {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (args.length != 3) {
-            System.err.println("usage: SystemPing NAME COUNT PREFIX");
+        if (args.length != 3 && !(args.length == 4 && args[3].equals("two"))) {
+            System.err.println("usage: SystemPing NAME COUNT PREFIX [two]");
             System.exit(2);
         }
         int count = Integer.parseInt(args[1]);
@@ -41,22 +52,10 @@ public final class SystemPing {
         long[] write = new long[count];
         try (Flow f = Flow.open(args[0], QoSSpec.raw(), Duration.ofSeconds(10))) {
             f.receiveTimeout(Duration.ofSeconds(2));
-            ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
-            ByteBuffer in = ByteBuffer.allocateDirect(4096);
-            for (int i = 0; i < count; i++) {
-                Thread.sleep(1);
-                out.clear();
-                out.putInt(0, ECHO_REQUEST);
-                out.putInt(4, i);
-                long t0 = System.nanoTime();
-                f.writeMessage(out);
-                long t1 = System.nanoTime();
-                in.clear();
-                if (f.readMessage(in) < 8 || in.getInt(4) != i) {
-                    throw new IOException("ping " + i + ": no echo, or another one");
-                }
-                rtt[i] = System.nanoTime() - t0;
-                write[i] = t1 - t0;
+            if (args.length == 4) {
+                twoThreads(f, count, rtt, write);
+            } else {
+                oneThread(f, count, rtt, write);
             }
         }
         long[] r = Arrays.copyOfRange(rtt, count / 2, count);
@@ -67,5 +66,77 @@ public final class SystemPing {
         System.out.printf("%s_rtt_p50_us %.2f%n", p, r[r.length / 2] / 1e3);
         System.out.printf("%s_rtt_avg_us %.2f%n", p, Arrays.stream(r).average().orElse(0) / 1e3);
         System.out.printf("%s_write_p50_us %.2f%n", p, w[w.length / 2] / 1e3);
+    }
+
+    private static void request(ByteBuffer out, int i) {
+        out.clear();
+        out.putInt(0, ECHO_REQUEST);
+        out.putInt(4, i);
+    }
+
+    private static void oneThread(Flow f, int count, long[] rtt, long[] write)
+            throws IOException, InterruptedException {
+        ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
+        ByteBuffer in = ByteBuffer.allocateDirect(4096);
+        for (int i = 0; i < count; i++) {
+            Thread.sleep(1);
+            request(out, i);
+            long t0 = System.nanoTime();
+            f.writeMessage(out);
+            long t1 = System.nanoTime();
+            in.clear();
+            if (f.readMessage(in) < 8 || in.getInt(4) != i) {
+                throw new IOException("ping " + i + ": no echo, or another one");
+            }
+            rtt[i] = System.nanoTime() - t0;
+            write[i] = t1 - t0;
+        }
+    }
+
+    /**
+     * A writer thread notes each ping's start and writes it; this thread reads
+     * the echoes and takes their times. The writer's failure ends the run here.
+     */
+    private static void twoThreads(Flow f, int count, long[] rtt, long[] write)
+            throws IOException, InterruptedException {
+        long[] start = new long[count];
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
+            try {
+                for (int i = 0; i < count; i++) {
+                    Thread.sleep(1);
+                    request(out, i);
+                    long t0 = System.nanoTime();
+                    // Published before the write: the echo cannot be read before it.
+                    synchronized (start) {
+                        start[i] = t0;
+                    }
+                    f.writeMessage(out);
+                    write[i] = System.nanoTime() - t0;
+                }
+            } catch (IOException | InterruptedException e) {
+                throw new CompletionException(e);
+            }
+        }, r -> new Thread(r, "SystemPing-writer").start());
+        ByteBuffer in = ByteBuffer.allocateDirect(4096);
+        for (int n = 0; n < count; n++) {
+            in.clear();
+            if (f.readMessage(in) < 8) {
+                throw new IOException("echo " + n + ": too short");
+            }
+            long now = System.nanoTime();
+            int i = in.getInt(4);
+            if (i < 0 || i >= count) {
+                throw new IOException("echo " + n + ": no ping " + i);
+            }
+            synchronized (start) {
+                rtt[i] = now - start[i];
+            }
+        }
+        try {
+            writer.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("the writer failed", e);
+        }
     }
 }
