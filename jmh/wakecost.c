@@ -63,34 +63,20 @@ static int watch(int fd)
         return ep;
 }
 
-/* One round: 0, or -1 when a call failed in a way a wake-up never does. */
-static int ev_round(int efd, int outer)
+/*
+ * One round: 0, or -1 when a call failed in a way a wake-up never does.
+ * look: the fcntl(F_GETFL) before the write, as the layer makes it.
+ */
+static int ev_round(int efd, int ep, int look)
 {
         uint64_t           v = 1;
         struct iovec       iov = { .iov_base = &v, .iov_len = sizeof(v) };
         struct epoll_event got;
-        int                fl = fcntl(efd, F_GETFL);
+        int                fl = look ? fcntl(efd, F_GETFL) : O_NONBLOCK;
 
         if (fl < 0)
                 return -1;
         if ((fl & O_NONBLOCK) && write(efd, &v, sizeof(v)) < 0)
-                return -1;
-        if (epoll_wait(outer, &got, 1, 0) != 1)
-                return -1;
-        if (preadv2(efd, &iov, 1, -1, RWF_NOWAIT) < 0)
-                return -1;
-
-        return 0;
-}
-
-/* ev_round without the look at O_NONBLOCK. */
-static int ev_round_nolook(int efd, int ep)
-{
-        uint64_t           v = 1;
-        struct iovec       iov = { .iov_base = &v, .iov_len = sizeof(v) };
-        struct epoll_event got;
-
-        if (write(efd, &v, sizeof(v)) < 0)
                 return -1;
         if (epoll_wait(ep, &got, 1, 0) != 1)
                 return -1;
@@ -131,60 +117,87 @@ static int dgram_round(const int s[2], int ep)
         return errno == EAGAIN ? 0 : -1;
 }
 
+/* The descriptors of every way, each with the epoll set that watches it. */
+struct fds {
+        int efd;    /* watched through a private set (inner), in outer */
+        int outer;
+        int efd2;   /* watched by direct alone */
+        int direct;
+        int p[2];
+        int pep;
+        int s[2];
+        int sep;
+};
+
+static int way_eventfd(const struct fds * f)
+{
+        return ev_round(f->efd, f->outer, 1);
+}
+
+static int way_direct(const struct fds * f)
+{
+        return ev_round(f->efd2, f->direct, 1);
+}
+
+static int way_nolook(const struct fds * f)
+{
+        return ev_round(f->efd, f->outer, 0);
+}
+
+static int way_pipe(const struct fds * f)
+{
+        return pipe_round(f->p, f->pep);
+}
+
+static int way_dgram(const struct fds * f)
+{
+        return dgram_round(f->s, f->sep);
+}
+
+/* In the order they are printed. */
+static int (* const ways[])(const struct fds *) = {
+        way_eventfd, way_direct, way_nolook, way_pipe, way_dgram
+};
+#define NWAYS ((int) (sizeof(ways) / sizeof(ways[0])))
+
 int main(void)
 {
-        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        int efd2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        int p[2];
-        int s[2];
-        int inner, outer, direct, pep, sep;
-        int rep, i;
+        struct fds f;
+        int        inner;
+        int        rep, w, i;
 
-        if (efd < 0 || efd2 < 0 || pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0 ||
+        f.efd  = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        f.efd2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (f.efd < 0 || f.efd2 < 0 || pipe2(f.p, O_NONBLOCK | O_CLOEXEC) < 0 ||
             socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       0, s) < 0) {
+                       0, f.s) < 0) {
                 perror("wakecost: descriptors");
                 return 1;
         }
-        inner = watch(efd);
-        outer = inner < 0 ? -1 : watch(inner);
-        direct = watch(efd2);
-        pep   = watch(p[0]);
-        sep   = watch(s[0]);
-        if (outer < 0 || direct < 0 || pep < 0 || sep < 0) {
+        inner    = watch(f.efd);
+        f.outer  = inner < 0 ? -1 : watch(inner);
+        f.direct = watch(f.efd2);
+        f.pep    = watch(f.p[0]);
+        f.sep    = watch(f.s[0]);
+        if (f.outer < 0 || f.direct < 0 || f.pep < 0 || f.sep < 0) {
                 perror("wakecost: epoll");
                 return 1;
         }
 
         for (rep = 0; rep < 3; ++rep) {
-                long long t[6];
+                long long ns[NWAYS];
 
-                t[0] = now_ns();
-                for (i = 0; i < ROUNDS; ++i)
-                        if (ev_round(efd, outer) < 0)
-                                goto fail;
-                t[1] = now_ns();
-                for (i = 0; i < ROUNDS; ++i)
-                        if (ev_round(efd2, direct) < 0)
-                                goto fail;
-                t[2] = now_ns();
-                for (i = 0; i < ROUNDS; ++i)
-                        if (ev_round_nolook(efd, outer) < 0)
-                                goto fail;
-                t[3] = now_ns();
-                for (i = 0; i < ROUNDS; ++i)
-                        if (pipe_round(p, pep) < 0)
-                                goto fail;
-                t[4] = now_ns();
-                for (i = 0; i < ROUNDS; ++i)
-                        if (dgram_round(s, sep) < 0)
-                                goto fail;
-                t[5] = now_ns();
+                for (w = 0; w < NWAYS; ++w) {
+                        long long t0 = now_ns();
+
+                        for (i = 0; i < ROUNDS; ++i)
+                                if (ways[w](&f) < 0)
+                                        goto fail;
+                        ns[w] = (now_ns() - t0) / ROUNDS;
+                }
                 printf("eventfd %4lld ns (no private set %4lld, no fcntl %4lld)   "
                        "pipe %4lld ns   dgram socket %4lld ns\n",
-                       (t[1] - t[0]) / ROUNDS, (t[2] - t[1]) / ROUNDS,
-                       (t[3] - t[2]) / ROUNDS, (t[4] - t[3]) / ROUNDS,
-                       (t[5] - t[4]) / ROUNDS);
+                       ns[0], ns[1], ns[2], ns[3], ns[4]);
         }
 
         return 0;
