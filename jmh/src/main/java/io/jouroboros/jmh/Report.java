@@ -134,11 +134,6 @@ public final class Report {
         return m == null ? null : m.get(key);
     }
 
-    /** The median of a system-layer figure over its rounds, or null. */
-    private Double sys(String key) {
-        return median(system.get(key));
-    }
-
     /** How many runs a figure had: one count, or the two sides' counts if they differ ("-" for none). */
     private static String runs(Map<String, Double> a, Map<String, Double> b) {
         int na = a == null ? 0 : a.size();
@@ -218,32 +213,27 @@ public final class Report {
 
     /** A flows-vs-jdk row; lowerBetter: time, else rate; limit: the target ratio (null: none). */
     private void pair(String figure, String kind, String key, boolean lowerBetter, Double limit, double scale) {
-        Map<String, Double> fs = scores(kind, key + "transport=flows,");
-        Map<String, Double> js = scores(kind, key + "transport=jdk,");
-        Double f = median(fs);
-        Double j = median(js);
-        if (f == null && j == null) {
-            return;
-        }
-        Double ratio = ratio(fs, js);
-        String target = limit == null ? "" : (lowerBetter ? "≤ " : "≥ ") + limit;
-        Boolean holds = limit == null || ratio == null ? null : lowerBetter ? ratio <= limit : ratio >= limit;
-        row(figure, j == null ? null : j * scale, f == null ? null : f * scale, ratio, target, holds, runs(js, fs));
+        compared(figure, scores(kind, key + "transport=flows,"), scores(kind, key + "transport=jdk,"), lowerBetter,
+                limit, scale);
     }
 
     /** A C-vs-Java row of the system layer, as {@link #pair}: keys of the reference and of ours. */
     private void sysPair(String figure, String refKey, String oursKey, boolean lowerBetter, Double limit) {
-        Map<String, Double> os = system.get(oursKey);
-        Map<String, Double> rs = system.get(refKey);
-        Double o = median(os);
-        Double r = median(rs);
-        if (o == null || r == null) {
+        compared(figure, system.get(oursKey), system.get(refKey), lowerBetter, limit, 1);
+    }
+
+    /** A row of ours against the reference, each by run; none if neither has a figure. */
+    private void compared(String figure, Map<String, Double> ours, Map<String, Double> ref, boolean lowerBetter,
+            Double limit, double scale) {
+        Double o = median(ours);
+        Double r = median(ref);
+        if (o == null && r == null) {
             return;
         }
-        Double ratio = ratio(os, rs);
+        Double ratio = ratio(ours, ref);
         String target = limit == null ? "" : (lowerBetter ? "≤ " : "≥ ") + limit;
         Boolean holds = limit == null || ratio == null ? null : lowerBetter ? ratio <= limit : ratio >= limit;
-        row(figure, r, o, ratio, target, holds, runs(rs, os));
+        row(figure, r == null ? null : r * scale, o == null ? null : o * scale, ratio, target, holds, runs(ref, ours));
     }
 
     private void build() {
