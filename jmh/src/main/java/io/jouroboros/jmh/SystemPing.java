@@ -30,9 +30,12 @@ import java.util.concurrent.TimeoutException;
  * millisecond apart) and the main thread reads the echoes, as
  * {@code oping}'s client does: the echo then wakes a thread that sleeps
  * in its read, where the one-thread loop reads in the thread that wrote.
- * The same figures, times from before the write to the echo's read.
+ * The same figures, times from before the write to the echo's read. With
+ * {@code spin} instead, the same two threads, but the reading thread never
+ * sleeps: it reads in non-blocking mode until an echo comes (what the wake
+ * of a sleeping reader costs, by difference).
  *
- * <p>{@code java -cp benchmarks.jar io.jouroboros.jmh.SystemPing NAME COUNT PREFIX [two]}
+ * <p>{@code java -cp benchmarks.jar io.jouroboros.jmh.SystemPing NAME COUNT PREFIX [two|spin]}
  * with {@code -Djouroboros.layer=system}.
  */
 public final class SystemPing {
@@ -43,8 +46,8 @@ public final class SystemPing {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (args.length != 3 && !(args.length == 4 && args[3].equals("two"))) {
-            System.err.println("usage: SystemPing NAME COUNT PREFIX [two]");
+        if (args.length != 3 && !(args.length == 4 && (args[3].equals("two") || args[3].equals("spin")))) {
+            System.err.println("usage: SystemPing NAME COUNT PREFIX [two|spin]");
             System.exit(2);
         }
         int count = Integer.parseInt(args[1]);
@@ -53,7 +56,7 @@ public final class SystemPing {
         try (Flow f = Flow.open(args[0], QoSSpec.raw(), Duration.ofSeconds(10))) {
             f.receiveTimeout(Duration.ofSeconds(2));
             if (args.length == 4) {
-                twoThreads(f, count, rtt, write);
+                twoThreads(f, count, rtt, write, args[3].equals("spin"));
             } else {
                 oneThread(f, count, rtt, write);
             }
@@ -97,9 +100,11 @@ public final class SystemPing {
      * A writer thread notes each ping's start and writes it; this thread reads
      * the echoes and takes their times. The writer's failure ends the run here.
      */
-    private static void twoThreads(Flow f, int count, long[] rtt, long[] write)
+    private static void twoThreads(Flow f, int count, long[] rtt, long[] write, boolean spin)
             throws IOException, InterruptedException {
         long[] start = new long[count];
+        // The mode is the flow's, so the writer's too: in non-blocking mode it writes again while refused.
+        f.configureBlocking(!spin);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
             try {
@@ -111,7 +116,9 @@ public final class SystemPing {
                     synchronized (start) {
                         start[i] = t0;
                     }
-                    f.writeMessage(out);
+                    while (f.writeMessage(out) == 0) {
+                        Thread.onSpinWait();
+                    }
                     write[i] = System.nanoTime() - t0;
                 }
             } catch (IOException | InterruptedException e) {
@@ -121,7 +128,11 @@ public final class SystemPing {
         ByteBuffer in = ByteBuffer.allocateDirect(4096);
         for (int n = 0; n < count; n++) {
             in.clear();
-            if (f.readMessage(in) < 8) {
+            int got;
+            while ((got = f.readMessage(in)) == 0 && spin) {
+                Thread.onSpinWait();
+            }
+            if (got < 8) {
                 throw new IOException("echo " + n + ": too short");
             }
             long now = System.nanoTime();
