@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * The one table of run-comparison.sh: reads the CSV results of its JMH runs
@@ -165,26 +166,31 @@ public final class Report {
 
     /** ours / ref: the median of the per-run ratios if paired, else the ratio of the medians; null if none. */
     static Double ratio(Map<String, Double> ours, Map<String, Double> ref) {
-        if (paired(ours, ref)) {
-            List<Double> r = new ArrayList<>();
-            ours.forEach((run, v) -> r.add(v / ref.get(run)));
-            return median(r);
-        }
-        Double o = median(ours);
-        Double f = median(ref);
-        return o == null || f == null || f == 0 ? null : o / f;
+        return compare(ours, ref, (o, r) -> r == 0 ? null : o / r);
     }
 
     /** ours − ref, likewise: the median of the per-run differences if paired. */
     static Double difference(Map<String, Double> ours, Map<String, Double> ref) {
+        return compare(ours, ref, (o, r) -> o - r);
+    }
+
+    /** op over the runs' pairs, their median, if paired; else op of the two medians; null if none. */
+    private static Double compare(Map<String, Double> ours, Map<String, Double> ref,
+            BiFunction<Double, Double, Double> op) {
         if (paired(ours, ref)) {
-            List<Double> d = new ArrayList<>();
-            ours.forEach((run, v) -> d.add(v - ref.get(run)));
-            return median(d);
+            List<Double> v = new ArrayList<>();
+            for (Map.Entry<String, Double> e : ours.entrySet()) {
+                Double x = op.apply(e.getValue(), ref.get(e.getKey()));
+                if (x == null) {
+                    return null;
+                }
+                v.add(x);
+            }
+            return median(v);
         }
         Double o = median(ours);
-        Double f = median(ref);
-        return o == null || f == null ? null : o - f;
+        Double r = median(ref);
+        return o == null || r == null ? null : op.apply(o, r);
     }
 
     private static String fmt(Double d) {
