@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A plain Java ping-pong on the system layer, for {@code run-comparison.sh}:
@@ -102,7 +103,7 @@ public final class SystemPing {
      */
     private static void twoThreads(Flow f, int count, long[] rtt, long[] write, boolean spin)
             throws IOException, InterruptedException {
-        long[] start = new long[count];
+        AtomicLongArray start = new AtomicLongArray(count); // the writer's, read by this thread
         // The mode is the flow's, so the writer's too: in non-blocking mode it writes again while refused.
         f.configureBlocking(!spin);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -112,10 +113,7 @@ public final class SystemPing {
                     Thread.sleep(1);
                     request(out, i);
                     long t0 = System.nanoTime();
-                    // Published before the write: the echo cannot be read before it.
-                    synchronized (start) {
-                        start[i] = t0;
-                    }
+                    start.set(i, t0); // before the write: its echo cannot be read before it
                     while (f.writeMessage(out) == 0) {
                         Thread.onSpinWait();
                     }
@@ -126,23 +124,30 @@ public final class SystemPing {
             }
         }, r -> new Thread(r, "SystemPing-writer").start());
         ByteBuffer in = ByteBuffer.allocateDirect(4096);
-        for (int n = 0; n < count; n++) {
-            in.clear();
-            int got;
-            while ((got = f.readMessage(in)) == 0 && spin) {
-                Thread.onSpinWait();
+        try {
+            for (int n = 0; n < count; n++) {
+                in.clear();
+                int got;
+                while ((got = f.readMessage(in)) == 0 && spin) {
+                    Thread.onSpinWait();
+                }
+                if (got < 8) {
+                    throw new IOException("echo " + n + ": too short");
+                }
+                long now = System.nanoTime();
+                int i = in.getInt(4);
+                if (i < 0 || i >= count) {
+                    throw new IOException("echo " + n + ": no ping " + i);
+                }
+                rtt[i] = now - start.get(i);
             }
-            if (got < 8) {
-                throw new IOException("echo " + n + ": too short");
-            }
-            long now = System.nanoTime();
-            int i = in.getInt(4);
-            if (i < 0 || i >= count) {
-                throw new IOException("echo " + n + ": no ping " + i);
-            }
-            synchronized (start) {
-                rtt[i] = now - start[i];
-            }
+        } catch (IOException e) {
+            // A writer that failed first is why no echo came: its failure goes with ours.
+            writer.exceptionally(t -> {
+                e.addSuppressed(t);
+                return null;
+            });
+            throw e;
         }
         try {
             writer.get(10, TimeUnit.SECONDS);
