@@ -59,6 +59,16 @@ final class OPing extends ClientServerTool {
     private double rttAvg;
     private double rttM2;
 
+    /*
+     * The client's lines not yet printed. As C's stdout: each line goes out
+     * at once on a terminal, else in blocks of about PENDING_MAX bytes (a
+     * write per reply costs the next round trips 10 to 15 µs on the system
+     * layer, jmh/README.md). Guarded by this: the writer thread says a few.
+     */
+    private static final int PENDING_MAX = 4096;
+    private final StringBuilder pending = new StringBuilder();
+    private final boolean terminal = ToolSupport.stdoutIsTerminal();
+
     private OPing(PrintStream out) {
         super(out, 64);
     }
@@ -185,24 +195,38 @@ final class OPing extends ClientServerTool {
             return 0;
         } catch (IOException e) {
             return 0; // closing after the statistics
+        } finally {
+            flushSaid();
         }
     }
 
-    private ByteBuffer request(long id) {
-        ByteBuffer b = ByteBuffer.allocate((int) size);
+    /**
+     * A request for id in {@code b} (direct, network order, {@link #size} bytes, the rest
+     * zero): filled in place, no buffer per ping, as the C tool's one buffer.
+     */
+    private static ByteBuffer request(ByteBuffer b, long id) {
         long now = System.nanoTime() - EPOCH;
+        b.clear();
         b.putInt(0, ECHO_REQUEST);
         b.putInt(4, (int) id);
-        b.order(ByteOrder.nativeOrder());
-        b.putLong(8, now / 1_000_000_000L);
-        b.putLong(16, now % 1_000_000_000L);
+        b.putLong(8, hostOrder(now / 1_000_000_000L));
+        b.putLong(16, hostOrder(now % 1_000_000_000L));
         return b;
+    }
+
+    /** A buffer of the request's size, zeroed, network order. */
+    private ByteBuffer requestBuffer() {
+        return ByteBuffer.allocateDirect((int) size);
+    }
+
+    /** A clock field as the sender's own byte order holds it, for a network-order buffer. */
+    private static long hostOrder(long v) {
+        return ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
     }
 
     /** The round-trip time of a reply, in ms, from its clock fields. */
     private static double rtt(ByteBuffer reply, long nowNanos) {
-        ByteBuffer b = reply.duplicate().order(ByteOrder.nativeOrder());
-        long sentNanos = b.getLong(8) * 1_000_000_000L + b.getLong(16);
+        long sentNanos = hostOrder(reply.getLong(8)) * 1_000_000_000L + hostOrder(reply.getLong(16));
         return (nowNanos - EPOCH - sentNanos) / 1e6;
     }
 
@@ -219,8 +243,9 @@ final class OPing extends ClientServerTool {
 
     private void writer(Flow f, AtomicInteger failures) {
         if (!quiet) {
-            out.printf("Pinging %s with %d bytes of data (%d packets):%n%n", name, size, count);
+            say(String.format("Pinging %s with %d bytes of data (%d packets):%n", name, size, count));
         }
+        ByteBuffer req = requestBuffer();
         long seq = 0;
         while (!stop && seq < count) {
             try {
@@ -229,7 +254,7 @@ final class OPing extends ClientServerTool {
                 synchronized (this) {
                     sent = seq + 1;
                 }
-                f.writeMessage(request(seq++));
+                f.writeMessage(request(req, seq++));
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
@@ -239,7 +264,7 @@ final class OPing extends ClientServerTool {
                     synchronized (this) {
                         sent = seq - 1; // it never left
                     }
-                    out.println("Failed to send packet.");
+                    say("Failed to send packet.");
                     failures.incrementAndGet();
                 }
                 stop = true;
@@ -248,7 +273,7 @@ final class OPing extends ClientServerTool {
     }
 
     private void reader(Flow f) {
-        ByteBuffer buf = ByteBuffer.allocate(BUF_SIZE + 1);
+        ByteBuffer buf = ByteBuffer.allocateDirect(BUF_SIZE + 1);
         long expected = 0;
         try {
             f.receiveTimeout(Duration.ofSeconds(interval / 1000 + 2));
@@ -261,30 +286,30 @@ final class OPing extends ClientServerTool {
             try {
                 n = f.readMessage(buf);
             } catch (FlowTimeoutException e) {
-                out.println("Server timed out.");
+                say("Server timed out.");
                 stop = true;
                 break;
             } catch (IOException e) {
                 if (!stop) {
-                    out.println("Failed to read packet: " + e.getMessage() + ".");
+                    say("Failed to read packet: " + e.getMessage() + ".");
                 }
                 stop = true;
                 break;
             }
             long now = System.nanoTime();
             if (n < 0) {
-                out.println("Server deallocated the flow.");
+                say("Server deallocated the flow.");
                 stop = true;
                 break;
             }
             buf.flip();
             if (n < HEADER || buf.getInt(0) != ECHO_REPLY) {
-                out.println("Invalid message.");
+                say("Invalid message.");
                 continue;
             }
             long id = Integer.toUnsignedLong(buf.getInt(4));
             if (id >= count) {
-                out.println("Invalid id.");
+                say("Invalid id.");
                 continue;
             }
             reply(n, id, rtt(buf, now), id < expected);
@@ -300,9 +325,7 @@ final class OPing extends ClientServerTool {
             ++ooo;
         }
         if (!quiet) {
-            String time = timeOfDay ? timeOfDay() : "";
-            out.printf(Locale.ROOT, "%s%d bytes from %s: seq=%d time=%.3f %s%s%n", time, len, name, id,
-                    value(ms), unit(ms), outOfOrder ? " [out-of-order]" : "");
+            sayReply(len, id, ms, outOfOrder);
         }
         rttMin = Math.min(rttMin, ms);
         rttMax = Math.max(rttMax, ms);
@@ -318,14 +341,15 @@ final class OPing extends ClientServerTool {
 
     private void floodPing(Flow f) {
         if (!quiet) {
-            out.printf("Pinging %s with %d bytes of data (%d packets):%n%n", name, size, count);
+            say(String.format("Pinging %s with %d bytes of data (%d packets):%n", name, size, count));
         }
-        ByteBuffer buf = ByteBuffer.allocate(BUF_SIZE + 1);
+        ByteBuffer buf = ByteBuffer.allocateDirect(BUF_SIZE + 1);
+        ByteBuffer req = requestBuffer();
         while (!stop && sent < count) {
             try {
-                f.writeMessage(request(sent));
+                f.writeMessage(request(req, sent));
             } catch (IOException e) {
-                out.println("Failed to send packet.");
+                say("Failed to send packet.");
                 break;
             }
             synchronized (this) {
@@ -341,7 +365,7 @@ final class OPing extends ClientServerTool {
             long now = System.nanoTime();
             if (n < 0) {
                 if (!stop) {
-                    out.println("Failed to read packet.");
+                    say("Failed to read packet.");
                 }
                 break;
             }
@@ -353,6 +377,61 @@ final class OPing extends ClientServerTool {
         }
     }
 
+    /** Prints a line of the client's: at once on a terminal, else with the next block. */
+    private synchronized void say(String line) {
+        pending.append(line).append(System.lineSeparator());
+        if (terminal || pending.length() >= PENDING_MAX) {
+            flushSaid();
+        }
+    }
+
+    /**
+     * "[time of day] LEN bytes from NAME: seq=ID time=T UNIT [out-of-order]", as
+     * the C tool's printf, put together by hand: no Formatter per reply.
+     */
+    private synchronized void sayReply(int len, long id, double ms, boolean outOfOrder) {
+        StringBuilder b = pending;
+        if (timeOfDay) {
+            b.append(timeOfDay());
+        }
+        b.append(len).append(" bytes from ").append(name).append(": seq=").append(id).append(" time=");
+        fixed3(b, value(ms));
+        b.append(' ').append(unit(ms));
+        if (outOfOrder) {
+            b.append(" [out-of-order]");
+        }
+        b.append(System.lineSeparator());
+        if (terminal || b.length() >= PENDING_MAX) {
+            flushSaid();
+        }
+    }
+
+    /** v with three decimals, as {@code %.3f} (halves rounded up); v is not negative. */
+    static void fixed3(StringBuilder b, double v) {
+        if (!(v >= 0) || v >= 1e15) {
+            b.append(String.format(Locale.ROOT, "%.3f", v)); // NaN, infinite or huge: as printf
+            return;
+        }
+        long t = Math.round(v * 1000);
+        long frac = t % 1000;
+        b.append(t / 1000).append('.');
+        if (frac < 100) {
+            b.append('0');
+        }
+        if (frac < 10) {
+            b.append('0');
+        }
+        b.append(frac);
+    }
+
+    private synchronized void flushSaid() {
+        if (pending.length() > 0) {
+            out.print(pending);
+            pending.setLength(0);
+        }
+        out.flush();
+    }
+
     private static double value(double ms) {
         return ms < 0.1 ? ms * 1000 : ms;
     }
@@ -362,6 +441,7 @@ final class OPing extends ClientServerTool {
     }
 
     private void stats(long tic, double elapsedMs) {
+        flushSaid();
         long s;
         synchronized (this) {
             s = sent;
@@ -388,7 +468,7 @@ final class OPing extends ClientServerTool {
 
     /** Answers one flow's requests until its client leaves or is idle for {@link #SERVER_IDLE}. */
     private void serve(Flow f, int id) {
-        ByteBuffer buf = ByteBuffer.allocate(BUF_SIZE + 1);
+        ByteBuffer buf = ByteBuffer.allocateDirect(BUF_SIZE + 1);
         try (f) {
             f.receiveTimeout(SERVER_IDLE);
             while (true) {
