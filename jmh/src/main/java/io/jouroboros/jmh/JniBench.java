@@ -34,6 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Between the two, {@code jni}: the JNI entry points under them
  * ({@code Native.flowWrite}, {@code Native.flowRead}) called directly, so
  * java − jni is Flow's own Java and jni − c is JNI and {@code flow.c}.
+ * {@code javaWrite} and {@code javaRead}: one of the two through Flow, the
+ * other through its JNI entry point, so each call's own cost shows.
  * All are per write+read pair, {@value #LOOP} pairs an invocation. Flows
  * only: the layer is whichever the library picked.
  */
@@ -90,6 +92,42 @@ public class JniBench {
         for (int i = 0; i < LOOP; i++) {
             out.clear();
             w.write(out);
+            in.clear();
+            n += r.read(in);
+        }
+        if (n != LOOP * SIZE) {
+            throw new IOException("moved " + n + " bytes");
+        }
+        return n;
+    }
+
+    /**
+     * Flow.write alone: its pair's read is the JNI entry point under Flow.read, so
+     * javaWrite − jni is what Flow.write's own Java costs, and javaWrite − c what one
+     * Flow.write costs over the C loop (with the JNI and flow.c of both calls).
+     */
+    @Benchmark
+    @OperationsPerInvocation(LOOP)
+    public int javaWrite() throws IOException {
+        int n = 0;
+        for (int i = 0; i < LOOP; i++) {
+            out.clear();
+            w.write(out);
+            n += Native.flowRead(hr, inAddress, 2 * SIZE);
+        }
+        if (n != LOOP * SIZE) {
+            throw new IOException("moved " + n + " bytes");
+        }
+        return n;
+    }
+
+    /** Flow.read alone, its pair's write the JNI entry point under Flow.write: as {@link #javaWrite()}. */
+    @Benchmark
+    @OperationsPerInvocation(LOOP)
+    public int javaRead() throws IOException {
+        int n = 0;
+        for (int i = 0; i < LOOP; i++) {
+            Native.flowWrite(hw, outAddress, SIZE);
             in.clear();
             n += r.read(in);
         }
