@@ -269,6 +269,9 @@ int             e_flow_ring_fds(void * lf,
 void            e_flow_watch(void * lf,
                              int    edge);
 
+/* 1 when a read of lf would not wait (an SDU, its end, a broken peer). */
+int             e_flow_rx_ready(void * lf);
+
 /* The handshake is over: the socket carries SDUs from now on. */
 int             eflow_start(struct eflow * f);
 

@@ -13,6 +13,15 @@
  * with no call per flow. Each is tagged with the caller's tag and its kind
  * in the top two bits (callers' tags stay below 2^62); a wait merges what
  * the three say into one event per tag.
+ *
+ * The data eventfd is watched edge-triggered, whatever the caller asked:
+ * nothing drains it as the ring empties (a system call per read). A caller
+ * that asked for edges (JOUR_IN_EDGE: each SDU signals, ERING_EVERY) gets
+ * JOUR_EV_PKT from it; one that asked for levels gets JOUR_EV_RING, and
+ * looks at the ring itself (e_flow_rx_ready) then and after each later
+ * wait until it finds it empty: an SDU the peer puts meanwhile either
+ * signals (the ring was empty before it) or is seen by that look (the two
+ * sides' full fences, embedded_ring.h).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -35,8 +44,9 @@ struct efset {
 
 enum kind {
         KIND_SOCK, /* a socket, or an accepting side's epoll set */
-        KIND_RX,   /* a ring flow's data eventfd                 */
-        KIND_SP    /* a ring flow's room eventfd                 */
+        KIND_RX,   /* a ring flow's data eventfd, for edges      */
+        KIND_SP,   /* a ring flow's room eventfd                 */
+        KIND_RING  /* a ring flow's data eventfd, for levels     */
 };
 
 int e_fset_create(void ** fs)
@@ -111,7 +121,9 @@ static int ctl_ring(struct efset * s,
 {
         uint32_t et   = (interest & JOUR_IN_EDGE) ? EPOLLET : 0;
         uint32_t rd   = (interest & JOUR_IN_READ) ? EPOLLIN | et : 0;
+        uint32_t data = (interest & JOUR_IN_READ) ? EPOLLIN | EPOLLET : 0;
         uint32_t wr   = (interest & JOUR_IN_WRITE) ? EPOLLIN | et : 0;
+        uint64_t kind = (interest & JOUR_IN_EDGE) ? KIND_RX : KIND_RING;
         int      sock = e_flow_fd(obj);
         int      ret;
 
@@ -129,8 +141,7 @@ static int ctl_ring(struct efset * s,
         if (ret < 0)
                 return ret;
 
-        ret = ctl_one(s, op, rx, rd,
-                      tag | ((uint64_t) KIND_RX << KIND_SHIFT), 1);
+        ret = ctl_one(s, op, rx, data, tag | (kind << KIND_SHIFT), 1);
         if (ret == 0)
                 ret = ctl_one(s, op, sp, wr,
                               tag | ((uint64_t) KIND_SP << KIND_SHIFT), 1);
@@ -240,6 +251,8 @@ int e_fset_wait(void *              fs,
 
                 if (kind == KIND_RX) {
                         r = (e & EPOLLIN) ? JOUR_EV_PKT : 0;
+                } else if (kind == KIND_RING) {
+                        r = (e & EPOLLIN) ? JOUR_EV_RING : 0;
                 } else if (kind == KIND_SP) {
                         r = (e & EPOLLIN) ? JOUR_EV_OUT : 0;
                 } else {

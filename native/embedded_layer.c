@@ -28,6 +28,7 @@ const struct jour_layer jour_layer_embedded = {
         .flow_is_down      = e_flow_is_down,
         .flow_arrived      = e_flow_arrived,
         .flow_max_sdu      = e_flow_max_sdu,
+        .flow_rx_ready     = e_flow_rx_ready,
         .srv_create        = e_srv_create,
         .srv_bind          = e_srv_bind,
         .srv_accept        = e_srv_accept,

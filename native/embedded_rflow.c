@@ -182,6 +182,20 @@ void e_flow_watch(void * lf,
                 ewake_signal(f->rx_efd);
 }
 
+int e_flow_rx_ready(void * lf)
+{
+        struct eflow * f = lf;
+
+        if (atomic_load(&f->down) || atomic_load(&f->broken))
+                return 1;
+
+        /* A socket flow's readiness is its socket's: never JOUR_EV_RING. */
+        if (f->rx_efd < 0)
+                return 1;
+
+        return ering_readable(&f->ring) != 0; /* -EJOUR_PROTO: the read says so */
+}
+
 /* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
 static int sock_end(struct eflow * f)
 {
@@ -206,11 +220,12 @@ static int sock_end(struct eflow * f)
 }
 
 /*
- * After an SDU was taken: once the ring is empty, the wake-up left in our
- * eventfd (a flow set's, or a sleep's) goes with it, so a flow set does
- * not report the flow again for a read that finds nothing; one drain per
- * wake-up the peer made. Then the ring once more: an SDU that came
- * between our look and the drain signals again. Needs the reader's side.
+ * After an SDU was taken following a sleep: once the ring is empty, the
+ * wake-up the sleep left in our eventfd goes with it, so the next sleep
+ * does not end at once for it. Then the ring once more: an SDU that came
+ * between our look and the drain signals again. Flow sets watch the
+ * eventfd edge-triggered (embedded_fset.c), so their wake-ups need no
+ * drain here. Needs the reader's side.
  */
 static void rx_settle(struct eflow * f)
 {
@@ -254,7 +269,7 @@ ssize_t erflow_read(struct eflow * f,
                                     1);
                         if (wake)
                                 ewake_signal(f->peer_sp_efd);
-                        if (f->rx_dirty || atomic_load(&f->watched))
+                        if (f->rx_dirty)
                                 rx_settle(f);
                         return n;
                 }
@@ -270,12 +285,15 @@ ssize_t erflow_read(struct eflow * f,
                 }
 
                 /*
-                 * A wake-up may be left in our eventfd (a flow set, or a
-                 * sleep): drained once an empty ring is seen, then the
-                 * ring once more, so a flow set never sees an empty ring
-                 * readable, nor misses an SDU that came meanwhile.
+                 * Before a wait: a wake-up may be left in our eventfd (a
+                 * flow set's, or a sleep's), drained once an empty ring is
+                 * seen, then the ring once more, so the sleep neither ends
+                 * at once for it nor misses an SDU that came meanwhile. A
+                 * read that does not wait leaves it (flow sets watch the
+                 * eventfd edge-triggered).
                  */
-                if (!drained && (f->rx_dirty || atomic_load(&f->watched))) {
+                if (!drained && timeo != 0 &&
+                    (f->rx_dirty || atomic_load(&f->watched))) {
                         drained     = 1;
                         f->rx_dirty = 0;
                         ewake_drain(f->rx_efd);

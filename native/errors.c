@@ -88,6 +88,7 @@ static const struct jour_const consts[] = {
         { "FLOW_DEALLOC",  JOUR_EV_DEALLOC },
         { "FLOW_PEER",     JOUR_EV_PEER },
         { "EV_OUT",        JOUR_EV_OUT },
+        { "EV_RING",       JOUR_EV_RING },
         { "IN_READ",       JOUR_IN_READ },
         { "IN_WRITE",      JOUR_IN_WRITE },
         { "DEFAULT_PEER_TIMEOUT", OURO_DEFAULT_PEER_TIMEOUT },

@@ -149,6 +149,45 @@ static void fsetWake(JNIEnv * env,
                 s->layer->fset_wake(s->fs, set);
 }
 
+/*
+ * The looks a set's JOUR_EV_RING asks for (layer.h), for up to WAIT_MAX
+ * flows at once: each handle in the array becomes 1 when a read of its
+ * flow would not wait, else 0. Memory only, no system call. A handle that
+ * names no flow (or a layer without the look) reads 1: the read tells.
+ * Returns 0, or -EINVAL for a bad count.
+ */
+static jint fsetReady(JNIEnv *  env,
+                      jclass    cls,
+                      jintArray jhandles,
+                      jint      n)
+{
+        jint hs[WAIT_MAX];
+        int  i;
+
+        (void) cls;
+
+        if (n < 0 || n > WAIT_MAX || n > (*env)->GetArrayLength(env, jhandles))
+                return -EINVAL;
+
+        (*env)->GetIntArrayRegion(env, jhandles, 0, n, hs);
+        if ((*env)->ExceptionCheck(env))
+                return -EINVAL;
+
+        for (i = 0; i < n; ++i) {
+                struct jflow * f = jflow_get(hs[i]);
+
+                if (f == NULL || f->lf == NULL ||
+                    f->layer->flow_rx_ready == NULL)
+                        hs[i] = 1;
+                else
+                        hs[i] = f->layer->flow_rx_ready(f->lf) != 0;
+        }
+
+        (*env)->SetIntArrayRegion(env, jhandles, 0, n, hs);
+
+        return (*env)->ExceptionCheck(env) ? -EINVAL : 0;
+}
+
 static void fsetFree(JNIEnv * env,
                      jclass   cls,
                      jint     h)
@@ -171,6 +210,7 @@ static const JNINativeMethod methods[] = {
         { "fsetCtl",  "(IIIZJI)I",    (void *) fsetCtl },
         { "fsetWait", "(IJ[J[I)I",    (void *) fsetWait },
         { "fsetWake", "(IZ)V",        (void *) fsetWake },
+        { "fsetReady", "([II)I",      (void *) fsetReady },
         { "fsetFree", "(I)V",         (void *) fsetFree },
 };
 

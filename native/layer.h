@@ -47,6 +47,13 @@ struct jour_qos {
 #define JOUR_EV_DEALLOC  OURO_FLOW_DEALLOC
 #define JOUR_EV_PEER     OURO_FLOW_PEER    /* peer timed out             */
 #define JOUR_EV_OUT      (1 << 8)  /* ours: the flow can take an SDU now */
+/*
+ * Ours: a ring flow's data came, edge-triggered, for a set that asked for
+ * levels (no JOUR_IN_EDGE): the caller looks at the flow (flow_rx_ready)
+ * now and after each later wait until it is empty, which spares each read
+ * a drain of the ring's eventfd (embedded_fset.c).
+ */
+#define JOUR_EV_RING     (1 << 9)
 
 /* Interest bits for fset_add/fset_mod. */
 #define JOUR_IN_READ     1
@@ -93,6 +100,11 @@ struct jour_layer {
         size_t  (*flow_max_sdu)(void * lf);
         /* SDUs that ever arrived for reading; -ENOTSUP if not counted. */
         int64_t (*flow_arrived)(void * lf);
+        /*
+         * For JOUR_EV_RING (NULL where a layer never reports it): 1 when
+         * a read would not wait, 0 when it would, from memory alone.
+         */
+        int     (*flow_rx_ready)(void * lf);
 
         /* The accepting side: a set of names this process answers for. */
         int     (*srv_create)(void ** srv);

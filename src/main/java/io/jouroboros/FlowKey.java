@@ -26,6 +26,7 @@ final class FlowKey extends AbstractSelectionKey {
     boolean armed;
     int registeredInterest = -1;
     long actedIn = -1; // the select whose action last ran for this key
+    boolean inRing; // in its selector's ringKeys (guarded by the selector's lock)
 
     FlowKey(SelectableChannel channel, FlowSelector selector) {
         this.channel = channel;

@@ -4,6 +4,7 @@
  */
 package io.jouroboros;
 
+import io.jouroboros.internal.Consts;
 import io.jouroboros.internal.Errors;
 import io.jouroboros.internal.Native;
 import io.jouroboros.internal.Poller;
@@ -18,6 +19,7 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.AbstractSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -37,6 +39,12 @@ import java.util.function.Consumer;
  * batch per wait, so the cost of a select follows the ready flows, not the
  * registered ones. A blocking select on a virtual thread (JDK 21+) parks
  * while a platform thread of ours waits in the set ({@link Poller#callParked}).
+ *
+ * <p>A ring flow's data (embedded layer) comes edge-triggered
+ * ({@code EV_RING}): its key is looked at then, and at each select after,
+ * until a look finds its ring empty ({@link Native#fsetReady}, one call for
+ * all a select looks at, memory only). So readiness stays level-triggered,
+ * and no read drains an eventfd.
  */
 final class FlowSelector extends AbstractSelector {
     private static final int BATCH = 256;
@@ -61,6 +69,13 @@ final class FlowSelector extends AbstractSelector {
     private final ArrayDeque<FlowKey> updateKeys = new ArrayDeque<>();
     // Keys whose channels buffer input the native set cannot see.
     private final Set<FlowKey> buffered = ConcurrentHashMap.newKeySet();
+    // guarded by this: ring flows' keys found readable (inRing), to look at again at the
+    // next select; those an EV_RING of this wait names; the spare list of a look; its handles.
+    private ArrayList<FlowKey> ringKeys = new ArrayList<>();
+    private ArrayList<FlowKey> ringSpare = new ArrayList<>();
+    private final ArrayList<FlowKey> ringNew = new ArrayList<>();
+    private final FlowKey[] lookKeys = new FlowKey[BATCH];
+    private final int[] lookHandles = new int[BATCH];
 
     private final Object interruptLock = new Object();
     private boolean interruptTriggered;
@@ -186,7 +201,7 @@ final class FlowSelector extends AbstractSelector {
         processUpdateQueue();
         processDeregisterQueue();
         armPending();
-        int pre = bufferedReady(action);
+        int pre = bufferedReady(action) + ringAgain(action);
         long timeout = pre > 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
         long deadline = timeout > 0 ? System.nanoTime() + timeout : 0;
         int n;
@@ -215,7 +230,67 @@ final class FlowSelector extends AbstractSelector {
         }
         clearInterrupt();
         processDeregisterQueue();
-        return pre + processEvents(n, action);
+        int count = processEvents(n, action);
+        if (!ringNew.isEmpty()) {
+            count += look(ringNew, ringKeys, action);
+            ringNew.clear();
+        }
+        return pre + count;
+    }
+
+    /** Looks again at the rings found readable before: level-triggered readiness. */
+    private int ringAgain(Consumer<SelectionKey> action) {
+        if (ringKeys.isEmpty()) {
+            return 0;
+        }
+        ArrayList<FlowKey> from = ringKeys;
+        ringKeys = ringSpare;
+        ringSpare = from;
+        int n = look(from, ringKeys, action);
+        from.clear();
+        return n;
+    }
+
+    /**
+     * Looks at the rings of the keys in {@code from} that still want OP_READ, a batch
+     * at a time: reports each readable one and keeps it in {@code keep}; the others
+     * leave the ring keys (their next SDU signals, embedded_fset.c).
+     */
+    private int look(ArrayList<FlowKey> from, ArrayList<FlowKey> keep, Consumer<SelectionKey> action) {
+        int count = 0;
+        int size = from.size();
+        for (int i = 0; i < size;) {
+            int m = 0;
+            for (; i < size && m < BATCH; i++) {
+                FlowKey k = from.get(i);
+                int h;
+                if (!k.isValid() || (k.nioInterestOps() & SelectionKey.OP_READ) == 0
+                        || (h = k.sel().registeredHandle()) < 0) {
+                    k.inRing = false;
+                    continue;
+                }
+                lookKeys[m] = k;
+                lookHandles[m++] = h;
+            }
+            if (m == 0) {
+                continue;
+            }
+            if (Native.fsetReady(lookHandles, m) < 0) {
+                Arrays.fill(lookHandles, 0, m, 1); // cannot happen (m <= BATCH): report, the read tells
+            }
+            for (int j = 0; j < m; j++) {
+                FlowKey k = lookKeys[j];
+                lookKeys[j] = null;
+                if (lookHandles[j] != 0) {
+                    keep.add(k);
+                    k.inRing = true;
+                    count += processReady(k, SelectionKey.OP_READ, action);
+                } else {
+                    k.inRing = false;
+                }
+            }
+        }
+        return count;
     }
 
     /** The first and the longest slice of a blocking wait, in nanoseconds. */
@@ -354,6 +429,11 @@ final class FlowSelector extends AbstractSelector {
         }
         unarmed.remove(k);
         buffered.remove(k);
+        if (k.inRing) {
+            ringKeys.remove(k);
+            ringNew.remove(k);
+            k.inRing = false;
+        }
         keys.remove(k);
         selectedKeys.remove(k);
         ch.removeKey(k);
@@ -391,7 +471,18 @@ final class FlowSelector extends AbstractSelector {
                 continue;
             }
             int interest = k.nioInterestOps();
-            int ready = k.sel().translateReadyOps(events[i], interest);
+            int ev = events[i];
+            if ((ev & Consts.EV_RING) != 0) {
+                ev &= ~Consts.EV_RING;
+                if (!k.inRing && (interest & SelectionKey.OP_READ) != 0) {
+                    k.inRing = true; // looked at once this wait's events are in
+                    ringNew.add(k);
+                }
+                if (ev == 0) {
+                    continue; // the look says
+                }
+            }
+            int ready = k.sel().translateReadyOps(ev, interest);
             count += processReady(k, ready, action);
         }
         return count;

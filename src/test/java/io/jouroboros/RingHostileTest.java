@@ -6,6 +6,7 @@ package io.jouroboros;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -448,6 +451,33 @@ class RingHostileTest {
                 }
             }
         });
+    }
+
+    /**
+     * A peer that signals our eventfd with no SDU behind it never makes a
+     * selector report the flow (the selector looks at the ring, EV_RING),
+     * and the SDU that then comes is reported once, and not after its read.
+     */
+    @Test
+    void wakeUpsWithoutDataSelectNothing() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer(); Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                p.flow.configureBlocking(false);
+                SelectionKey k = p.flow.register(sel, SelectionKey.OP_READ);
+                for (int i = 0; i < 20; i++) {
+                    p.poke(RDWAKE0 + 8, i, 8); // padding: what counts is the wake-up
+                    assertEquals(0, sel.select(20), "round " + i + ": woken for nothing, yet selected");
+                    assertFalse(sel.selectedKeys().contains(k));
+                    p.put(new byte[] {(byte) i});
+                    assertEquals(1, sel.select(5000), "round " + i + ": an SDU came");
+                    assertTrue(k.isReadable());
+                    sel.selectedKeys().clear();
+                    assertArrayEquals(new byte[] {(byte) i}, read(p.flow));
+                    assertEquals(0, sel.selectNow(), "round " + i + ": read to empty, yet selected");
+                }
+            }
+        });
+        stillServes();
     }
 
     /**

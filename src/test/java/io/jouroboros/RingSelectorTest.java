@@ -16,6 +16,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -138,6 +141,97 @@ class RingSelectorTest {
                         }
                         assertEquals(0, sel.selectNow(), "round " + i + ": read to empty, yet selected");
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * SDUs read without a select in between leave no readiness behind: the
+     * wake-up their first one made is still queued, but the selector looks at
+     * the ring before it reports one (EV_RING), and finds it empty.
+     */
+    @Test
+    void aFlowReadWithoutSelectIsNotSelectedAfter() {
+        String name = TestSupport.unique("ring-unselected");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                try (Flow a = connectNonBlocking(f, server, name)) {
+                    SelectionKey k = f.register(sel, OP_READ);
+                    assertEquals(0, sel.selectNow());
+                    ByteBuffer b = ByteBuffer.allocate(16);
+                    for (int i = 0; i < 100; i++) {
+                        for (int j = 0; j < 3; j++) {
+                            a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i, (byte) j}));
+                        }
+                        for (int j = 0; j < 3; j++) {
+                            b.clear();
+                            int n;
+                            long end = System.nanoTime() + LIMIT.toNanos();
+                            while ((n = f.readMessage(b)) == 0 && System.nanoTime() < end) {
+                                Thread.onSpinWait();
+                            }
+                            assertEquals(2, n, "round " + i + ", SDU " + j);
+                            assertEquals(j, b.get(1));
+                        }
+                        assertEquals(0, f.readMessage(b.clear()), "round " + i + ": a fourth SDU");
+                        assertEquals(0, sel.selectNow(), "round " + i + ": all read, yet selected");
+                        assertFalse(sel.selectedKeys().contains(k));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * More unread ring flows than a selector looks at in one native call
+     * (256) and than one wait returns: each select reports every one of
+     * them still (level-triggered), and none once all are read.
+     */
+    @Test
+    void moreReadableRingsThanOneLookTakes() throws Exception {
+        Assumptions.assumeTrue(Ouroboros.layer() == Layer.EMBEDDED, "rings are the embedded layer's");
+        String name = TestSupport.unique("ring-many");
+        int n = 300;
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            List<Flow> open = new ArrayList<>();
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                Flow[] ours = new Flow[n];
+                Flow[] theirs = new Flow[n];
+                for (int i = 0; i < n; i++) {
+                    ours[i] = Flow.open();
+                    open.add(ours[i]);
+                    theirs[i] = connectNonBlocking(ours[i], server, name);
+                    open.add(theirs[i]);
+                    ours[i].register(sel, OP_READ, i);
+                }
+                for (int i = 0; i < n; i++) {
+                    theirs[i].writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                }
+                // Selected keys kept: the selects add to them until every flow is in.
+                long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (sel.selectedKeys().size() < n && System.nanoTime() < end) {
+                    sel.select(1000);
+                }
+                assertEquals(n, sel.selectedKeys().size(), "flows selected");
+                sel.selectedKeys().clear();
+                assertEquals(n, sel.selectNow(), "none read: every one again");
+                for (SelectionKey k : sel.selectedKeys()) {
+                    assertTrue(k.isReadable(), "key " + k.attachment());
+                }
+                sel.selectedKeys().clear();
+                ByteBuffer b = ByteBuffer.allocate(16);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, ours[i].readMessage(b.clear()), "flow " + i);
+                    assertEquals((byte) i, b.get(0));
+                }
+                assertEquals(0, sel.selectNow(), "all read, yet selected");
+            } finally {
+                for (Flow f : open) {
+                    f.close();
                 }
             }
         });

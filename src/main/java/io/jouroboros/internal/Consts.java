@@ -31,6 +31,8 @@ public final class Consts {
     public static final int EV_PEER = constant("FLOW_PEER");
     /** Ours: the flow can take an SDU now. */
     public static final int EV_OUT = constant("EV_OUT");
+    /** Ours: a ring flow's data came; a level-triggered set looks at the ring ({@code Native.fsetReady}). */
+    public static final int EV_RING = constant("EV_RING");
     /** Interest in reading (or accepting, or the end of an allocation). */
     public static final int IN_READ = constant("IN_READ");
     /** Interest in writing. */

@@ -111,6 +111,15 @@ public final class Native {
     /** Sets ({@code set}) or drains the wake-up of a wait on the set. */
     public static native void fsetWake(int h, boolean set);
 
+    /**
+     * The looks an {@code EV_RING} event asks for: each of the first {@code n}
+     * handles (at most 256) becomes 1 when a read of its flow would not wait, else 0.
+     * Memory only. A handle of no flow reads 1.
+     *
+     * @return 0, or -EINVAL for a bad count
+     */
+    public static native int fsetReady(int[] handles, int n);
+
     public static native void fsetFree(int h);
 
     // irm.c: the IRM management API (libouroboros-irm, opened on first use).
