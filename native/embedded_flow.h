@@ -11,7 +11,8 @@
  * and the eventfds are set before the flow is published (by allocation,
  * accept or join) and never change after; closing, down and broken are
  * atomic; rcvtimeo, rxspin, rx_dirty and the ring's tail are the reader's
- * (one reader at a time: Java's Flow.readLock), txspin, live_at and the
+ * (one reader at a time: Java's Flow.readLock; a flow set's thread looks
+ * only at the tail the reader published, ering_rx_ready), txspin, live_at and the
  * ring's head the writer's (Java's Flow.writeLock); taken is written by
  * the reader only, given by the writer only, and read by anyone with
  * atomic loads. e_flow_wake runs under flow.c's jflow lock, so it takes no

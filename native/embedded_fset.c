@@ -19,9 +19,9 @@
  * that asked for edges (JOUR_IN_EDGE: each SDU signals, ERING_EVERY) gets
  * JOUR_EV_PKT from it; one that asked for levels gets JOUR_EV_RING, and
  * looks at the ring itself (e_flow_rx_ready) then and after each later
- * wait until it finds it empty: an SDU the peer puts meanwhile either
- * signals (the ring was empty before it) or is seen by that look (the two
- * sides' full fences, embedded_ring.h).
+ * wait until it finds it empty: an SDU the peer puts after a look that
+ * found the ring empty sees the tail that look saw, and signals
+ * (ering_rx_ready in embedded_ring.h, the peer's full fence in ering_put).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>

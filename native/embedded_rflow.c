@@ -164,7 +164,9 @@ int e_flow_ring_fds(void * lf,
  * writes to an empty ring (edge: on every SDU). Then what is already
  * there is signalled by ourselves, as a wake-up of the peer's might have
  * come before the flag (the drain first, so no wake-up stays behind for
- * a ring that is empty: the set would report a read that finds nothing).
+ * a ring that is empty: an edge-triggered set that asked for edges would
+ * report a read that finds nothing). Called from a flow set's thread, not
+ * the reader's: its look is ering_rx_ready.
  */
 void e_flow_watch(void * lf,
                   int    edge)
@@ -178,7 +180,7 @@ void e_flow_watch(void * lf,
         ering_rx_watch(&f->ring, edge ? ERING_EVERY : ERING_WATCH);
         ewake_drain(f->rx_efd);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (ering_readable(&f->ring) != 0)
+        if (ering_rx_ready(&f->ring) != 0)
                 ewake_signal(f->rx_efd);
 }
 
@@ -193,7 +195,7 @@ int e_flow_rx_ready(void * lf)
         if (f->rx_efd < 0)
                 return 1;
 
-        return ering_readable(&f->ring) != 0; /* -EJOUR_PROTO: the read says so */
+        return ering_rx_ready(&f->ring);
 }
 
 /* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
@@ -277,6 +279,9 @@ ssize_t erflow_read(struct eflow * f,
                         return eflow_broken(f);
                 if (n != -EAGAIN)
                         return n;
+
+                /* A flow set's look reads the published tail: keep it ours. */
+                ering_rx_republish(&f->ring);
 
                 /* Empty, after what the peer sent before its end. */
                 if (end) {

@@ -145,6 +145,23 @@ int ering_readable(struct ering * r)
         return ret < 0 ? ret : a != 0;
 }
 
+int ering_rx_ready(struct ering * r)
+{
+        /* tail first: see embedded_ring.h */
+        uint64_t t = __atomic_load_n(&r->rx->tail, __ATOMIC_SEQ_CST);
+        uint64_t h = __atomic_load_n(&r->rx->head, __ATOMIC_SEQ_CST);
+
+        return h != t;
+}
+
+void ering_rx_republish(struct ering * r)
+{
+        if (__atomic_load_n(&r->rx->tail, __ATOMIC_RELAXED) != r->tail) {
+                STORE(&r->rx->tail, r->tail);
+                FENCE();
+        }
+}
+
 ssize_t ering_get(struct ering * r,
                   struct iovec * iov,
                   int            iovcnt,

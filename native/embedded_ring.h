@@ -116,8 +116,22 @@ ssize_t ering_get(struct ering * r,
                   int            iovcnt,
                   int *          wake);
 
-/* 1 when a record waits, 0 when empty, -EJOUR_PROTO. */
+/* 1 when a record waits, 0 when empty, -EJOUR_PROTO. The reader's. */
 int     ering_readable(struct ering * r);
+
+/*
+ * The same look from any thread (a flow set's, embedded_fset.c): from
+ * the tail the reader published, loaded before the head, so a look that
+ * finds the ring empty saw the reader's last store, and a record the peer
+ * puts after it sees that tail too (its full fence) and signals. 1 when a
+ * record waits or the two disagree in a way only a peer's scribble makes
+ * (the read then tells, and ering_rx_republish mends the tail), 0 when
+ * empty.
+ */
+int     ering_rx_ready(struct ering * r);
+
+/* Reader: stores our tail again where the peer wrote another over it. */
+void    ering_rx_republish(struct ering * r);
 
 /*
  * Puts one record: 0, -EAGAIN without room, -EJOUR_PROTO. *wake says

@@ -94,7 +94,13 @@ void ewake_signal(int fd)
                 return;
 
         if (write(fd, &v, sizeof(v)) < 0) {
-                /* EAGAIN: the counter is full, it is signalled already. */
+                /*
+                 * EAGAIN: the counter is full. Only a peer's write of a
+                 * huge value fills it (ours add 1: 2^64 of them never
+                 * come), and a set watching it edge-triggered then gets
+                 * no edge from us: that peer only keeps its own SDUs from
+                 * being reported.
+                 */
         }
 }
 

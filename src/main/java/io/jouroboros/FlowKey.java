@@ -26,7 +26,10 @@ final class FlowKey extends AbstractSelectionKey {
     boolean armed;
     int registeredInterest = -1;
     long actedIn = -1; // the select whose action last ran for this key
-    boolean inRing; // in its selector's ringKeys (guarded by the selector's lock)
+    // guarded by the selector's lock:
+    boolean inRing; // in its ringKeys or ringNew
+    long notedIn = -1; // the select that noted it ready
+    int notedOps; // what that select noted
 
     FlowKey(SelectableChannel channel, FlowSelector selector) {
         this.channel = channel;

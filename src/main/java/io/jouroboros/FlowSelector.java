@@ -76,6 +76,8 @@ final class FlowSelector extends AbstractSelector {
     private final ArrayList<FlowKey> ringNew = new ArrayList<>();
     private final FlowKey[] lookKeys = new FlowKey[BATCH];
     private final int[] lookHandles = new int[BATCH];
+    // guarded by this: the keys this select noted ready (note()), each reported once
+    private final ArrayList<FlowKey> touched = new ArrayList<>();
 
     private final Object interruptLock = new Object();
     private boolean interruptTriggered;
@@ -196,77 +198,136 @@ final class FlowSelector extends AbstractSelector {
         }
     }
 
+    /*
+     * A select gathers each key's ready set from every source first (data buffered
+     * in the channel, the rings looked at again, the wait's events, the rings its
+     * EV_RING names), in note(), and reports each key once at the end: one ready set
+     * a key, counted once, its action run once with all of it.
+     */
     private int doSelect(Consumer<SelectionKey> action, long timeoutMillis) throws IOException {
         selectCount++;
         processUpdateQueue();
         processDeregisterQueue();
         armPending();
-        int pre = bufferedReady(action) + ringAgain(action);
-        long timeout = pre > 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
-        long deadline = timeout > 0 ? System.nanoTime() + timeout : 0;
-        int n;
-        boolean blocking = timeout != 0;
         try {
-            if (blocking) {
-                begin();
-            }
-            boolean parked = blocking && Poller.isVirtual();
+            bufferedReady();
+            ringAgain();
+            long timeout = !touched.isEmpty() ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
+            long deadline = timeout > 0 ? System.nanoTime() + timeout : 0;
+            boolean blocking = timeout != 0;
             while (true) {
-                n = parked ? parkedWait(timeout) : slicedWait(timeout);
-                if (n != -Errors.EINTR) {
+                int n;
+                try {
+                    if (blocking) {
+                        begin();
+                    }
+                    boolean parked = blocking && Poller.isVirtual();
+                    while (true) {
+                        n = parked ? parkedWait(timeout) : slicedWait(timeout);
+                        if (n != -Errors.EINTR) {
+                            break;
+                        }
+                        if (timeout > 0) {
+                            timeout = Math.max(0, deadline - System.nanoTime());
+                        }
+                    }
+                } finally {
+                    if (blocking) {
+                        end();
+                    }
+                }
+                if (n < 0) {
+                    throw Errors.exception(n, "select");
+                }
+                boolean woken = clearInterrupt();
+                processDeregisterQueue();
+                boolean ringsOnly = processEvents(n) && n > 0;
+                if (!ringNew.isEmpty()) {
+                    look(ringNew, ringKeys);
+                    ringNew.clear();
+                }
+                // A blocking select that woke only for rings found empty (their SDUs read
+                // meanwhile, or a peer's wake-up for nothing) waits on, as if never woken.
+                if (!touched.isEmpty() || !blocking || !ringsOnly || woken || !isOpen()) {
                     break;
                 }
                 if (timeout > 0) {
-                    timeout = Math.max(0, deadline - System.nanoTime());
+                    timeout = deadline - System.nanoTime();
+                    if (timeout <= 0) {
+                        break;
+                    }
                 }
             }
+            return report(action);
         } finally {
-            if (blocking) {
-                end();
+            touched.clear();
+        }
+    }
+
+    /** Adds ops (already translated) to what this select reports for k. */
+    private void note(FlowKey k, int ops) {
+        if (ops == 0) {
+            return;
+        }
+        if (k.notedIn != selectCount) {
+            k.notedIn = selectCount;
+            k.notedOps = ops;
+            touched.add(k);
+        } else {
+            k.notedOps |= ops;
+        }
+    }
+
+    /** Reports each key noted in this select once; an action that throws leaves the rest to the next. */
+    private int report(Consumer<SelectionKey> action) {
+        int count = 0;
+        for (int i = 0; i < touched.size(); i++) {
+            FlowKey k = touched.get(i);
+            if (k.isValid()) {
+                count += processReady(k, k.notedOps, action);
             }
         }
-        if (n < 0) {
-            throw Errors.exception(n, "select");
-        }
-        clearInterrupt();
-        processDeregisterQueue();
-        int count = processEvents(n, action);
-        if (!ringNew.isEmpty()) {
-            count += look(ringNew, ringKeys, action);
-            ringNew.clear();
-        }
-        return pre + count;
+        return count;
     }
 
     /** Looks again at the rings found readable before: level-triggered readiness. */
-    private int ringAgain(Consumer<SelectionKey> action) {
+    private void ringAgain() {
         if (ringKeys.isEmpty()) {
-            return 0;
+            return;
         }
         ArrayList<FlowKey> from = ringKeys;
         ringKeys = ringSpare;
         ringSpare = from;
-        int n = look(from, ringKeys, action);
+        look(from, ringKeys);
         from.clear();
-        return n;
     }
 
     /**
-     * Looks at the rings of the keys in {@code from} that still want OP_READ, a batch
-     * at a time: reports each readable one and keeps it in {@code keep}; the others
-     * leave the ring keys (their next SDU signals, embedded_fset.c).
+     * Looks at the rings of the keys in {@code from}, a batch at a time (one native
+     * call each, memory only): notes each readable one as the set's data would be
+     * ({@code EV_PKT}: OP_READ, or OP_CONNECT while connecting) and keeps it in
+     * {@code keep}; the empty ones leave the ring keys, as their next SDU signals
+     * (embedded_fset.c). A key whose interest no longer takes that readiness leaves
+     * them too, its registration marked stale, so the next interest change that takes
+     * it again re-arms the set, which then signals what the ring holds.
      */
-    private int look(ArrayList<FlowKey> from, ArrayList<FlowKey> keep, Consumer<SelectionKey> action) {
-        int count = 0;
+    private void look(ArrayList<FlowKey> from, ArrayList<FlowKey> keep) {
         int size = from.size();
         for (int i = 0; i < size;) {
             int m = 0;
             for (; i < size && m < BATCH; i++) {
                 FlowKey k = from.get(i);
+                k.inRing = false;
+                if (!k.isValid()) {
+                    continue;
+                }
+                int interest = k.nioInterestOps();
                 int h;
-                if (!k.isValid() || (k.nioInterestOps() & SelectionKey.OP_READ) == 0
-                        || (h = k.sel().registeredHandle()) < 0) {
-                    k.inRing = false;
+                if ((k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest) == 0) {
+                    k.registeredInterest = -1;
+                    continue;
+                }
+                if ((h = k.sel().registeredHandle()) < 0) {
                     continue;
                 }
                 lookKeys[m] = k;
@@ -284,13 +345,10 @@ final class FlowSelector extends AbstractSelector {
                 if (lookHandles[j] != 0) {
                     keep.add(k);
                     k.inRing = true;
-                    count += processReady(k, SelectionKey.OP_READ, action);
-                } else {
-                    k.inRing = false;
+                    note(k, k.sel().translateReadyOps(Consts.EV_PKT, k.nioInterestOps()));
                 }
             }
         }
-        return count;
     }
 
     /** The first and the longest slice of a blocking wait, in nanoseconds. */
@@ -444,11 +502,10 @@ final class FlowSelector extends AbstractSelector {
         }
     }
 
-    private int bufferedReady(Consumer<SelectionKey> action) {
+    private void bufferedReady() {
         if (buffered.isEmpty()) {
-            return 0;
+            return;
         }
-        int n = 0;
         for (Iterator<FlowKey> i = buffered.iterator(); i.hasNext();) {
             FlowKey k = i.next();
             if (!k.isValid() || !k.sel().hasBufferedInput()) {
@@ -456,36 +513,41 @@ final class FlowSelector extends AbstractSelector {
                 continue;
             }
             if ((k.nioInterestOps() & SelectionKey.OP_READ) != 0) {
-                n += processReady(k, SelectionKey.OP_READ, action);
+                note(k, SelectionKey.OP_READ);
             }
         }
-        return n;
     }
 
-    private int processEvents(int n, Consumer<SelectionKey> action) {
-        int count = 0;
+    /**
+     * Notes what the wait's n events say; the keys an EV_RING names go to ringNew to be
+     * looked at (all of them, whatever their interest now: look() decides).
+     *
+     * @return whether every event was an EV_RING alone
+     */
+    private boolean processEvents(int n) {
+        boolean ringsOnly = true;
         for (int i = 0; i < n; i++) {
             int slot = (int) tags[i];
             FlowKey k = slot >= 0 && slot < slots.size() ? slots.get(slot) : null;
             if (k == null || !k.isValid()) {
+                ringsOnly = false;
                 continue;
             }
-            int interest = k.nioInterestOps();
             int ev = events[i];
             if ((ev & Consts.EV_RING) != 0) {
                 ev &= ~Consts.EV_RING;
-                if (!k.inRing && (interest & SelectionKey.OP_READ) != 0) {
+                if (!k.inRing) {
                     k.inRing = true; // looked at once this wait's events are in
                     ringNew.add(k);
                 }
                 if (ev == 0) {
-                    continue; // the look says
+                    continue;
                 }
             }
-            int ready = k.sel().translateReadyOps(ev, interest);
-            count += processReady(k, ready, action);
+            ringsOnly = false;
+            note(k, k.sel().translateReadyOps(ev, k.nioInterestOps()));
         }
-        return count;
+        return ringsOnly;
     }
 
     /** {@code SelectorImpl.processReadyEvents}: OR into selected keys. */
@@ -536,12 +598,15 @@ final class FlowSelector extends AbstractSelector {
         return this;
     }
 
-    private void clearInterrupt() {
+    /** @return whether a wake-up was pending (and is now cleared) */
+    private boolean clearInterrupt() {
         synchronized (interruptLock) {
             if (interruptTriggered) {
                 Native.fsetWake(fset, false);
                 interruptTriggered = false;
+                return true;
             }
+            return false;
         }
     }
 

@@ -24,6 +24,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -475,6 +478,38 @@ class RingHostileTest {
                     assertArrayEquals(new byte[] {(byte) i}, read(p.flow));
                     assertEquals(0, sel.selectNow(), "round " + i + ": read to empty, yet selected");
                 }
+            }
+        });
+        stillServes();
+    }
+
+    /**
+     * A blocking select that a peer wakes for nothing waits on: it does not
+     * return 0 early (which would count, for Netty, towards rebuilding its
+     * selector), and returns once an SDU comes.
+     */
+    @Test
+    void aWakeUpForNothingDoesNotEndABlockingSelect() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (Peer p = new Peer(); Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                p.flow.configureBlocking(false);
+                SelectionKey k = p.flow.register(sel, SelectionKey.OP_READ);
+                CompletableFuture<Integer> selected = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return sel.select();
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                });
+                Thread.sleep(100); // most likely in select by now; if not, it finds the wake-ups queued
+                for (int i = 0; i < 5; i++) {
+                    p.poke(RDWAKE0 + 8, i, 8);
+                }
+                Thread.sleep(200);
+                assertFalse(selected.isDone(), () -> "select returned " + selected.join() + " for wake-ups alone");
+                p.put(new byte[] {9});
+                assertEquals(1, selected.get(10, TimeUnit.SECONDS));
+                assertTrue(k.isReadable());
             }
         });
         stillServes();

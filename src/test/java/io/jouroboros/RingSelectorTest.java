@@ -18,6 +18,9 @@ import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -232,6 +235,141 @@ class RingSelectorTest {
             } finally {
                 for (Flow f : open) {
                     f.close();
+                }
+            }
+        });
+    }
+
+    /**
+     * A server that writes first: the client's key waits for OP_CONNECT
+     * (which watches for data too), finishes, and turns to OP_READ: the
+     * greeting that came meanwhile is reported.
+     */
+    @Test
+    void aGreetingThatCameWhileConnectingIsReported() {
+        String name = TestSupport.unique("ring-greeting");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                for (int round = 0; round < 20; round++) {
+                    try (Flow c = Flow.open()) {
+                        c.configureBlocking(false);
+                        boolean connected = c.connect(name, QoSSpec.raw(), null);
+                        SelectionKey k = c.register(sel, connected ? OP_READ : OP_CONNECT);
+                        try (Flow a = server.accept()) {
+                            a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) round}));
+                            long end = System.nanoTime() + LIMIT.toNanos();
+                            while (!connected && System.nanoTime() < end) {
+                                sel.select(1000);
+                                if (k.isConnectable()) {
+                                    connected = c.finishConnect();
+                                }
+                                sel.selectedKeys().clear();
+                            }
+                            assertTrue(connected, "round " + round + ": connected");
+                            k.interestOps(OP_READ);
+                            assertEquals(1, sel.select(5000), "round " + round + ": the greeting selects the flow");
+                            assertTrue(k.isReadable());
+                            sel.selectedKeys().clear();
+                            ByteBuffer b = ByteBuffer.allocate(16);
+                            assertEquals(1, c.readMessage(b), "round " + round);
+                            assertEquals((byte) round, b.get(0));
+                            assertEquals(0, sel.selectNow(), "round " + round + ": read to empty, yet selected");
+                        }
+                        k.cancel();
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The selector in one thread, the reads in another with the interest left
+     * on: every SDU is read, none sits in the ring unreported (the selector's
+     * look at a ring races the reader's reads).
+     */
+    @Test
+    void aWorkerThreadReadsWhatTheSelectorReports() {
+        String name = TestSupport.unique("ring-worker");
+        int total = 20_000;
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                try (Flow a = connectNonBlocking(f, server, name)) {
+                    SelectionKey k = f.register(sel, OP_READ);
+                    Semaphore reported = new Semaphore(0);
+                    AtomicBoolean done = new AtomicBoolean();
+                    try (HelperThread<Integer> worker = HelperThread.call("ring-worker", () -> {
+                            ByteBuffer b = ByteBuffer.allocate(16);
+                            int got = 0;
+                            try {
+                                while (got < total) {
+                                    if (!reported.tryAcquire(30, TimeUnit.SECONDS)) {
+                                        throw new AssertionError("no report for 30 s after SDU " + got);
+                                    }
+                                    reported.drainPermits();
+                                    while (f.readMessage(b.clear()) > 0) {
+                                        assertEquals(got, b.getInt(0), "in order");
+                                        got++;
+                                    }
+                                }
+                            } finally {
+                                done.set(true);
+                                sel.wakeup();
+                            }
+                            return got;
+                        });
+                            HelperThread<Void> writer = HelperThread.start("ring-writer", () -> {
+                                for (int i = 0; i < total; i++) {
+                                    a.writeMessage(ByteBuffer.allocate(4).putInt(0, i));
+                                    if (i % 16 == 0) {
+                                        Thread.yield();
+                                    }
+                                }
+                            })) {
+                        while (!done.get()) {
+                            sel.select(100);
+                            if (sel.selectedKeys().remove(k)) {
+                                reported.release();
+                            }
+                        }
+                        writer.join();
+                        assertEquals(total, worker.join());
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * A flow both readable and writable is reported once a select, with both
+     * ready at once: one action with OP_READ | OP_WRITE, and a count of one.
+     */
+    @Test
+    void readAndWriteReadinessComeTogether() {
+        String name = TestSupport.unique("ring-both");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                try (Flow a = connectNonBlocking(f, server, name)) {
+                    a.writeMessage(ByteBuffer.wrap(new byte[] {1}));
+                    SelectionKey k = f.register(sel, OP_READ | OP_WRITE);
+                    for (int i = 0; i < 5; i++) {
+                        List<Integer> seen = new ArrayList<>();
+                        long end = System.nanoTime() + LIMIT.toNanos();
+                        // Until the SDU's readiness is in (on the system layer it may come a little later).
+                        while (seen.isEmpty() || seen.get(seen.size() - 1) != (OP_READ | OP_WRITE)) {
+                            assertTrue(System.nanoTime() < end, "select " + i + ": seen " + seen);
+                            seen.clear();
+                            assertEquals(1, sel.select(key -> seen.add(key.readyOps()), 5000), "select " + i);
+                        }
+                        assertEquals(List.of(OP_READ | OP_WRITE), seen, "select " + i + ": one action, both ops");
+                    }
+                    assertEquals(1, sel.selectNow(), "one key");
+                    assertEquals(OP_READ | OP_WRITE, k.readyOps());
                 }
             }
         });

@@ -30,8 +30,10 @@ import java.util.function.LongSupplier;
  * <p>Readiness comes from two platform daemon threads of ours (never the
  * common pool), one for reads (and accept and connect) and one for writes,
  * each waiting in a flow set of the layer (the engine of our selectors, on
- * both layers). A registration is one-shot: level-triggered in the set, and
- * deleted by whichever comes first, the poller when it reports the channel
+ * both layers). A registration is one-shot: level-triggered in the set
+ * (an embedded ring's data edge-triggered, EV_RING, but a registration
+ * signals what its ring already holds: either way the first event fires
+ * it), and deleted by whichever comes first, the poller when it reports the channel
  * ready or the parked thread when it leaves (time out, close, interrupt).
  * Either deletes it under the registration's lock, and the parked thread
  * holds the channel's handle until then, so no handle is used after it is
@@ -269,7 +271,7 @@ public final class Poller {
             this.thread = thread;
         }
 
-        /** The poller: ready. Leaves the set (level-triggered: it would be reported again). */
+        /** The poller: ready. Leaves the set (a level-triggered member would be reported again). */
         void fire() {
             leave();
             fired = true;
