@@ -269,8 +269,13 @@ int             e_flow_ring_fds(void * lf,
 void            e_flow_watch(void * lf,
                              int    edge);
 
-/* 1 when a read of lf would not wait (an SDU, its end, a broken peer). */
-int             e_flow_rx_ready(void * lf);
+/*
+ * 1 when a read of lf would not wait (an SDU, its end, a broken peer), 0
+ * when its ring is empty or it has none; drain: an empty ring's wake-up
+ * goes too (layer.h, flow_rx_ready).
+ */
+int             e_flow_rx_ready(void * lf,
+                                int    drain);
 
 /* The handshake is over: the socket carries SDUs from now on. */
 int             eflow_start(struct eflow * f);

@@ -59,7 +59,7 @@ static int ring_start(struct eflow * f)
         }
         f->peer_rx_efd = f->efd[client ? EFD_S_RX : EFD_C_RX];
         f->peer_sp_efd = f->efd[client ? EFD_S_SP : EFD_C_SP];
-        f->ring_on     = 1;
+        __atomic_store_n(&f->ring_on, 1, __ATOMIC_RELEASE);
         ering_counted(f);
 
         return 0;
@@ -136,7 +136,7 @@ void eflow_ring_none(struct eflow * f)
                         close(f->efd[i]);
                 f->efd[i] = -1;
         }
-        f->rx_efd = -1;
+        __atomic_store_n(&f->rx_efd, -1, __ATOMIC_RELEASE);
         f->sp_efd = -1;
 }
 
@@ -184,16 +184,38 @@ void e_flow_watch(void * lf,
                 ewake_signal(f->rx_efd);
 }
 
-int e_flow_rx_ready(void * lf)
+int e_flow_rx_ready(void * lf,
+                    int    drain)
 {
         struct eflow * f = lf;
 
         if (atomic_load(&f->down) || atomic_load(&f->broken))
                 return 1;
 
-        /* A socket flow's readiness is its socket's: never JOUR_EV_RING. */
-        if (f->rx_efd < 0)
+        /*
+         * A flow whose allocation fell back to its socket has no rings:
+         * its readiness is its socket's (a late look says nothing). Its
+         * mapping stays until the flow is freed, so a look that races the
+         * fallback reads memory that is still there.
+         */
+        if (__atomic_load_n(&f->rx_efd, __ATOMIC_ACQUIRE) < 0)
+                return 0;
+
+        if (ering_rx_ready(&f->ring))
                 return 1;
+
+        /*
+         * Empty after a wake-up: the wake-up goes (from now on the set
+         * holds nothing for it, whatever the kernel makes of a nested set
+         * whose member stays ready), then the ring once more, for an SDU
+         * whose wake-up the drain took. Only once the rings are in use:
+         * their eventfds are then the flow's until it is freed.
+         */
+        if (!drain || !__atomic_load_n(&f->ring_on, __ATOMIC_ACQUIRE))
+                return 0;
+
+        ewake_drain(f->rx_efd);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
         return ering_rx_ready(&f->ring);
 }

@@ -152,14 +152,16 @@ static void fsetWake(JNIEnv * env,
 /*
  * The looks a set's JOUR_EV_RING asks for (layer.h), for up to WAIT_MAX
  * flows at once: each handle in the array becomes 1 when a read of its
- * flow would not wait, else 0. Memory only, no system call. A handle that
- * names no flow (or a layer without the look) reads 1: the read tells.
- * Returns 0, or -EINVAL for a bad count.
+ * flow would not wait, else 0. Memory only, but with drain a flow found
+ * empty also loses its wake-up (the looks just after a wait). A handle
+ * that names no flow (or a layer without the look) reads 1: the read
+ * tells. Returns 0, or -EINVAL for a bad count.
  */
 static jint fsetReady(JNIEnv *  env,
                       jclass    cls,
                       jintArray jhandles,
-                      jint      n)
+                      jint      n,
+                      jboolean  drain)
 {
         jint hs[WAIT_MAX];
         int  i;
@@ -180,7 +182,7 @@ static jint fsetReady(JNIEnv *  env,
                     f->layer->flow_rx_ready == NULL)
                         hs[i] = 1;
                 else
-                        hs[i] = f->layer->flow_rx_ready(f->lf) != 0;
+                        hs[i] = f->layer->flow_rx_ready(f->lf, drain) != 0;
         }
 
         (*env)->SetIntArrayRegion(env, jhandles, 0, n, hs);
@@ -210,7 +212,7 @@ static const JNINativeMethod methods[] = {
         { "fsetCtl",  "(IIIZJI)I",    (void *) fsetCtl },
         { "fsetWait", "(IJ[J[I)I",    (void *) fsetWait },
         { "fsetWake", "(IZ)V",        (void *) fsetWake },
-        { "fsetReady", "([II)I",      (void *) fsetReady },
+        { "fsetReady", "([IIZ)I",     (void *) fsetReady },
         { "fsetFree", "(I)V",         (void *) fsetFree },
 };
 

@@ -102,9 +102,12 @@ struct jour_layer {
         int64_t (*flow_arrived)(void * lf);
         /*
          * For JOUR_EV_RING (NULL where a layer never reports it): 1 when
-         * a read would not wait, 0 when it would, from memory alone.
+         * a read would not wait, 0 when it would, from memory alone; with
+         * drain, a flow found empty also loses the wake-up that named it
+         * (a system call), as after an EV_RING that brought nothing.
          */
-        int     (*flow_rx_ready)(void * lf);
+        int     (*flow_rx_ready)(void * lf,
+                                 int    drain);
 
         /* The accepting side: a set of names this process answers for. */
         int     (*srv_create)(void ** srv);

@@ -243,7 +243,7 @@ final class FlowSelector extends AbstractSelector {
                 processDeregisterQueue();
                 boolean ringsOnly = processEvents(n) && n > 0;
                 if (!ringNew.isEmpty()) {
-                    look(ringNew, ringKeys);
+                    look(ringNew, ringKeys, true);
                     ringNew.clear();
                 }
                 // A blocking select that woke only for rings found empty (their SDUs read
@@ -264,8 +264,9 @@ final class FlowSelector extends AbstractSelector {
         }
     }
 
-    /** Adds ops (already translated) to what this select reports for k. */
+    /** Adds ops (already translated; those k is interested in) to what this select reports for k. */
     private void note(FlowKey k, int ops) {
+        ops &= k.nioInterestOps();
         if (ops == 0) {
             return;
         }
@@ -298,7 +299,7 @@ final class FlowSelector extends AbstractSelector {
         ArrayList<FlowKey> from = ringKeys;
         ringKeys = ringSpare;
         ringSpare = from;
-        look(from, ringKeys);
+        look(from, ringKeys, false);
         from.clear();
     }
 
@@ -307,11 +308,13 @@ final class FlowSelector extends AbstractSelector {
      * call each, memory only): notes each readable one as the set's data would be
      * ({@code EV_PKT}: OP_READ, or OP_CONNECT while connecting) and keeps it in
      * {@code keep}; the empty ones leave the ring keys, as their next SDU signals
-     * (embedded_fset.c). A key whose interest no longer takes that readiness leaves
-     * them too, its registration marked stale, so the next interest change that takes
-     * it again re-arms the set, which then signals what the ring holds.
+     * (embedded_fset.c), and with {@code drain} (just after a wait: an EV_RING that
+     * brought nothing) lose that wake-up too. A key whose interest does not take that
+     * readiness leaves them as well, its registration marked stale, so that the next
+     * interest change re-arms the set, which then signals what the ring holds; but a
+     * flow still connecting stays while readable: finishing changes what it reports.
      */
-    private void look(ArrayList<FlowKey> from, ArrayList<FlowKey> keep) {
+    private void look(ArrayList<FlowKey> from, ArrayList<FlowKey> keep, boolean drain) {
         int size = from.size();
         for (int i = 0; i < size;) {
             int m = 0;
@@ -319,15 +322,15 @@ final class FlowSelector extends AbstractSelector {
                 FlowKey k = from.get(i);
                 k.inRing = false;
                 if (!k.isValid()) {
-                    continue;
+                    continue; // cancelled: implDereg leaves it to this
                 }
                 int interest = k.nioInterestOps();
-                int h;
-                if ((k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest) == 0) {
+                if ((k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest) == 0 && !connecting(k)) {
                     k.registeredInterest = -1;
                     continue;
                 }
-                if ((h = k.sel().registeredHandle()) < 0) {
+                int h = k.sel().registeredHandle();
+                if (h < 0) {
                     continue;
                 }
                 lookKeys[m] = k;
@@ -336,7 +339,7 @@ final class FlowSelector extends AbstractSelector {
             if (m == 0) {
                 continue;
             }
-            if (Native.fsetReady(lookHandles, m) < 0) {
+            if (Native.fsetReady(lookHandles, m, drain) < 0) {
                 Arrays.fill(lookHandles, 0, m, 1); // cannot happen (m <= BATCH): report, the read tells
             }
             for (int j = 0; j < m; j++) {
@@ -349,6 +352,10 @@ final class FlowSelector extends AbstractSelector {
                 }
             }
         }
+    }
+
+    private static boolean connecting(FlowKey k) {
+        return k.channel() instanceof Flow && ((Flow) k.channel()).isConnectionPending();
     }
 
     /** The first and the longest slice of a blocking wait, in nanoseconds. */
@@ -487,11 +494,7 @@ final class FlowSelector extends AbstractSelector {
         }
         unarmed.remove(k);
         buffered.remove(k);
-        if (k.inRing) {
-            ringKeys.remove(k);
-            ringNew.remove(k);
-            k.inRing = false;
-        }
+        // The ring lists drop it at their next look (it is invalid now): no scan per key.
         keys.remove(k);
         selectedKeys.remove(k);
         ch.removeKey(k);
@@ -626,6 +629,9 @@ final class FlowSelector extends AbstractSelector {
                 for (SelectionKey k : new ArrayList<>(keys)) {
                     implDereg((FlowKey) k);
                 }
+                ringKeys.clear();
+                ringSpare.clear();
+                ringNew.clear();
                 Set<SelectionKey> cks = cancelledKeys();
                 synchronized (cks) {
                     cks.clear();

@@ -253,22 +253,33 @@ class RingSelectorTest {
                     Flow f = Flow.open();
                     Selector sel = FlowSelectorProvider.provider().openSelector()) {
                 for (int round = 0; round < 20; round++) {
+                    // Even rounds wait for OP_CONNECT, then ask for OP_READ; odd ones ask for
+                    // OP_READ alone from the start and finish the connection by polling.
+                    boolean viaConnect = round % 2 == 0;
                     try (Flow c = Flow.open()) {
                         c.configureBlocking(false);
                         boolean connected = c.connect(name, QoSSpec.raw(), null);
-                        SelectionKey k = c.register(sel, connected ? OP_READ : OP_CONNECT);
+                        SelectionKey k = c.register(sel, connected || !viaConnect ? OP_READ : OP_CONNECT);
                         try (Flow a = server.accept()) {
                             a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) round}));
                             long end = System.nanoTime() + LIMIT.toNanos();
                             while (!connected && System.nanoTime() < end) {
-                                sel.select(1000);
-                                if (k.isConnectable()) {
+                                if (viaConnect) {
+                                    sel.select(1000);
+                                    if (k.isConnectable()) {
+                                        connected = c.finishConnect();
+                                    }
+                                    sel.selectedKeys().clear();
+                                } else {
+                                    assertEquals(0, sel.selectNow(), "round " + round + ": readable while connecting");
                                     connected = c.finishConnect();
+                                    Thread.sleep(1);
                                 }
-                                sel.selectedKeys().clear();
                             }
                             assertTrue(connected, "round " + round + ": connected");
-                            k.interestOps(OP_READ);
+                            if (viaConnect) {
+                                k.interestOps(OP_READ);
+                            }
                             assertEquals(1, sel.select(5000), "round " + round + ": the greeting selects the flow");
                             assertTrue(k.isReadable());
                             sel.selectedKeys().clear();
@@ -373,6 +384,47 @@ class RingSelectorTest {
                 }
             }
         });
+    }
+
+    /**
+     * A selector with nothing to report sleeps: after an SDU was selected and
+     * read, a blocking select that waits a second costs its thread almost no
+     * CPU (a wake-up left behind must not come back again and again).
+     */
+    @Test
+    void anIdleSelectorSleeps() {
+        String name = TestSupport.unique("ring-idle");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
+                try (Flow a = connectNonBlocking(f, server, name)) {
+                    SelectionKey k = f.register(sel, OP_READ);
+                    ByteBuffer b = ByteBuffer.allocate(16);
+                    for (int i = 0; i < 3; i++) {
+                        a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                        assertEquals(1, sel.select(5000), "round " + i);
+                        sel.selectedKeys().clear();
+                        assertEquals(1, f.readMessage(b.clear()));
+                        long cpu = threadCpuNanos();
+                        long t0 = System.nanoTime();
+                        assertEquals(0, sel.select(1000), "round " + i + ": nothing to report");
+                        long wall = System.nanoTime() - t0;
+                        cpu = threadCpuNanos() - cpu;
+                        assertTrue(wall >= 900_000_000L, "round " + i + ": the select waited " + wall / 1_000_000 + " ms");
+                        assertTrue(cpu < wall / 5, "round " + i + ": the select spun: " + cpu / 1_000_000
+                                + " ms of CPU in " + wall / 1_000_000 + " ms");
+                        assertFalse(k.isReadable() && sel.selectedKeys().contains(k));
+                    }
+                }
+            }
+        });
+    }
+
+    /** The calling thread's time on a CPU so far (Linux: /proc/thread-self/schedstat). */
+    private static long threadCpuNanos() throws java.io.IOException {
+        String s = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat"));
+        return Long.parseLong(s.substring(0, s.indexOf(' ')));
     }
 
     /** Connects f, non-blocking, to the server's name: the accepted end. */

@@ -114,11 +114,12 @@ public final class Native {
     /**
      * The looks an {@code EV_RING} event asks for: each of the first {@code n}
      * handles (at most 256) becomes 1 when a read of its flow would not wait, else 0.
-     * Memory only. A handle of no flow reads 1.
+     * Memory only; with {@code drain}, a flow found empty also loses the wake-up
+     * that named it (a system call). A handle of no flow reads 1.
      *
      * @return 0, or -EINVAL for a bad count
      */
-    public static native int fsetReady(int[] handles, int n);
+    public static native int fsetReady(int[] handles, int n, boolean drain);
 
     public static native void fsetFree(int h);
 
