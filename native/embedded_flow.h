@@ -72,7 +72,7 @@ struct eflow {
         struct espin    rxspin;
         struct espin    txspin;
         int             rx_dirty;      /* rx_efd may be signalled    */
-        atomic_int      watched;       /* a flow set watches rx      */
+        atomic_int      watched;       /* flow sets watch rx: WATCH_* */
         int64_t         live_at;       /* when the writer last looked
                                           at the socket for the end  */
 };

@@ -39,6 +39,16 @@
 
 #define ELIVE_NS  (1000LL * 1000) /* how often a writer looks for the end */
 
+/*
+ * f->watched: a flow set watches rx (WATCH_LEVEL), and one asked for each
+ * SDU's edge (WATCH_EDGE: a FlowSet, which looks at no ring itself). For
+ * those, reads still drain the eventfd as the ring empties, as a kernel
+ * whose nested epoll sets wake their watchers again while a member stays
+ * ready (before about 5.11) would otherwise repeat their event forever.
+ */
+#define WATCH_LEVEL 1
+#define WATCH_EDGE  2
+
 /* Takes the rings into use with the eventfds in f->efd (all open). */
 static int ring_start(struct eflow * f)
 {
@@ -176,7 +186,8 @@ void e_flow_watch(void * lf,
         if (f->rx_efd < 0)
                 return;
 
-        atomic_store(&f->watched, 1);
+        atomic_fetch_or(&f->watched,
+                        edge ? WATCH_LEVEL | WATCH_EDGE : WATCH_LEVEL);
         ering_rx_watch(&f->ring, edge ? ERING_EVERY : ERING_WATCH);
         ewake_drain(f->rx_efd);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -216,8 +227,17 @@ int e_flow_rx_ready(void * lf,
 
         ewake_drain(f->rx_efd);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (!ering_rx_ready(&f->ring))
+                return 0;
 
-        return ering_rx_ready(&f->ring);
+        /*
+         * An SDU came between the looks, and the drain may have taken its
+         * wake-up from another set that watches this flow too (a second
+         * selector, a FlowSet): signalled again, for them.
+         */
+        ewake_signal(f->rx_efd);
+
+        return 1;
 }
 
 /* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
@@ -247,9 +267,10 @@ static int sock_end(struct eflow * f)
  * After an SDU was taken following a sleep: once the ring is empty, the
  * wake-up the sleep left in our eventfd goes with it, so the next sleep
  * does not end at once for it. Then the ring once more: an SDU that came
- * between our look and the drain signals again. Flow sets watch the
- * eventfd edge-triggered (embedded_fset.c), so their wake-ups need no
- * drain here. Needs the reader's side.
+ * between our look and the drain signals again. The same for a flow a
+ * FlowSet watches (WATCH_EDGE); a selector's wake-ups need no drain here
+ * (embedded_fset.c: its look drains what brought nothing). Needs the
+ * reader's side.
  */
 static void rx_settle(struct eflow * f)
 {
@@ -278,6 +299,7 @@ ssize_t erflow_read(struct eflow * f,
         int64_t deadline = jour_deadline(timeo);
         int     drained  = 0;
         int     end      = 0;
+        int     w;
         int     wake;
         short   sev;
         ssize_t n;
@@ -293,7 +315,8 @@ ssize_t erflow_read(struct eflow * f,
                                     1);
                         if (wake)
                                 ewake_signal(f->peer_sp_efd);
-                        if (f->rx_dirty)
+                        if (f->rx_dirty ||
+                            (atomic_load(&f->watched) & WATCH_EDGE))
                                 rx_settle(f);
                         return n;
                 }
@@ -317,10 +340,12 @@ ssize_t erflow_read(struct eflow * f,
                  * seen, then the ring once more, so the sleep neither ends
                  * at once for it nor misses an SDU that came meanwhile. A
                  * read that does not wait leaves it (flow sets watch the
-                 * eventfd edge-triggered).
+                 * eventfd edge-triggered, and a selector's look drains
+                 * it), unless a FlowSet watches (WATCH_EDGE).
                  */
-                if (!drained && timeo != 0 &&
-                    (f->rx_dirty || atomic_load(&f->watched))) {
+                w = atomic_load(&f->watched);
+                if (!drained && (timeo != 0 || (w & WATCH_EDGE)) &&
+                    (f->rx_dirty || w)) {
                         drained     = 1;
                         f->rx_dirty = 0;
                         ewake_drain(f->rx_efd);

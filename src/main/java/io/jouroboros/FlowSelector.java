@@ -48,6 +48,8 @@ import java.util.function.Consumer;
  */
 final class FlowSelector extends AbstractSelector {
     private static final int BATCH = 256;
+    /** How often a blocking select waits again after a wake-up that brought nothing. */
+    private static final int REWAITS = 16;
 
     private final int fset;
     private final Set<SelectionKey> keys = ConcurrentHashMap.newKeySet();
@@ -215,6 +217,7 @@ final class FlowSelector extends AbstractSelector {
             long timeout = !touched.isEmpty() ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
             long deadline = timeout > 0 ? System.nanoTime() + timeout : 0;
             boolean blocking = timeout != 0;
+            int rewaits = 0;
             while (true) {
                 int n;
                 try {
@@ -247,8 +250,10 @@ final class FlowSelector extends AbstractSelector {
                     ringNew.clear();
                 }
                 // A blocking select that woke only for rings found empty (their SDUs read
-                // meanwhile, or a peer's wake-up for nothing) waits on, as if never woken.
-                if (!touched.isEmpty() || !blocking || !ringsOnly || woken || !isOpen()) {
+                // meanwhile, or a peer's wake-up for nothing) waits on, as if never woken;
+                // a few times at most: then it returns 0, as NIO allows.
+                if (!touched.isEmpty() || !blocking || !ringsOnly || woken || !isOpen()
+                        || ++rewaits > REWAITS) {
                     break;
                 }
                 if (timeout > 0) {
@@ -324,10 +329,12 @@ final class FlowSelector extends AbstractSelector {
                 if (!k.isValid()) {
                     continue; // cancelled: implDereg leaves it to this
                 }
-                int interest = k.nioInterestOps();
-                if ((k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest) == 0 && !connecting(k)) {
+                boolean wants = wantsRing(k);
+                if (!wants) {
                     k.registeredInterest = -1;
-                    continue;
+                    if (!drain) {
+                        continue; // after a wait, looked at all the same: an empty one is drained
+                    }
                 }
                 int h = k.sel().registeredHandle();
                 if (h < 0) {
@@ -345,13 +352,19 @@ final class FlowSelector extends AbstractSelector {
             for (int j = 0; j < m; j++) {
                 FlowKey k = lookKeys[j];
                 lookKeys[j] = null;
-                if (lookHandles[j] != 0) {
+                if (lookHandles[j] != 0 && wantsRing(k)) {
                     keep.add(k);
                     k.inRing = true;
                     note(k, k.sel().translateReadyOps(Consts.EV_PKT, k.nioInterestOps()));
                 }
             }
         }
+    }
+
+    /** Whether k takes what a ring's data means now, or is connecting (finishing changes that). */
+    private static boolean wantsRing(FlowKey k) {
+        int interest = k.nioInterestOps();
+        return (k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest) != 0 || connecting(k);
     }
 
     private static boolean connecting(FlowKey k) {

@@ -421,6 +421,51 @@ class RingSelectorTest {
         });
     }
 
+    /**
+     * Two selectors on one flow: one in a thread of its own selecting all the
+     * time (its looks find rings empty and drain their wake-ups), the other
+     * here, which must see every SDU come. (The narrowest race, a drain that
+     * takes the wake-up of an SDU put between its two looks, is covered by
+     * the signal again after the second look, e_flow_rx_ready; this loop did
+     * not reach it with that signal removed, in two runs of 20,000 SDUs.)
+     */
+    @Test
+    void aSecondSelectorNeverTakesTheFirstsWakeUp() {
+        String name = TestSupport.unique("ring-two-selectors");
+        int total = 20_000;
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
+                    Flow f = Flow.open();
+                    Selector mine = FlowSelectorProvider.provider().openSelector();
+                    Selector other = FlowSelectorProvider.provider().openSelector()) {
+                try (Flow a = connectNonBlocking(f, server, name)) {
+                    SelectionKey k = f.register(mine, OP_READ);
+                    f.register(other, OP_READ);
+                    AtomicBoolean done = new AtomicBoolean();
+                    try (HelperThread<Void> noisy = HelperThread.start("ring-other-selector", () -> {
+                        while (!done.get()) {
+                            other.selectNow();
+                            other.selectedKeys().clear();
+                        }
+                    })) {
+                        ByteBuffer b = ByteBuffer.allocate(16);
+                        for (int i = 0; i < total; i++) {
+                            a.writeMessage(ByteBuffer.allocate(4).putInt(0, i));
+                            assertEquals(1, mine.select(10_000), "SDU " + i + " reported");
+                            assertTrue(k.isReadable());
+                            mine.selectedKeys().clear();
+                            assertEquals(4, f.readMessage(b.clear()), "SDU " + i);
+                            assertEquals(i, b.getInt(0));
+                        }
+                        done.set(true);
+                        other.wakeup();
+                        noisy.join();
+                    }
+                }
+            }
+        });
+    }
+
     /** The calling thread's time on a CPU so far (Linux: /proc/thread-self/schedstat). */
     private static long threadCpuNanos() throws java.io.IOException {
         String s = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat"));
