@@ -350,6 +350,10 @@ ssize_t erflow_read(struct eflow * f,
                         f->rx_dirty = 0;
                         ewake_drain(f->rx_efd);
                         __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                        /* SDUs that came meanwhile: their wake-ups, for
+                         * the other watchers the drain took them from. */
+                        if (w != 0 && ering_readable(&f->ring) != 0)
+                                ewake_signal(f->rx_efd);
                         continue;
                 }
 

@@ -1148,6 +1148,11 @@ public final class Flow extends AbstractSelectableChannel
         }
     }
 
+    /** Whether an allocation is under way, without the lock (for the selector's looks). */
+    boolean pendingNow() {
+        return state == PENDING;
+    }
+
     /** @return whether a non-blocking allocation is under way */
     public boolean isConnectionPending() {
         synchronized (stateLock) {
@@ -1228,11 +1233,13 @@ public final class Flow extends AbstractSelectableChannel
             if ((events & Consts.EV_DOWN) != 0) {
                 return interestOps;
             }
+            // state is volatile: no lock on a select's path (a closed flow's keys are invalid).
+            int st = state;
             int ops = 0;
             if ((events & Consts.EV_PKT) != 0) {
-                ops |= isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
+                ops |= st == PENDING ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
             }
-            if ((events & Consts.EV_OUT) != 0 && isConnected()) {
+            if ((events & Consts.EV_OUT) != 0 && st == CONNECTED) {
                 ops |= SelectionKey.OP_WRITE;
             }
             return ops;

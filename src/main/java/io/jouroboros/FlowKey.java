@@ -24,6 +24,7 @@ final class FlowKey extends AbstractSelectionKey {
     // Owned by the selector (under its lock).
     int slot = -1;
     boolean armed;
+    int armedHandle = -1; // the handle armed with (guarded by the selector's lock)
     int registeredInterest = -1;
     long actedIn = -1; // the select whose action last ran for this key
     // guarded by the selector's lock:

@@ -326,22 +326,17 @@ final class FlowSelector extends AbstractSelector {
             for (; i < size && m < BATCH; i++) {
                 FlowKey k = from.get(i);
                 k.inRing = false;
-                if (!k.isValid()) {
+                if (!k.isValid() || !k.armed) {
                     continue; // cancelled: implDereg leaves it to this
                 }
-                boolean wants = wantsRing(k);
-                if (!wants) {
+                if (!wantsRing(k)) {
                     k.registeredInterest = -1;
                     if (!drain) {
                         continue; // after a wait, looked at all the same: an empty one is drained
                     }
                 }
-                int h = k.sel().registeredHandle();
-                if (h < 0) {
-                    continue;
-                }
                 lookKeys[m] = k;
-                lookHandles[m++] = h;
+                lookHandles[m++] = k.armedHandle;
             }
             if (m == 0) {
                 continue;
@@ -368,7 +363,7 @@ final class FlowSelector extends AbstractSelector {
     }
 
     private static boolean connecting(FlowKey k) {
-        return k.channel() instanceof Flow && ((Flow) k.channel()).isConnectionPending();
+        return k.channel() instanceof Flow && ((Flow) k.channel()).pendingNow();
     }
 
     /** The first and the longest slice of a blocking wait, in nanoseconds. */
@@ -455,6 +450,7 @@ final class FlowSelector extends AbstractSelector {
         int r = h < 0 ? -1 : Native.fsetCtl(fset, k.armed ? 1 : 0, h, ch.isServer(), k.slot, interest);
         if (r == 0) {
             k.armed = true;
+            k.armedHandle = h; // valid while registered: a flow is freed only once deregistered
             k.registeredInterest = interest;
             unarmed.remove(k);
         } else {
@@ -499,6 +495,7 @@ final class FlowSelector extends AbstractSelector {
                 Native.fsetCtl(fset, 2, h, ch.isServer(), k.slot, 0);
             }
             k.armed = false;
+            k.armedHandle = -1;
         }
         if (k.slot >= 0) {
             slots.set(k.slot, null);

@@ -42,6 +42,7 @@ public final class FlowSet implements AutoCloseable {
     // Only the waiting thread touches these.
     private final long[] tags = new long[256];
     private final int[] evs = new int[256];
+    private final int[] one = new int[1]; // a handle for Native.fsetReady (under this)
     private final Object waitLock = new Object();
 
     private static final class Member {
@@ -287,6 +288,13 @@ public final class FlowSet implements AutoCloseable {
                         packets = Math.max(0, now - m.seen);
                     }
                     m.seen = now;
+                    if (packets == 0) {
+                        // A wake-up that brought nothing: drained if the ring is empty, so a
+                        // kernel that repeats a nested set's ready member (before about
+                        // 5.11) does not repeat it (embedded_rflow.c, e_flow_rx_ready).
+                        one[0] = h;
+                        Native.fsetReady(one, 1, true);
+                    }
                 } finally {
                     m.flow.releaseHandle();
                 }
