@@ -120,31 +120,24 @@ class RingSelectorTest {
      */
     @Test
     void aFlowReadToEmptyIsNotSelectedAgain() {
-        String name = TestSupport.unique("ring-settle");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Flow f = Flow.open();
-                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                try (Flow a = connectNonBlocking(f, server, name)) {
-                    SelectionKey k = f.register(sel, OP_READ);
-                    ByteBuffer b = ByteBuffer.allocate(16);
-                    for (int i = 0; i < 200; i++) {
-                        int burst = 1 + i % 3;
-                        for (int j = 0; j < burst; j++) {
-                            a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i, (byte) j}));
-                        }
-                        for (int j = 0; j < burst; j++) {
-                            assertEquals(1, sel.select(5000), "round " + i + ": the SDU " + j + " selects the flow");
-                            assertTrue(k.isReadable(), "ready " + k.readyOps());
-                            sel.selectedKeys().clear();
-                            b.clear();
-                            assertEquals(2, f.readMessage(b), "round " + i + ", SDU " + j);
-                            assertEquals((byte) i, b.get(0));
-                            assertEquals(j, b.get(1));
-                        }
-                        assertEquals(0, sel.selectNow(), "round " + i + ": read to empty, yet selected");
-                    }
+        withPair("ring-settle", LIMIT, (sel, f, a) -> {
+            SelectionKey k = f.register(sel, OP_READ);
+            ByteBuffer b = ByteBuffer.allocate(16);
+            for (int i = 0; i < 200; i++) {
+                int burst = 1 + i % 3;
+                for (int j = 0; j < burst; j++) {
+                    a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i, (byte) j}));
                 }
+                for (int j = 0; j < burst; j++) {
+                    assertEquals(1, sel.select(5000), "round " + i + ": the SDU " + j + " selects the flow");
+                    assertTrue(k.isReadable(), "ready " + k.readyOps());
+                    sel.selectedKeys().clear();
+                    b.clear();
+                    assertEquals(2, f.readMessage(b), "round " + i + ", SDU " + j);
+                    assertEquals((byte) i, b.get(0));
+                    assertEquals(j, b.get(1));
+                }
+                assertEquals(0, sel.selectNow(), "round " + i + ": read to empty, yet selected");
             }
         });
     }
@@ -156,34 +149,27 @@ class RingSelectorTest {
      */
     @Test
     void aFlowReadWithoutSelectIsNotSelectedAfter() {
-        String name = TestSupport.unique("ring-unselected");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Flow f = Flow.open();
-                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                try (Flow a = connectNonBlocking(f, server, name)) {
-                    SelectionKey k = f.register(sel, OP_READ);
-                    assertEquals(0, sel.selectNow());
-                    ByteBuffer b = ByteBuffer.allocate(16);
-                    for (int i = 0; i < 100; i++) {
-                        for (int j = 0; j < 3; j++) {
-                            a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i, (byte) j}));
-                        }
-                        for (int j = 0; j < 3; j++) {
-                            b.clear();
-                            int n;
-                            long end = System.nanoTime() + LIMIT.toNanos();
-                            while ((n = f.readMessage(b)) == 0 && System.nanoTime() < end) {
-                                Thread.onSpinWait();
-                            }
-                            assertEquals(2, n, "round " + i + ", SDU " + j);
-                            assertEquals(j, b.get(1));
-                        }
-                        assertEquals(0, f.readMessage(b.clear()), "round " + i + ": a fourth SDU");
-                        assertEquals(0, sel.selectNow(), "round " + i + ": all read, yet selected");
-                        assertFalse(sel.selectedKeys().contains(k));
-                    }
+        withPair("ring-unselected", LIMIT, (sel, f, a) -> {
+            SelectionKey k = f.register(sel, OP_READ);
+            assertEquals(0, sel.selectNow());
+            ByteBuffer b = ByteBuffer.allocate(16);
+            for (int i = 0; i < 100; i++) {
+                for (int j = 0; j < 3; j++) {
+                    a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i, (byte) j}));
                 }
+                for (int j = 0; j < 3; j++) {
+                    b.clear();
+                    int n;
+                    long end = System.nanoTime() + LIMIT.toNanos();
+                    while ((n = f.readMessage(b)) == 0 && System.nanoTime() < end) {
+                        Thread.onSpinWait();
+                    }
+                    assertEquals(2, n, "round " + i + ", SDU " + j);
+                    assertEquals(j, b.get(1));
+                }
+                assertEquals(0, f.readMessage(b.clear()), "round " + i + ": a fourth SDU");
+                assertEquals(0, sel.selectNow(), "round " + i + ": all read, yet selected");
+                assertFalse(sel.selectedKeys().contains(k));
             }
         });
     }
@@ -250,7 +236,6 @@ class RingSelectorTest {
         String name = TestSupport.unique("ring-greeting");
         assertTimeoutPreemptively(LIMIT, () -> {
             try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Flow f = Flow.open();
                     Selector sel = FlowSelectorProvider.provider().openSelector()) {
                 for (int round = 0; round < 20; round++) {
                     // Even rounds wait for OP_CONNECT, then ask for OP_READ; odd ones ask for
@@ -302,54 +287,47 @@ class RingSelectorTest {
      */
     @Test
     void aWorkerThreadReadsWhatTheSelectorReports() {
-        String name = TestSupport.unique("ring-worker");
         int total = 20_000;
-        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
-            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Flow f = Flow.open();
-                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                try (Flow a = connectNonBlocking(f, server, name)) {
-                    SelectionKey k = f.register(sel, OP_READ);
-                    Semaphore reported = new Semaphore(0);
-                    AtomicBoolean done = new AtomicBoolean();
-                    try (HelperThread<Integer> worker = HelperThread.call("ring-worker", () -> {
-                            ByteBuffer b = ByteBuffer.allocate(16);
-                            int got = 0;
-                            try {
-                                while (got < total) {
-                                    if (!reported.tryAcquire(30, TimeUnit.SECONDS)) {
-                                        throw new AssertionError("no report for 30 s after SDU " + got);
-                                    }
-                                    reported.drainPermits();
-                                    while (f.readMessage(b.clear()) > 0) {
-                                        assertEquals(got, b.getInt(0), "in order");
-                                        got++;
-                                    }
-                                }
-                            } finally {
-                                done.set(true);
-                                sel.wakeup();
+        withPair("ring-worker", Duration.ofSeconds(90), (sel, f, a) -> {
+            SelectionKey k = f.register(sel, OP_READ);
+            Semaphore reported = new Semaphore(0);
+            AtomicBoolean done = new AtomicBoolean();
+            try (HelperThread<Integer> worker = HelperThread.call("ring-worker", () -> {
+                    ByteBuffer b = ByteBuffer.allocate(16);
+                    int got = 0;
+                    try {
+                        while (got < total) {
+                            if (!reported.tryAcquire(30, TimeUnit.SECONDS)) {
+                                throw new AssertionError("no report for 30 s after SDU " + got);
                             }
-                            return got;
-                        });
-                            HelperThread<Void> writer = HelperThread.start("ring-writer", () -> {
-                                for (int i = 0; i < total; i++) {
-                                    a.writeMessage(ByteBuffer.allocate(4).putInt(0, i));
-                                    if (i % 16 == 0) {
-                                        Thread.yield();
-                                    }
-                                }
-                            })) {
-                        while (!done.get()) {
-                            sel.select(100);
-                            if (sel.selectedKeys().remove(k)) {
-                                reported.release();
+                            reported.drainPermits();
+                            while (f.readMessage(b.clear()) > 0) {
+                                assertEquals(got, b.getInt(0), "in order");
+                                got++;
                             }
                         }
-                        writer.join();
-                        assertEquals(total, worker.join());
+                    } finally {
+                        done.set(true);
+                        sel.wakeup();
+                    }
+                    return got;
+                });
+                    HelperThread<Void> writer = HelperThread.start("ring-writer", () -> {
+                        for (int i = 0; i < total; i++) {
+                            a.writeMessage(ByteBuffer.allocate(4).putInt(0, i));
+                            if (i % 16 == 0) {
+                                Thread.yield();
+                            }
+                        }
+                    })) {
+                while (!done.get()) {
+                    sel.select(100);
+                    if (sel.selectedKeys().remove(k)) {
+                        reported.release();
                     }
                 }
+                writer.join();
+                assertEquals(total, worker.join());
             }
         });
     }
@@ -360,29 +338,22 @@ class RingSelectorTest {
      */
     @Test
     void readAndWriteReadinessComeTogether() {
-        String name = TestSupport.unique("ring-both");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Flow f = Flow.open();
-                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                try (Flow a = connectNonBlocking(f, server, name)) {
-                    a.writeMessage(ByteBuffer.wrap(new byte[] {1}));
-                    SelectionKey k = f.register(sel, OP_READ | OP_WRITE);
-                    for (int i = 0; i < 5; i++) {
-                        List<Integer> seen = new ArrayList<>();
-                        long end = System.nanoTime() + LIMIT.toNanos();
-                        // Until the SDU's readiness is in (on the system layer it may come a little later).
-                        while (seen.isEmpty() || seen.get(seen.size() - 1) != (OP_READ | OP_WRITE)) {
-                            assertTrue(System.nanoTime() < end, "select " + i + ": seen " + seen);
-                            seen.clear();
-                            assertEquals(1, sel.select(key -> seen.add(key.readyOps()), 5000), "select " + i);
-                        }
-                        assertEquals(List.of(OP_READ | OP_WRITE), seen, "select " + i + ": one action, both ops");
-                    }
-                    assertEquals(1, sel.selectNow(), "one key");
-                    assertEquals(OP_READ | OP_WRITE, k.readyOps());
+        withPair("ring-both", LIMIT, (sel, f, a) -> {
+            a.writeMessage(ByteBuffer.wrap(new byte[] {1}));
+            SelectionKey k = f.register(sel, OP_READ | OP_WRITE);
+            for (int i = 0; i < 5; i++) {
+                List<Integer> seen = new ArrayList<>();
+                long end = System.nanoTime() + LIMIT.toNanos();
+                // Until the SDU's readiness is in (on the system layer it may come a little later).
+                while (seen.isEmpty() || seen.get(seen.size() - 1) != (OP_READ | OP_WRITE)) {
+                    assertTrue(System.nanoTime() < end, "select " + i + ": seen " + seen);
+                    seen.clear();
+                    assertEquals(1, sel.select(key -> seen.add(key.readyOps()), 5000), "select " + i);
                 }
+                assertEquals(List.of(OP_READ | OP_WRITE), seen, "select " + i + ": one action, both ops");
             }
+            assertEquals(1, sel.selectNow(), "one key");
+            assertEquals(OP_READ | OP_WRITE, k.readyOps());
         });
     }
 
@@ -393,30 +364,23 @@ class RingSelectorTest {
      */
     @Test
     void anIdleSelectorSleeps() {
-        String name = TestSupport.unique("ring-idle");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (FlowServerChannel server = FlowServerChannel.open().bind(name);
-                    Flow f = Flow.open();
-                    Selector sel = FlowSelectorProvider.provider().openSelector()) {
-                try (Flow a = connectNonBlocking(f, server, name)) {
-                    SelectionKey k = f.register(sel, OP_READ);
-                    ByteBuffer b = ByteBuffer.allocate(16);
-                    for (int i = 0; i < 3; i++) {
-                        a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
-                        assertEquals(1, sel.select(5000), "round " + i);
-                        sel.selectedKeys().clear();
-                        assertEquals(1, f.readMessage(b.clear()));
-                        long cpu = threadCpuNanos();
-                        long t0 = System.nanoTime();
-                        assertEquals(0, sel.select(1000), "round " + i + ": nothing to report");
-                        long wall = System.nanoTime() - t0;
-                        cpu = threadCpuNanos() - cpu;
-                        assertTrue(wall >= 900_000_000L, "round " + i + ": the select waited " + wall / 1_000_000 + " ms");
-                        assertTrue(cpu < wall / 5, "round " + i + ": the select spun: " + cpu / 1_000_000
-                                + " ms of CPU in " + wall / 1_000_000 + " ms");
-                        assertFalse(k.isReadable() && sel.selectedKeys().contains(k));
-                    }
-                }
+        withPair("ring-idle", LIMIT, (sel, f, a) -> {
+            SelectionKey k = f.register(sel, OP_READ);
+            ByteBuffer b = ByteBuffer.allocate(16);
+            for (int i = 0; i < 3; i++) {
+                a.writeMessage(ByteBuffer.wrap(new byte[] {(byte) i}));
+                assertEquals(1, sel.select(5000), "round " + i);
+                sel.selectedKeys().clear();
+                assertEquals(1, f.readMessage(b.clear()));
+                long cpu = threadCpuNanos();
+                long t0 = System.nanoTime();
+                assertEquals(0, sel.select(1000), "round " + i + ": nothing to report");
+                long wall = System.nanoTime() - t0;
+                cpu = threadCpuNanos() - cpu;
+                assertTrue(wall >= 900_000_000L, "round " + i + ": the select waited " + wall / 1_000_000 + " ms");
+                assertTrue(cpu < wall / 5, "round " + i + ": the select spun: " + cpu / 1_000_000
+                        + " ms of CPU in " + wall / 1_000_000 + " ms");
+                assertFalse(k.isReadable() && sel.selectedKeys().contains(k));
             }
         });
     }
@@ -431,37 +395,50 @@ class RingSelectorTest {
      */
     @Test
     void aSecondSelectorNeverTakesTheFirstsWakeUp() {
-        String name = TestSupport.unique("ring-two-selectors");
         int total = 20_000;
-        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+        withPair("ring-two-selectors", Duration.ofSeconds(90), (mine, f, a) -> {
+            try (Selector other = FlowSelectorProvider.provider().openSelector()) {
+                SelectionKey k = f.register(mine, OP_READ);
+                f.register(other, OP_READ);
+                AtomicBoolean done = new AtomicBoolean();
+                try (HelperThread<Void> noisy = HelperThread.start("ring-other-selector", () -> {
+                    while (!done.get()) {
+                        other.selectNow();
+                        other.selectedKeys().clear();
+                    }
+                })) {
+                    ByteBuffer b = ByteBuffer.allocate(16);
+                    for (int i = 0; i < total; i++) {
+                        a.writeMessage(ByteBuffer.allocate(4).putInt(0, i));
+                        assertEquals(1, mine.select(10_000), "SDU " + i + " reported");
+                        assertTrue(k.isReadable());
+                        mine.selectedKeys().clear();
+                        assertEquals(4, f.readMessage(b.clear()), "SDU " + i);
+                        assertEquals(i, b.getInt(0));
+                    }
+                    done.set(true);
+                    other.wakeup();
+                    noisy.join();
+                }
+            }
+        });
+    }
+
+    /** A test's body: a selector, our flow f (non-blocking, connected) and a, the accepted end. */
+    @FunctionalInterface
+    private interface PairBody {
+        void run(Selector sel, Flow f, Flow a) throws Exception;
+    }
+
+    /** Runs body on a fresh pair and selector, under a name from prefix, within limit; closes them all. */
+    private static void withPair(String prefix, Duration limit, PairBody body) {
+        String name = TestSupport.unique(prefix);
+        assertTimeoutPreemptively(limit, () -> {
             try (FlowServerChannel server = FlowServerChannel.open().bind(name);
                     Flow f = Flow.open();
-                    Selector mine = FlowSelectorProvider.provider().openSelector();
-                    Selector other = FlowSelectorProvider.provider().openSelector()) {
-                try (Flow a = connectNonBlocking(f, server, name)) {
-                    SelectionKey k = f.register(mine, OP_READ);
-                    f.register(other, OP_READ);
-                    AtomicBoolean done = new AtomicBoolean();
-                    try (HelperThread<Void> noisy = HelperThread.start("ring-other-selector", () -> {
-                        while (!done.get()) {
-                            other.selectNow();
-                            other.selectedKeys().clear();
-                        }
-                    })) {
-                        ByteBuffer b = ByteBuffer.allocate(16);
-                        for (int i = 0; i < total; i++) {
-                            a.writeMessage(ByteBuffer.allocate(4).putInt(0, i));
-                            assertEquals(1, mine.select(10_000), "SDU " + i + " reported");
-                            assertTrue(k.isReadable());
-                            mine.selectedKeys().clear();
-                            assertEquals(4, f.readMessage(b.clear()), "SDU " + i);
-                            assertEquals(i, b.getInt(0));
-                        }
-                        done.set(true);
-                        other.wakeup();
-                        noisy.join();
-                    }
-                }
+                    Selector sel = FlowSelectorProvider.provider().openSelector();
+                    Flow a = connectNonBlocking(f, server, name)) {
+                body.run(sel, f, a);
             }
         });
     }
