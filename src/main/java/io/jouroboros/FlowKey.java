@@ -26,7 +26,6 @@ final class FlowKey extends AbstractSelectionKey {
     boolean armed;
     int armedHandle = -1; // the handle armed with (guarded by the selector's lock)
     int registeredInterest = -1;
-    long actedIn = -1; // the select whose action last ran for this key
     // guarded by the selector's lock:
     boolean inRing; // in its ringKeys or ringNew
     long notedIn = -1; // the select that noted it ready

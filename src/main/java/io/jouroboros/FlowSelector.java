@@ -567,14 +567,9 @@ final class FlowSelector extends AbstractSelector {
     private int processReady(FlowKey k, int rOps, Consumer<SelectionKey> action) {
         int interest = k.nioInterestOps();
         if (action != null) {
-            if (k.actedIn == selectCount) {
-                // Reported twice in one select (buffered and by the set): once.
-                k.readyOps(k.nioReadyOps() | (rOps & interest));
-                return 0;
-            }
+            // Once a select: report() calls this once for each key noted.
             k.readyOps(rOps & interest);
             if ((rOps & interest) != 0) {
-                k.actedIn = selectCount;
                 action.accept(k);
                 ensureOpen();
                 return 1;
