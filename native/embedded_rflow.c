@@ -170,6 +170,28 @@ int e_flow_ring_fds(void * lf,
 }
 
 /*
+ * Drains the flow's wake-up, then looks at the ring once more: an SDU the
+ * peer put meanwhile may have had its wake-up taken by the drain, so it is
+ * signalled again for whoever watches (a selector, a FlowSet, a second
+ * set). reader: the look is the reader's own (ering_readable, its private
+ * tail); else another thread's (ering_rx_ready, the tail the reader
+ * published). Returns that second look.
+ */
+static int rx_drain(struct eflow * f,
+                    int            reader)
+{
+        int ready;
+
+        ewake_drain(f->rx_efd);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        ready = reader ? ering_readable(&f->ring) : ering_rx_ready(&f->ring);
+        if (ready != 0 && atomic_load(&f->watched) != 0)
+                ewake_signal(f->rx_efd);
+
+        return ready;
+}
+
+/*
  * A flow set watches for data: from now on the peer wakes us when it
  * writes to an empty ring (edge: on every SDU). Then what is already
  * there is signalled by ourselves, as a wake-up of the peer's might have
@@ -189,10 +211,7 @@ void e_flow_watch(void * lf,
         atomic_fetch_or(&f->watched,
                         edge ? WATCH_LEVEL | WATCH_EDGE : WATCH_LEVEL);
         ering_rx_watch(&f->ring, edge ? ERING_EVERY : ERING_WATCH);
-        ewake_drain(f->rx_efd);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (ering_rx_ready(&f->ring) != 0)
-                ewake_signal(f->rx_efd);
+        rx_drain(f, 0);
 }
 
 int e_flow_rx_ready(void * lf,
@@ -218,26 +237,14 @@ int e_flow_rx_ready(void * lf,
         /*
          * Empty after a wake-up: the wake-up goes (from now on the set
          * holds nothing for it, whatever the kernel makes of a nested set
-         * whose member stays ready), then the ring once more, for an SDU
-         * whose wake-up the drain took. Only once the rings are in use:
-         * their eventfds are then the flow's until it is freed.
+         * whose member stays ready), then the ring once more (rx_drain).
+         * Only once the rings are in use: their eventfds are then the
+         * flow's until it is freed.
          */
         if (!drain || !__atomic_load_n(&f->ring_on, __ATOMIC_ACQUIRE))
                 return 0;
 
-        ewake_drain(f->rx_efd);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (!ering_rx_ready(&f->ring))
-                return 0;
-
-        /*
-         * An SDU came between the looks, and the drain may have taken its
-         * wake-up from another set that watches this flow too (a second
-         * selector, a FlowSet): signalled again, for them.
-         */
-        ewake_signal(f->rx_efd);
-
-        return 1;
+        return rx_drain(f, 0) != 0;
 }
 
 /* 0 while the socket is quiet, 1 at its end, or -errno / -EJOUR_PROTO. */
@@ -266,11 +273,11 @@ static int sock_end(struct eflow * f)
 /*
  * After an SDU was taken following a sleep: once the ring is empty, the
  * wake-up the sleep left in our eventfd goes with it, so the next sleep
- * does not end at once for it. Then the ring once more: an SDU that came
- * between our look and the drain signals again. The same for a flow a
- * FlowSet watches (WATCH_EDGE); a selector's wake-ups need no drain here
- * (embedded_fset.c: its look drains what brought nothing). Needs the
- * reader's side.
+ * does not end at once for it (rx_drain: an SDU that came between our
+ * look and the drain is signalled again, if a set watches). The same for
+ * a flow a FlowSet watches (WATCH_EDGE); a selector's wake-ups need no
+ * drain here (embedded_fset.c: its look drains what brought nothing).
+ * Needs the reader's side.
  */
 static void rx_settle(struct eflow * f)
 {
@@ -278,10 +285,7 @@ static void rx_settle(struct eflow * f)
                 return;
 
         f->rx_dirty = 0;
-        ewake_drain(f->rx_efd);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (ering_readable(&f->ring) != 0)
-                ewake_signal(f->rx_efd);
+        rx_drain(f, 1);
 }
 
 static int rx_ready(void * arg)
@@ -348,12 +352,7 @@ ssize_t erflow_read(struct eflow * f,
                     (f->rx_dirty || w)) {
                         drained     = 1;
                         f->rx_dirty = 0;
-                        ewake_drain(f->rx_efd);
-                        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-                        /* SDUs that came meanwhile: their wake-ups, for
-                         * the other watchers the drain took them from. */
-                        if (w != 0 && ering_readable(&f->ring) != 0)
-                                ewake_signal(f->rx_efd);
+                        rx_drain(f, 1);
                         continue;
                 }
 
