@@ -78,6 +78,7 @@ final class FlowSelector extends AbstractSelector {
     private final ArrayList<FlowKey> ringNew = new ArrayList<>();
     private final FlowKey[] lookKeys = new FlowKey[BATCH];
     private final int[] lookHandles = new int[BATCH];
+    private final int[] lookOps = new int[BATCH];
     // guarded by this: the keys this select noted ready (note()), each reported once
     private final ArrayList<FlowKey> touched = new ArrayList<>();
 
@@ -329,13 +330,15 @@ final class FlowSelector extends AbstractSelector {
                 if (!k.isValid() || !k.armed) {
                     continue; // cancelled: implDereg leaves it to this
                 }
-                if (!wantsRing(k)) {
+                int ops = ringOps(k);
+                if (ops < 0) {
                     k.registeredInterest = -1;
                     if (!drain) {
                         continue; // after a wait, looked at all the same: an empty one is drained
                     }
                 }
                 lookKeys[m] = k;
+                lookOps[m] = ops;
                 lookHandles[m++] = k.armedHandle;
             }
             if (m == 0) {
@@ -347,19 +350,23 @@ final class FlowSelector extends AbstractSelector {
             for (int j = 0; j < m; j++) {
                 FlowKey k = lookKeys[j];
                 lookKeys[j] = null;
-                if (lookHandles[j] != 0 && wantsRing(k)) {
+                if (lookHandles[j] != 0 && lookOps[j] >= 0) {
                     keep.add(k);
                     k.inRing = true;
-                    note(k, k.sel().translateReadyOps(Consts.EV_PKT, k.nioInterestOps()));
+                    note(k, lookOps[j]);
                 }
             }
         }
     }
 
-    /** Whether k takes what a ring's data means now, or is connecting (finishing changes that). */
-    private static boolean wantsRing(FlowKey k) {
+    /**
+     * What a ring's data means to k now, among the ops it is interested in; -1 when it
+     * takes none of them and is not connecting (finishing changes what it reports).
+     */
+    private static int ringOps(FlowKey k) {
         int interest = k.nioInterestOps();
-        return (k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest) != 0 || connecting(k);
+        int ops = k.sel().translateReadyOps(Consts.EV_PKT, interest) & interest;
+        return ops != 0 || connecting(k) ? ops : -1;
     }
 
     private static boolean connecting(FlowKey k) {
