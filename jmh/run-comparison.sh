@@ -12,8 +12,9 @@
 # run only when the Ouroboros tools are on the PATH and an IRMd answers,
 # e.g. under a private IRMd: `with-irmd jmh/run-comparison.sh`.
 # The figures near their targets (selector echo, the pinned 1 B round trip,
-# JNI, the system layer) run ROUNDS times (default 3), ours and the
-# reference alternately; the table gives their medians.
+# JNI, flows' select with 1 ready of 10 and of 10,000, the system layer) run
+# ROUNDS times (default 3), ours and the reference alternately; the table
+# gives their medians.
 # Results: target/comparison/ (JMH CSV, logs, table.md).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -64,8 +65,12 @@ run() { # NAME PINNED(0|1) JMH-ARGS...
 run free 0 'RoundTripBench|ThroughputBench|SelectorEchoBench|JniBench'
 run pinned 1 'RoundTripBench|ThroughputBench|SelectorEchoBench'
 # 10,000 server ends here and 10,000 client ends in a child: about 10,200 descriptors each.
-if (($(ulimit -Hn) >= 10200)); then
+many=0
+(($(ulimit -Hn) >= 10200)) && many=1
+if ((many)); then
   run select 0 'SelectBench' -p n=10,1000,10000
+  # 1 of 10 registered among 10,000 open: the connections' cost apart from the selector's.
+  run selopen 0 'SelectBench' -p n=10 -p open=10000
 else
   run select 0 'SelectBench' -p n=10,1000
 fi
@@ -77,6 +82,7 @@ run alloc 0 'AllocBench' -prof gc
 for ((k = 2; k <= rounds; k++)); do
   run "free$k" 0 'SelectorEchoBench|JniBench'
   run "pinned$k" 1 'RoundTripBench|SelectorEchoBench' -p size=1 -p peer=process
+  ((many)) && run "select$k" 0 'SelectBench' -p transport=flows -p n=10,10000
 done
 
 # The system layer: C oping against the Java one, client and server alike.
@@ -157,7 +163,10 @@ echo "== done in $((SECONDS - start)) s (builds not counted)" >&2
        "$(java -version 2>&1 | head -n 1)"
   echo
   free=$out/free.csv pinned=$out/pinned.csv
-  for ((k = 2; k <= rounds; k++)); do free+=,$out/free$k.csv pinned+=,$out/pinned$k.csv; done
+  select=$out/select.csv
+  for ((k = 2; k <= rounds; k++)); do
+    free+=,$out/free$k.csv pinned+=,$out/pinned$k.csv select+=,$out/select$k.csv
+  done
   java -cp target/benchmarks.jar io.jouroboros.jmh.Report free="$free" pinned="$pinned" \
-    select="$out/select.csv" alloc="$out/alloc.csv" system="$out/system.txt"
+    select="$select,$out/selopen.csv" alloc="$out/alloc.csv" system="$out/system.txt"
 } | tee "$out/table.md"

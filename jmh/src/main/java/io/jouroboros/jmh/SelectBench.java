@@ -38,6 +38,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * this JVM holds the accepted ends, all registered for {@code OP_READ} in one
  * selector. One client wrote one byte that is never read, so one key is
  * ready at every select (level-triggered) and the others never are.
+ *
+ * <p>{@code open}, when more than {@code n}, holds that many connections open
+ * in all, the {@code n} registered among them around the ready one: 1 of 10
+ * among 10,000 open tells what a process's 10,000 connections cost a select
+ * apart from the selector's registrations.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +57,10 @@ public class SelectBench {
     @Param({"10", "1000", "10000"})
     public int n;
 
+    /** Connections open in all (at least {@code n}); those past {@code n} are never registered. */
+    @Param({"0"})
+    public int open;
+
     private Transport.Server server;
     private ChildJvm clients;
     private final List<SelectableChannel> accepted = new ArrayList<>();
@@ -59,15 +68,16 @@ public class SelectBench {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        requireOpenFiles(n + 200);
+        int total = Math.max(n, open);
+        requireOpenFiles(total + 200);
         Transport t = Transport.of(transport);
-        if (n > t.maxConnections()) {
-            throw new IllegalStateException("n = " + n + ": one process holds at most " + t.maxConnections()
+        if (total > t.maxConnections()) {
+            throw new IllegalStateException(total + " connections: one process holds at most " + t.maxConnections()
                     + " connections of " + transport + " here (on the system layer, Ouroboros's limit of flows"
-                    + " per process); run with -p n=...");
+                    + " per process); run with -p n=... (and -p open=...)");
         }
         server = t.bind();
-        clients = Clients.start(t, server.address, n);
+        clients = Clients.start(t, server.address, total);
         // A client process that dies would leave accept() waiting forever.
         AtomicBoolean acceptDone = new AtomicBoolean();
         clients.process().onExit().thenRun(() -> {
@@ -80,7 +90,7 @@ public class SelectBench {
             }
         });
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < total; i++) {
                 SelectableChannel ch = server.accept();
                 accepted.add(ch);
                 ch.configureBlocking(false);
@@ -91,7 +101,9 @@ public class SelectBench {
         clients.awaitReady();
 
         selector = t.provider().openSelector();
-        for (SelectableChannel ch : accepted) {
+        // The client wrote into its middle one: registered are the n around it.
+        int from = total / 2 - n / 2;
+        for (SelectableChannel ch : accepted.subList(from, from + n)) {
             ch.register(selector, SelectionKey.OP_READ);
         }
         if (selector.keys().size() != n) {
