@@ -149,6 +149,9 @@ typedef ssize_t (*try_fn)(struct jflow * f,
                           void *         arg,
                           int64_t        timeo);
 
+/* How a read may wait: as the flow says (after a try), never, or without a first try. */
+enum { IO_WAIT, IO_NOW, IO_TRIED };
+
 /*
  * A blocking call (timeo ns, -1: no limit; 0: one try that never waits)
  * in slices, with the thread's interrupt status asked between two (see
@@ -212,17 +215,21 @@ static ssize_t flow_wait(JNIEnv *       env,
  * deadline to compute (a clock read, in the layer too) and a timeout the
  * layer may have to arm (the embedded layer sets SO_RCVTIMEO, a system
  * call, whenever the time left changes; the system layer an fccntl),
- * while a call that finds nothing waits anyway.
+ * while a call that finds nothing waits anyway. Not when the caller has
+ * just made that try itself (tried): a try that finds nothing costs a
+ * system call in either layer (a peek at the socket, a look at the
+ * peer's pidfd), and a wait takes what is there at once all the same.
  */
 static ssize_t try_wait(JNIEnv *       env,
                         struct jflow * f,
                         try_fn         fn,
                         void *         arg,
-                        int64_t        timeo)
+                        int64_t        timeo,
+                        int            tried)
 {
         ssize_t n;
 
-        if (timeo != 0) {
+        if (timeo != 0 && !tried) {
                 n = fn(f, arg, 0);
                 if (n != -EAGAIN)
                         return n < 0 && f->closing ? -EJOUR_WOKEN : n;
@@ -420,7 +427,7 @@ static ssize_t jflow_read(JNIEnv *       env,
                           struct jflow * f,
                           uint8_t *      buf,
                           size_t         count,
-                          int            now)
+                          int            mode)
 {
         struct iovec iov[2];
         uint8_t *    over;
@@ -450,7 +457,8 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_len  = f->layer->max_sdu;
 
         n = try_wait(env, f, read_try, iov,
-                      (now || (flags & FLOWFRNOBLOCK)) ? 0 : f->rcvtimeo);
+                     (mode == IO_NOW || (flags & FLOWFRNOBLOCK)) ?
+                     0 : f->rcvtimeo, mode == IO_TRIED);
         if (n < 0)
                 return n;
 
@@ -496,7 +504,7 @@ static jint read_buf(JNIEnv * env,
                      jint     h,
                      jlong    addr,
                      jint     len,
-                     int      now)
+                     int      mode)
 {
         struct jflow * f;
         uint8_t *      p;
@@ -506,18 +514,23 @@ static jint read_buf(JNIEnv * env,
         if (ret < 0)
                 return ret;
 
-        return (jint) jflow_read(env, f, p, (size_t) len, now);
+        return (jint) jflow_read(env, f, p, (size_t) len, mode);
 }
 
+/*
+ * tried: the caller has just found nothing with flowReadNow (a platform
+ * thread's blocking read), so a wait needs no try of its own first.
+ */
 static jint flowRead(JNIEnv * env,
                      jclass   cls,
                      jint     h,
                      jlong    addr,
-                     jint     len)
+                     jint     len,
+                     jboolean tried)
 {
         (void) cls;
 
-        return read_buf(env, h, addr, len, 0);
+        return read_buf(env, h, addr, len, tried ? IO_TRIED : IO_WAIT);
 }
 
 /*
@@ -532,7 +545,7 @@ static jint flowReadNow(JNIEnv * env,
 {
         (void) cls;
 
-        return read_buf(env, h, addr, len, 1);
+        return read_buf(env, h, addr, len, IO_NOW);
 }
 
 struct write_arg {
@@ -580,7 +593,7 @@ static jint write_buf(JNIEnv * env,
         w.buf = p;
         w.len = (size_t) len;
         n = try_wait(env, f, write_try, &w,
-                     (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo);
+                     (now || (flags & FLOWFWNOBLOCK)) ? 0 : f->sndtimeo, 0);
 
         return (jint) n;
 }
@@ -751,7 +764,7 @@ static const JNINativeMethod methods[] = {
         { "flowAllocStart",  "(I[B[J)I",      (void *) flowAllocStart },
         { "flowAllocFinish", "(IJ[J)I",       (void *) flowAllocFinish },
         { "flowJoin",        "(I[B)I",        (void *) flowJoin },
-        { "flowRead",        "(IJI)I",        (void *) flowRead },
+        { "flowRead",        "(IJIZ)I",       (void *) flowRead },
         { "flowWrite",       "(IJI)I",        (void *) flowWrite },
         { "flowReadNow",     "(IJI)I",        (void *) flowReadNow },
         { "flowWriteNow",    "(IJI)I",        (void *) flowWriteNow },

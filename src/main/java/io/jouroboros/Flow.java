@@ -503,6 +503,7 @@ public final class Flow extends AbstractSelectableChannel
                 }
                 return r;
             }
+            io.tried = true; // the wait needs no try of its own
         }
         return runBlocking(blocking, io, dir, h, io.now, io.timeout);
     }
@@ -630,10 +631,13 @@ public final class Flow extends AbstractSelectableChannel
 
     /**
      * One read of up to {@code room} bytes into the buffers; {@code now}:
-     * never waits (a virtual thread's try). A single direct buffer is read
-     * into in place; anything else through a direct scratch buffer.
+     * never waits (a virtual thread's try); {@code tried}: a try of
+     * {@code now}'s found nothing just before, so a wait need not try first.
+     * A single direct buffer is read into in place; anything else through a
+     * direct scratch buffer.
      */
-    private static int readNative(int h, ByteBuffer[] dsts, int offset, int length, int room, boolean now) {
+    private static int readNative(int h, ByteBuffer[] dsts, int offset, int length, int room, boolean now,
+            boolean tried) {
         int i = offset;
         while (i < offset + length - 1 && !dsts[i].hasRemaining()) {
             i++;
@@ -642,7 +646,7 @@ public final class Flow extends AbstractSelectableChannel
         if (first.isDirect() && first.remaining() >= room) {
             int pos = first.position();
             long at = Buffers.address(first) + pos;
-            int r = now ? Native.flowReadNow(h, at, room) : Native.flowRead(h, at, room);
+            int r = nativeRead(h, at, room, now, tried);
             Reference.reachabilityFence(first);
             if (r > 0) {
                 first.position(pos + r);
@@ -653,7 +657,7 @@ public final class Flow extends AbstractSelectableChannel
         ByteBuffer s = shared ? VirtualScratch.take(room) : Scratch.get(room);
         try {
             long at = Buffers.address(s);
-            int r = now ? Native.flowReadNow(h, at, room) : Native.flowRead(h, at, room);
+            int r = nativeRead(h, at, room, now, tried);
             Reference.reachabilityFence(s);
             int from = 0;
             for (int k = i; k < offset + length && from < r; k++) {
@@ -669,6 +673,10 @@ public final class Flow extends AbstractSelectableChannel
                 VirtualScratch.give(s);
             }
         }
+    }
+
+    private static int nativeRead(int h, long at, int room, boolean now, boolean tried) {
+        return now ? Native.flowReadNow(h, at, room) : Native.flowRead(h, at, room, tried);
     }
 
     /**
@@ -891,6 +899,7 @@ public final class Flow extends AbstractSelectableChannel
         private int length;
         private int limit; // reading: room; writing: the largest SDU
         private boolean stream;
+        boolean tried; // runIo's try of now found nothing: the next blocking call waits at once
 
         Io(boolean reading) {
             this.reading = reading;
@@ -922,13 +931,15 @@ public final class Flow extends AbstractSelectableChannel
         }
 
         private int call(boolean nowait) {
+            boolean t = tried;
+            tried = false;
             if (!reading) {
                 return writeNative(h, bufs, offset, length, limit, nowait);
             }
-            int n;
-            do {
-                n = readNative(h, bufs, offset, length, limit, nowait);
-            } while (stream && n == 0);
+            int n = readNative(h, bufs, offset, length, limit, nowait, t && !nowait);
+            while (stream && n == 0) {
+                n = readNative(h, bufs, offset, length, limit, nowait, false);
+            }
             return n;
         }
 

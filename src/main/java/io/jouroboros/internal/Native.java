@@ -54,9 +54,12 @@ public final class Native {
 
     /**
      * Reads into the {@code length} bytes at {@code address}: direct memory
-     * the caller keeps alive for the call ({@link Buffers#address}).
+     * the caller keeps alive for the call ({@link Buffers#address}), waiting as
+     * the flow says. {@code tried}: the caller's {@link #flowReadNow} has just
+     * found nothing, so a wait starts without a try of its own (one that finds
+     * nothing costs a system call).
      */
-    public static native int flowRead(int h, long address, int length);
+    public static native int flowRead(int h, long address, int length, boolean tried);
 
     /** Writes the {@code length} bytes at {@code address} as one SDU (as {@link #flowRead}). */
     public static native int flowWrite(int h, long address, int length);

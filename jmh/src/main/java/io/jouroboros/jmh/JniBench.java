@@ -113,7 +113,7 @@ public class JniBench {
         for (int i = 0; i < LOOP; i++) {
             out.clear();
             w.write(out);
-            n += Native.flowRead(hr, inAddress, 2 * SIZE);
+            n += Native.flowRead(hr, inAddress, 2 * SIZE, false);
         }
         if (n != LOOP * SIZE) {
             throw new IOException("moved " + n + " bytes");
@@ -144,7 +144,7 @@ public class JniBench {
         int n = 0;
         for (int i = 0; i < LOOP; i++) {
             Native.flowWrite(hw, outAddress, SIZE);
-            n += Native.flowRead(hr, inAddress, 2 * SIZE);
+            n += Native.flowRead(hr, inAddress, 2 * SIZE, false);
         }
         if (n != LOOP * SIZE) {
             throw new IOException("moved " + n + " bytes");
