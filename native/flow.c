@@ -229,6 +229,9 @@ static ssize_t try_wait(JNIEnv *       env,
 {
         ssize_t n;
 
+        if (timeo == 0 && tried)
+                return -EAGAIN; /* that try was the whole call */
+
         if (timeo != 0 && !tried) {
                 n = fn(f, arg, 0);
                 if (n != -EAGAIN)

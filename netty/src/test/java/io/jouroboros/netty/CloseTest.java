@@ -149,7 +149,7 @@ class CloseTest {
         String name = Harness.unique("shutdown");
         Channel server = own.server(NioFlowServerChannel.class, name, ch -> { });
         Channel c = own.client(NioFlowChannel.class, ch -> { }).connect(new FlowAddress(name)).sync().channel();
-        own.close(100); // a quiet period: see Harness.close(long)
+        own.close(500); // a quiet period: see Harness.close(long)
         assertFalse(c.isOpen());
         assertFalse(server.isOpen());
     }
