@@ -439,7 +439,7 @@ ssize_t e_flow_read(void *         lf,
         struct iovec   v[4];
         struct msghdr  m;
         uint8_t        hdr;
-        int64_t        deadline = jour_deadline(timeo);
+        int64_t        deadline;
         ssize_t        n;
         int            i;
         int            ret;
@@ -450,6 +450,11 @@ ssize_t e_flow_read(void *         lf,
 
         if (f->ring_on)
                 return erflow_read(f, iov, iovcnt, timeo);
+
+        /* The socket's own read sees its end: nothing to spare. */
+        if (timeo == JOUR_TRY_FIRST)
+                timeo = 0;
+        deadline = jour_deadline(timeo);
 
         v[0].iov_base = &hdr;
         v[0].iov_len  = 1;

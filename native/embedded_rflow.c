@@ -300,7 +300,8 @@ ssize_t erflow_read(struct eflow * f,
                     int            iovcnt,
                     int64_t        timeo)
 {
-        int64_t deadline = jour_deadline(timeo);
+        int     first    = timeo == JOUR_TRY_FIRST;
+        int64_t deadline = jour_deadline(first ? 0 : timeo);
         int     drained  = 0;
         int     end      = 0;
         int     w;
@@ -308,6 +309,9 @@ ssize_t erflow_read(struct eflow * f,
         short   sev;
         ssize_t n;
         int     ret;
+
+        if (first)
+                timeo = 0;
 
         for (;;) {
                 if (atomic_load(&f->broken))
@@ -356,6 +360,9 @@ ssize_t erflow_read(struct eflow * f,
                         continue;
                 }
 
+                /* A first try leaves the end to the wait that follows it. */
+                if (timeo == 0 && first)
+                        return -EAGAIN;
                 if (timeo == 0) {
                         ret = sock_end(f);
                         if (ret < 0)

@@ -149,8 +149,11 @@ typedef ssize_t (*try_fn)(struct jflow * f,
                           void *         arg,
                           int64_t        timeo);
 
-/* How a read may wait: as the flow says (after a try), never, or without a first try. */
-enum { IO_WAIT, IO_NOW, IO_TRIED };
+/*
+ * How a read may wait: as the flow says (after a try), never, without a
+ * first try, or never with a wait of the caller's to follow (JOUR_TRY_FIRST).
+ */
+enum { IO_WAIT, IO_NOW, IO_TRIED, IO_FIRST };
 
 /*
  * A blocking call (timeo ns, -1: no limit; 0: one try that never waits)
@@ -165,14 +168,16 @@ static ssize_t sliced(JNIEnv *       env,
                       void *         arg,
                       int64_t        timeo)
 {
-        int64_t deadline = jour_deadline(timeo);
+        int64_t deadline;
         int64_t slice = SLICE_FIRST;
         int64_t t = timeo;
         int64_t t0;
         ssize_t n;
 
-        if (timeo == 0)
-                return fn(f, arg, 0);
+        if (timeo == 0 || timeo == JOUR_TRY_FIRST)
+                return fn(f, arg, timeo);
+
+        deadline = jour_deadline(timeo);
 
         for (;;) {
                 if (t < 0 || t > slice)
@@ -232,7 +237,7 @@ static ssize_t try_wait(JNIEnv *       env,
         if (timeo == 0 && tried)
                 return -EAGAIN; /* that try was the whole call */
 
-        if (timeo != 0 && !tried) {
+        if (timeo != 0 && timeo != JOUR_TRY_FIRST && !tried) {
                 n = fn(f, arg, 0);
                 if (n != -EAGAIN)
                         return n < 0 && f->closing ? -EJOUR_WOKEN : n;
@@ -436,6 +441,7 @@ static ssize_t jflow_read(JNIEnv *       env,
         uint8_t *    over;
         int          flags = get_flags(f);
         int          partrd = !(flags & FLOWFRNOPART);
+        int64_t      timeo = f->rcvtimeo;
         ssize_t      n;
         int          ret;
 
@@ -459,9 +465,15 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_base = over;
         iov[1].iov_len  = f->layer->max_sdu;
 
-        n = try_wait(env, f, read_try, iov,
-                     (mode == IO_NOW || (flags & FLOWFRNOBLOCK)) ?
-                     0 : f->rcvtimeo, mode == IO_TRIED);
+        /* A first try is one only if a wait may follow it. */
+        if (flags & FLOWFRNOBLOCK)
+                timeo = 0;
+        else if (mode == IO_NOW || (mode == IO_FIRST && timeo == 0))
+                timeo = 0;
+        else if (mode == IO_FIRST)
+                timeo = JOUR_TRY_FIRST;
+
+        n = try_wait(env, f, read_try, iov, timeo, mode == IO_TRIED);
         if (n < 0)
                 return n;
 
@@ -539,16 +551,21 @@ static jint flowRead(JNIEnv * env,
 /*
  * A read that never waits, whatever the flow's flags: what a virtual
  * thread tries before it parks (Java's Poller waits for it instead).
+ * first: the caller reads with flowRead(..., tried) next if this finds
+ * nothing (a platform thread's blocking read), so an empty flow is not
+ * looked at for its peer's end (JOUR_TRY_FIRST): that read's wait sees
+ * it. Not for the Poller, which would wake for the end and try again.
  */
 static jint flowReadNow(JNIEnv * env,
                         jclass   cls,
                         jint     h,
                         jlong    addr,
-                        jint     len)
+                        jint     len,
+                        jboolean first)
 {
         (void) cls;
 
-        return read_buf(env, h, addr, len, IO_NOW);
+        return read_buf(env, h, addr, len, first ? IO_FIRST : IO_NOW);
 }
 
 struct write_arg {
@@ -769,7 +786,7 @@ static const JNINativeMethod methods[] = {
         { "flowJoin",        "(I[B)I",        (void *) flowJoin },
         { "flowRead",        "(IJIZ)I",       (void *) flowRead },
         { "flowWrite",       "(IJI)I",        (void *) flowWrite },
-        { "flowReadNow",     "(IJI)I",        (void *) flowReadNow },
+        { "flowReadNow",     "(IJIZ)I",       (void *) flowReadNow },
         { "flowWriteNow",    "(IJI)I",        (void *) flowWriteNow },
         { "bufferAddress",   "(Ljava/nio/ByteBuffer;)J",
           (void *) bufferAddress },

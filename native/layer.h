@@ -11,6 +11,7 @@
  * Differences from the C API, on purpose:
  *  - blocking calls take their timeout explicitly (nanoseconds, -1 = none,
  *    0 = do not block), because fccntl state is kept once, in flow.c;
+ *    flow_read also takes JOUR_TRY_FIRST (below);
  *  - every blocking call can be woken by the matching *_wake function from
  *    another thread, which is how close() reaches a blocked thread;
  *  - flow_read reads one whole SDU into a scatter list (caller buffer, then
@@ -38,6 +39,16 @@ struct jour_qos {
         uint32_t max_gap;      /* ms                               */
         uint32_t timeout;      /* peer timeout, ms, 0 = none       */
 };
+
+/*
+ * flow_read's timeout for a try that does not block and that the caller
+ * follows with a wait of its own on the same flow when it finds nothing (a
+ * platform thread's blocking read, Flow.runIo): as 0, except that an empty
+ * flow need not be looked at for its peer's end, a system call in either
+ * layer (the embedded layer's peek at the socket, the system layer's look
+ * at the peer's pidfd), as that wait sees the end itself.
+ */
+#define JOUR_TRY_FIRST   (-2)
 
 /* Readiness bits reported by a flow set (Ouroboros fqtype values + ours). */
 #define JOUR_EV_PKT      OURO_FLOW_PKT     /* something to read/accept   */

@@ -174,6 +174,7 @@ struct sflow {
         atomic_int       stashing; /* SDUs taken, not yet in nstash      */
         atomic_uint      rxgen;    /* bumped by each read (stash, ring) */
         atomic_llong     probed;   /* last look for the peer, ns        */
+        atomic_llong     heard;    /* last SDU read from the ring, ns   */
         /* Ouroboros writes (one at a time) and their timeout: txlock. */
         pthread_mutex_t  txlock;
         int64_t          sndtimeo; /* txlock                            */

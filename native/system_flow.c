@@ -47,6 +47,7 @@
 #include "system.h"
 
 #define SLICE_NS        (50 * MS)   /* blocking reads and writes      */
+#define HEARD_NS        (1 * MS)    /* a peer heard from is alive      */
 
 int sflow_fd(struct sflow * f)
 {
@@ -360,6 +361,14 @@ void s_flow_dealloc(void * lf)
  * Looks for the peer without taking data: a read with a zero timeout when
  * nothing is queued ends with EFLOWDOWN once the peer has deallocated.
  * Never under a reader, at most once a millisecond.
+ *
+ * Its pidfd first, a system call (poll) for each write, unless we read an
+ * SDU of the peer's from the ring within HEARD_NS (a peer that answers
+ * what we send: a ping-pong, a request and its reply), as the embedded
+ * layer's writers are spared their look while the peer's stamp is fresh
+ * (embedded_rflow.c). Writes to a peer that died then fail within
+ * HEARD_NS of the last SDU we took from it, or at once once the monitor
+ * has seen the death; a peer we never heard from is looked at each time.
  */
 static void o_probe(struct sflow * f)
 {
@@ -370,7 +379,8 @@ static void o_probe(struct sflow * f)
         if (atomic_load(&f->down) || f->fd < 0)
                 return;
 
-        if (pidfd_dead(f->pidfd)) {
+        if (now - atomic_load(&f->heard) >= HEARD_NS &&
+            pidfd_dead(f->pidfd)) {
                 peer_died(f);
                 return;
         }
@@ -423,18 +433,38 @@ int s_flow_is_down(void * lf)
 
 /* --------------------------------------------------------------- I/O */
 
+/*
+ * How long one flow_read may wait, rem ns left (-1: no limit): at most
+ * SLICE_NS, and in whole milliseconds above two, so that reads with the
+ * same time left to a millisecond (each slice of flow.c's waits) set the
+ * flow's receive timeout once, not each time (an fccntl, under the
+ * library's process lock, which its other calls take too). Never more
+ * than rem: a wait that ends early is followed by another.
+ */
+static int64_t rx_step(int64_t rem)
+{
+        int64_t t = step_of(rem, SLICE_NS);
+
+        return t > 2 * MS ? t - t % MS : t;
+}
+
 static ssize_t o_flow_read(struct sflow * f,
                            struct iovec * iov,
                            int            iovcnt,
                            int64_t        timeo)
 {
         size_t    max = jour_layer_system.max_sdu;
-        int64_t   deadline = jour_deadline(timeo);
+        int       first = timeo == JOUR_TRY_FIRST;
+        int64_t   deadline;
         uint8_t * buf;
         size_t    cap;
         ssize_t   n;
         int       direct;
         int       enc = enc_of(f);
+
+        if (first)
+                timeo = 0;
+        deadline = jour_deadline(timeo);
 
         /* A buffer larger than any SDU: no partial read, no fake 0. */
         direct = iov[0].iov_len > max;
@@ -475,7 +505,7 @@ static ssize_t o_flow_read(struct sflow * f,
                         if (enc && timeo != 0 && !down)
                                 enc_wait(f, step_of(rem, SLICE_NS));
                         n = set_rcvtimeo(f, (timeo == 0 || down || enc) ? 0 :
-                                         step_of(rem, SLICE_NS));
+                                         rx_step(rem));
                         if (n == 0)
                                 n = o_read_rx(f, buf, cap);
                 }
@@ -483,8 +513,10 @@ static ssize_t o_flow_read(struct sflow * f,
 
                 pthread_mutex_unlock(&f->rxlock);
 
-                if (n > 0)
+                if (n > 0) {
+                        atomic_store(&f->heard, jour_now_ns());
                         break;
+                }
 
                 if (n == 0)
                         continue; /* an empty SDU: Ouroboros drops them */
@@ -492,6 +524,14 @@ static ssize_t o_flow_read(struct sflow * f,
                 if (n == -ETIMEDOUT || n == -EAGAIN) {
                         if (down)
                                 return -EFLOWDOWN;
+                        /*
+                         * A first try leaves the peer to the wait that
+                         * follows: a flow the monitor marked down does
+                         * not wait, and each SLICE_NS of a wait ends
+                         * with this look.
+                         */
+                        if (first)
+                                return -EAGAIN;
                         if (pidfd_dead(f->pidfd)) {
                                 peer_died(f);
                                 continue;
@@ -525,7 +565,8 @@ ssize_t s_flow_read(void *         lf,
         struct sflow * f = lf;
 
         if (f->kind == SF_LOOP)
-                return l_read(f, iov, iovcnt, timeo);
+                return l_read(f, iov, iovcnt,
+                              timeo == JOUR_TRY_FIRST ? 0 : timeo);
 
         if (sflow_fd(f) < 0)
                 return -ENOTALLOC;

@@ -496,6 +496,7 @@ public final class Flow extends AbstractSelectableChannel
      */
     private int runIo(boolean blocking, Io io, int dir, int h) throws IOException {
         if (blocking && !Poller.isVirtual() && !Thread.currentThread().isInterrupted()) {
+            io.beforeWait = true; // a wait follows if it finds nothing: it need not look for the peer's end
             int r = io.now.run();
             if (r != -Errors.EAGAIN) {
                 if (r == -Errors.EWOKEN) {
@@ -631,13 +632,15 @@ public final class Flow extends AbstractSelectableChannel
 
     /**
      * One read of up to {@code room} bytes into the buffers; {@code now}:
-     * never waits (a virtual thread's try); {@code tried}: a try of
-     * {@code now}'s found nothing just before, so a wait need not try first.
+     * never waits (a virtual thread's try); {@code beforeWait}: with {@code now},
+     * a blocking read follows if it finds nothing ({@link Native#flowReadNow});
+     * {@code tried}: a try of {@code now}'s found nothing just before, so a
+     * wait need not try first.
      * A single direct buffer is read into in place; anything else through a
      * direct scratch buffer.
      */
     private static int readNative(int h, ByteBuffer[] dsts, int offset, int length, int room, boolean now,
-            boolean tried) {
+            boolean beforeWait, boolean tried) {
         int i = offset;
         while (i < offset + length - 1 && !dsts[i].hasRemaining()) {
             i++;
@@ -646,7 +649,7 @@ public final class Flow extends AbstractSelectableChannel
         if (first.isDirect() && first.remaining() >= room) {
             int pos = first.position();
             long at = Buffers.address(first) + pos;
-            int r = nativeRead(h, at, room, now, tried);
+            int r = nativeRead(h, at, room, now, beforeWait, tried);
             Reference.reachabilityFence(first);
             if (r > 0) {
                 first.position(pos + r);
@@ -657,7 +660,7 @@ public final class Flow extends AbstractSelectableChannel
         ByteBuffer s = shared ? VirtualScratch.take(room) : Scratch.get(room);
         try {
             long at = Buffers.address(s);
-            int r = nativeRead(h, at, room, now, tried);
+            int r = nativeRead(h, at, room, now, beforeWait, tried);
             Reference.reachabilityFence(s);
             int from = 0;
             for (int k = i; k < offset + length && from < r; k++) {
@@ -675,8 +678,8 @@ public final class Flow extends AbstractSelectableChannel
         }
     }
 
-    private static int nativeRead(int h, long at, int room, boolean now, boolean tried) {
-        return now ? Native.flowReadNow(h, at, room) : Native.flowRead(h, at, room, tried);
+    private static int nativeRead(int h, long at, int room, boolean now, boolean beforeWait, boolean tried) {
+        return now ? Native.flowReadNow(h, at, room, beforeWait) : Native.flowRead(h, at, room, tried);
     }
 
     /**
@@ -900,6 +903,7 @@ public final class Flow extends AbstractSelectableChannel
         private int limit; // reading: room; writing: the largest SDU
         private boolean stream;
         boolean tried; // runIo's try of now found nothing: the next blocking call waits at once
+        boolean beforeWait; // runIo's try of now: a blocking call follows if it finds nothing
 
         Io(boolean reading) {
             this.reading = reading;
@@ -932,13 +936,16 @@ public final class Flow extends AbstractSelectableChannel
 
         private int call(boolean nowait) {
             boolean t = tried;
+            boolean w = beforeWait;
             tried = false;
+            beforeWait = false;
             if (!reading) {
                 return writeNative(h, bufs, offset, length, limit, nowait);
             }
-            int n = readNative(h, bufs, offset, length, limit, nowait, t && !nowait);
+            int n = readNative(h, bufs, offset, length, limit, nowait, w && nowait, t && !nowait);
             while (stream && n == 0) {
-                n = readNative(h, bufs, offset, length, limit, nowait, false);
+                // The end of the last SDU, hidden: this try is the first for the next.
+                n = readNative(h, bufs, offset, length, limit, nowait, w && nowait, false);
             }
             return n;
         }

@@ -64,8 +64,13 @@ public final class Native {
     /** Writes the {@code length} bytes at {@code address} as one SDU (as {@link #flowRead}). */
     public static native int flowWrite(int h, long address, int length);
 
-    /** As {@link #flowRead} but never waits, whatever the flow's flags and timeout: -EAGAIN instead. */
-    public static native int flowReadNow(int h, long address, int length);
+    /**
+     * As {@link #flowRead} but never waits, whatever the flow's flags and timeout: -EAGAIN instead.
+     * {@code first}: if this finds nothing, the caller reads with {@code flowRead(..., true)} next,
+     * whose wait sees the peer's end, so an empty flow is not looked at for it here (a system call);
+     * only where that wait is sure to follow (not for a virtual thread's poller).
+     */
+    public static native int flowReadNow(int h, long address, int length, boolean first);
 
     /** As {@link #flowWrite} but never waits, whatever the flow's flags and timeout: -EAGAIN instead. */
     public static native int flowWriteNow(int h, long address, int length);
