@@ -10,7 +10,8 @@
  * The socket carries no data any more, only the end: the peer's close or
  * death (end of file), and our own close() (e_flow_wake's shutdown, which
  * wakes every sleeper). A reader looks at it when the ring is empty and it
- * will not wait, and sleeps on it; a writer looks at it when the ring is
+ * will not wait (unless a wait of its caller's follows: JOUR_TRY_FIRST),
+ * and sleeps on it; a writer looks at it when the ring is
  * full, and otherwise once every ELIVE_NS, so a write to a peer that died
  * fails at once (within that time) although no write needs the peer. A
  * byte on the socket after the handshake breaks the protocol.

@@ -156,11 +156,12 @@ typedef ssize_t (*try_fn)(struct jflow * f,
 enum { IO_WAIT, IO_NOW, IO_TRIED, IO_FIRST };
 
 /*
- * A blocking call (timeo ns, -1: no limit; 0: one try that never waits)
- * in slices, with the thread's interrupt status asked between two (see
- * SLICE_FIRST): the call's result, or -EINTR. A try that timed out before
- * its slice was over failed for real (a layer may keep an -ETIMEDOUT as
- * its answer): that is the result.
+ * A blocking call (timeo ns, -1: no limit; 0: one try that never waits;
+ * JOUR_TRY_FIRST: that try, with a wait to follow, layer.h) in slices,
+ * with the thread's interrupt status asked between two (see SLICE_FIRST):
+ * the call's result, or -EINTR. A try that timed out before its slice was
+ * over failed for real (a layer may keep an -ETIMEDOUT as its answer):
+ * that is the result.
  */
 static ssize_t sliced(JNIEnv *       env,
                       struct jflow * f,
@@ -224,6 +225,7 @@ static ssize_t flow_wait(JNIEnv *       env,
  * just made that try itself (tried): a try that finds nothing costs a
  * system call in either layer (a peek at the socket, a look at the
  * peer's pidfd), and a wait takes what is there at once all the same.
+ * JOUR_TRY_FIRST is such a try of the caller's (flowReadNow): no other.
  */
 static ssize_t try_wait(JNIEnv *       env,
                         struct jflow * f,

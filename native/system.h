@@ -63,8 +63,8 @@
  *  - cryptlock: one library call that does not wait (zero timeout).
  *  - every other lock: no blocking call (non-blocking library calls
  *    only), except a timed wait on the lock's own condition; and
- *    monitor.lock takes a flow's rxlock, so it may wait for a reader's
- *    slice.
+ *    monitor.lock takes a flow's rxlock, after it woke the flow's
+ *    reader (peer_died), so it waits for no slice.
  *  - under rxlock, txlock or sflow.lock, no lock of another flow or
  *    pair is taken.
  *  - fsets_ready() and flow_down() take only changes.lock: they may be
@@ -224,6 +224,8 @@ int            sflow_fd(struct sflow * f);
 void           drain_locked(struct sflow * f);
 /* The peer is gone: marks f down, and its flow sets see it. */
 void           flow_down(struct sflow * f);
+/* Marks f's rings down (FLOWFDOWN) and wakes its blocked reads. */
+void           o_mark_down(struct sflow * f);
 /* The most SDUs of len bytes a flow may hold queued before one more. */
 int            tx_cap(size_t len);
 

@@ -303,6 +303,28 @@ void drain_locked(struct sflow * f)
 /* ------------------------------------------------------------- close */
 
 /*
+ * Marks both rings of an Ouroboros flow down and wakes whoever waits on
+ * its receive ring: FLOWFDOWN makes the peer read what is queued, then the
+ * end, and gets it a FLOW_DOWN event; our own blocked reads (flow_read,
+ * o_rx_wait) take what is queued, then end (ssm_rbuff_read_b). (Safe
+ * beside other calls on the fd, unlike flow_dealloc.)
+ */
+void o_mark_down(struct sflow * f)
+{
+        uint32_t fl = FLOWFRDWR | FLOWFDOWN;
+
+        if (f->kind == SF_LOOP || !atomic_load(&f->finished) ||
+            sflow_fd(f) < 0)
+                return;
+
+        if (gate_in() == 0) {
+                (void) syslib.fccntl(sflow_fd(f), FLOWSFLAGS, fl);
+                o_rx_kick(sflow_fd(f)); /* the fccntl wakes no one itself */
+                gate_out();
+        }
+}
+
+/*
  * close(): blocked calls end, and the peer sees the end at once, even if
  * a selector keeps the flow registered (and so allocated) a while longer.
  */
@@ -316,22 +338,10 @@ void s_flow_wake(void * lf)
         pthread_cond_broadcast(&f->cond);
         pthread_mutex_unlock(&f->lock);
 
-        if (f->kind == SF_LOOP) {
+        if (f->kind == SF_LOOP)
                 l_wake(f);
-        } else if (atomic_load(&f->finished) && sflow_fd(f) >= 0) {
-                /*
-                 * FLOWFDOWN marks both rings down: the peer reads what is
-                 * queued, then the end, and gets a FLOW_DOWN event; our
-                 * own blocked reads end too. (Safe beside other calls on
-                 * the fd, unlike flow_dealloc.)
-                 */
-                uint32_t fl = FLOWFRDWR | FLOWFDOWN;
-                if (gate_in() == 0) {
-                        (void) syslib.fccntl(sflow_fd(f), FLOWSFLAGS, fl);
-                        o_rx_kick(sflow_fd(f)); /* wakes no one itself */
-                        gate_out();
-                }
-        }
+        else
+                o_mark_down(f);
 }
 
 void s_flow_dealloc(void * lf)
@@ -366,9 +376,12 @@ void s_flow_dealloc(void * lf)
  * SDU of the peer's from the ring within HEARD_NS (a peer that answers
  * what we send: a ping-pong, a request and its reply), as the embedded
  * layer's writers are spared their look while the peer's stamp is fresh
- * (embedded_rflow.c). Writes to a peer that died then fail within
- * HEARD_NS of the last SDU we took from it, or at once once the monitor
- * has seen the death; a peer we never heard from is looked at each time.
+ * (embedded_rflow.c). But the time is ours, of the read, not the peer's
+ * of its write: an SDU a dead peer left queued, read before the monitor
+ * drains the ring (peer_died), counts too. Writes to a peer that died
+ * then fail within HEARD_NS of the last SDU we took from its ring, or
+ * once the monitor marked the flow down; a peer we never heard from is
+ * looked at on each write.
  */
 static void o_probe(struct sflow * f)
 {
@@ -435,17 +448,23 @@ int s_flow_is_down(void * lf)
 
 /*
  * How long one flow_read may wait, rem ns left (-1: no limit): at most
- * SLICE_NS, and in whole milliseconds above two, so that reads with the
- * same time left to a millisecond (each slice of flow.c's waits) set the
- * flow's receive timeout once, not each time (an fccntl, under the
- * library's process lock, which its other calls take too). Never more
- * than rem: a wait that ends early is followed by another.
+ * SLICE_NS, and from RX_ROUND_NS up rounded up to a whole millisecond, so
+ * that reads with the same time left to a millisecond (each slice of
+ * flow.c's waits: 32 ms less the time to get here) set the flow's receive
+ * timeout once, not on each read (an fccntl, under the library's process
+ * lock, which its other calls take too). Rounded up, not down: a wait
+ * that times out then needs no second, short one (an fccntl, a timed
+ * futex wait and a look at the peer more). The price: a wait of 16 ms or
+ * more may end up to 1 ms after its time (less than 1/16 of it), as
+ * timers are late anyway; shorter ones are exact.
  */
+#define RX_ROUND_NS     (16 * MS)
+
 static int64_t rx_step(int64_t rem)
 {
         int64_t t = step_of(rem, SLICE_NS);
 
-        return t > 2 * MS ? t - t % MS : t;
+        return t >= RX_ROUND_NS ? (t + MS - 1) / MS * MS : t;
 }
 
 static ssize_t o_flow_read(struct sflow * f,
@@ -526,9 +545,9 @@ static ssize_t o_flow_read(struct sflow * f,
                                 return -EFLOWDOWN;
                         /*
                          * A first try leaves the peer to the wait that
-                         * follows: a flow the monitor marked down does
-                         * not wait, and each SLICE_NS of a wait ends
-                         * with this look.
+                         * follows: the monitor marks a dead peer's flow
+                         * down and wakes its wait (peer_died), and each
+                         * SLICE_NS of a wait ends with this look.
                          */
                         if (first)
                                 return -EAGAIN;

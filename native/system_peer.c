@@ -69,8 +69,16 @@ int pidfd_dead(int pfd)
         return pfd >= 0 && poll(&p, 1, 0) == 1;
 }
 
+/*
+ * The peer is dead: a reader that waits in flow_read (rxlock held) is
+ * woken first, with what is queued or the end, so the drain need not
+ * wait for its slice to end, and a read that looked before the death
+ * was seen does not wait for it either.
+ */
 void peer_died(struct sflow * f)
 {
+        o_mark_down(f);
+
         pthread_mutex_lock(&f->rxlock);
         drain_locked(f);
         atomic_store(&f->down, 1);
