@@ -64,7 +64,9 @@
  *  - every other lock: no blocking call (non-blocking library calls
  *    only), except a timed wait on the lock's own condition; and
  *    monitor.lock takes a flow's rxlock, after it woke the flow's
- *    reader (peer_died), so it waits for no slice.
+ *    reader (peer_died), so it waits for no slice, except where there
+ *    is no kick (a flow Java has not seen allocated, the gate closed at
+ *    exit, a ring our peek cannot find).
  *  - under rxlock, txlock or sflow.lock, no lock of another flow or
  *    pair is taken.
  *  - fsets_ready() and flow_down() take only changes.lock: they may be

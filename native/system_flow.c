@@ -16,16 +16,18 @@
  *  - fccntl(FLOWSFLAGS) clears the "peer gone" state of both rings and
  *    sends the peer a FLOW_UP event: we never call it to change blocking;
  *    non-blocking calls use a zero timeout (set_rcvtimeo, set_sndtimeo)
- *    instead of FLOWFRNOBLOCK/FLOWFWNOBLOCK. (close sets FLOWFDOWN, once,
- *    in s_flow_wake: the flow ends there anyway.)
+ *    instead of FLOWFRNOBLOCK/FLOWFWNOBLOCK. (o_mark_down sets FLOWFDOWN,
+ *    when the flow ends anyway: at close, s_flow_wake, and when the peer
+ *    died, peer_died; once or twice.)
  *  - flow_write reports success when its ring is full (non-blocking, or
  *    a timeout) or the peer is gone, and drops the SDU: we never write
  *    into a full ring (we wait or say EAGAIN), and look for the peer
  *    first (o_probe).
  *  - A blocked flow_read is never woken by a deallocation, nor by the
- *    access flags that mark its ring down: close wakes it (o_rx_kick, in
- *    s_flow_wake), and we block in slices (SLICE_NS) and check for close
- *    between them in case a wake-up is missed.
+ *    access flags that mark its ring down: o_mark_down wakes it (o_rx_kick)
+ *    at close and at the peer's death, and we block in slices (SLICE_NS)
+ *    and check for close and the peer between them in case a wake-up is
+ *    missed.
  *  - An encrypted flow has one OpenSSL cipher context for both directions
  *    (crypt/openssl.c), used by flow_write (to encrypt) and flow_read (to
  *    decrypt) with no lock: run at once, they spoil each other; the SDU
@@ -304,10 +306,12 @@ void drain_locked(struct sflow * f)
 
 /*
  * Marks both rings of an Ouroboros flow down and wakes whoever waits on
- * its receive ring: FLOWFDOWN makes the peer read what is queued, then the
- * end, and gets it a FLOW_DOWN event; our own blocked reads (flow_read,
- * o_rx_wait) take what is queued, then end (ssm_rbuff_read_b). (Safe
- * beside other calls on the fd, unlike flow_dealloc.)
+ * its receive ring: FLOWFDOWN makes a live peer read what is queued, then
+ * the end, and gets it a FLOW_DOWN event (after close); our own blocked
+ * reads (flow_read, o_rx_wait) take what is queued, then end
+ * (ssm_rbuff_read_b). (Safe beside other calls on the fd, unlike
+ * flow_dealloc.) Not for a flow whose allocation Java has not seen end:
+ * its waits end in their slice.
  */
 void o_mark_down(struct sflow * f)
 {
@@ -448,15 +452,16 @@ int s_flow_is_down(void * lf)
 
 /*
  * How long one flow_read may wait, rem ns left (-1: no limit): at most
- * SLICE_NS, and from RX_ROUND_NS up rounded up to a whole millisecond, so
- * that reads with the same time left to a millisecond (each slice of
- * flow.c's waits: 32 ms less the time to get here) set the flow's receive
- * timeout once, not on each read (an fccntl, under the library's process
- * lock, which its other calls take too). Rounded up, not down: a wait
+ * SLICE_NS, and in whole milliseconds above 2, so that reads with the same
+ * time left to a millisecond (each slice of flow.c's waits: 32 ms less
+ * the time to get here; a receive timeout) set the flow's receive timeout
+ * once, not on each read (an fccntl, under the library's process lock,
+ * which its other calls take too). From RX_ROUND_NS up rounded up: a wait
  * that times out then needs no second, short one (an fccntl, a timed
- * futex wait and a look at the peer more). The price: a wait of 16 ms or
- * more may end up to 1 ms after its time (less than 1/16 of it), as
- * timers are late anyway; shorter ones are exact.
+ * futex wait and a look at the peer more), at the price of ending up to
+ * 1 ms late (less than 1/16 of it), as timers are late anyway. Below,
+ * rounded down, so never late: a wait that times out is followed by a
+ * short one. At most 2 ms: exact.
  */
 #define RX_ROUND_NS     (16 * MS)
 
@@ -464,7 +469,10 @@ static int64_t rx_step(int64_t rem)
 {
         int64_t t = step_of(rem, SLICE_NS);
 
-        return t >= RX_ROUND_NS ? (t + MS - 1) / MS * MS : t;
+        if (t >= RX_ROUND_NS)
+                return (t + MS - 1) / MS * MS;
+
+        return t > 2 * MS ? t - t % MS : t;
 }
 
 static ssize_t o_flow_read(struct sflow * f,

@@ -291,9 +291,9 @@ int o_rx_wait(int     fd,
 
 /*
  * Inside the gate: wakes whoever waits on fd's receive ring (a blocked
- * flow_read, o_rx_wait) to look at its access flags again: close marks
- * them down first (s_flow_wake), and Ouroboros 0.23 wakes no one when
- * they change. Under the ring's mutex, so a waiter that looked before
+ * flow_read, o_rx_wait) to look at its access flags again: o_mark_down
+ * marks them down first (at close and at the peer's death), and
+ * Ouroboros 0.23 wakes no one when they change. Under the ring's mutex, so a waiter that looked before
  * the change is asleep by then and is woken.
  */
 void o_rx_kick(int fd)
