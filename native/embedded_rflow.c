@@ -302,7 +302,7 @@ ssize_t erflow_read(struct eflow * f,
                     int64_t        timeo)
 {
         int     first    = timeo == JOUR_TRY_FIRST;
-        int64_t deadline = jour_deadline(first ? 0 : timeo);
+        int64_t deadline;
         int     drained  = 0;
         int     end      = 0;
         int     w;
@@ -312,7 +312,8 @@ ssize_t erflow_read(struct eflow * f,
         int     ret;
 
         if (first)
-                timeo = 0;
+                timeo = 0; /* a try, without the look for the end */
+        deadline = jour_deadline(timeo);
 
         for (;;) {
                 if (atomic_load(&f->broken))
@@ -362,7 +363,7 @@ ssize_t erflow_read(struct eflow * f,
                 }
 
                 /* A first try leaves the end to the wait that follows it. */
-                if (timeo == 0 && first)
+                if (first)
                         return -EAGAIN;
                 if (timeo == 0) {
                         ret = sock_end(f);

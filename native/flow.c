@@ -468,11 +468,9 @@ static ssize_t jflow_read(JNIEnv *       env,
         iov[1].iov_len  = f->layer->max_sdu;
 
         /* A first try is one only if a wait may follow it. */
-        if (flags & FLOWFRNOBLOCK)
+        if ((flags & FLOWFRNOBLOCK) || mode == IO_NOW)
                 timeo = 0;
-        else if (mode == IO_NOW || (mode == IO_FIRST && timeo == 0))
-                timeo = 0;
-        else if (mode == IO_FIRST)
+        else if (mode == IO_FIRST && timeo != 0)
                 timeo = JOUR_TRY_FIRST;
 
         n = try_wait(env, f, read_try, iov, timeo, mode == IO_TRIED);
