@@ -262,6 +262,28 @@ class FlowControlTest {
         });
     }
 
+    /**
+     * A blocking channel's read first tries without waiting and, when that try is
+     * followed by a wait, leaves the peer's end to the wait (flow.c, JOUR_TRY_FIRST).
+     * With NON_BLOCKING_READ no wait follows: the try itself must see the end.
+     */
+    @Test
+    void nonBlockingReadFlagSeesThePeersEnd() throws Exception {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            client.flags(EnumSet.of(READ_WRITE, NON_BLOCKING_READ));
+            accepted.close();
+            ByteBuffer b = ByteBuffer.allocate(100);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            int n;
+            while ((n = client.read(b)) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1); // the end may take a moment to travel (system layer)
+            }
+            assertEquals(-1, n, "stream read after the peer closed");
+            assertEquals(-1, client.readMessage(b), "message read");
+            assertEquals(-1, client.read(ByteBuffer.allocateDirect(100)), "direct buffer");
+        });
+    }
+
     @Test
     void readOnlyRefusesWrites() throws Exception {
         assertTimeoutPreemptively(LIMIT, () -> {
