@@ -18,7 +18,8 @@
  *                          plane, queue counters (embedded_flow.h)
  *   embedded_ring.c        the shared-memory rings (embedded_ring.h)
  *   embedded_rflow.c       the ring data plane: start, read, write
- *   embedded_wake.c        spin, sleep and wake-up on a ring
+ *   embedded_wake.c        sleep and wake-up on a ring (the spin before
+ *                          it: spin.c, shared with the system layer)
  *   embedded_bcast.c       broadcast layers: join, send to all members
  *   embedded_fset.c        flow sets on epoll
  *

@@ -68,8 +68,8 @@ struct eflow * eflow_new(int fd,
                 f->efd[i] = -1;
         for (i = 0; i < E_RING_FDS; ++i)
                 f->watch[i] = -1;
-        espin_init(&f->rxspin);
-        espin_init(&f->txspin);
+        spin_init(&f->rxspin);
+        spin_init(&f->txspin);
         atomic_init(&f->closing, 0);
         atomic_init(&f->down, 0);
         atomic_init(&f->broken, 0);

@@ -29,6 +29,7 @@
 #include "embedded_handshake.h"
 #include "embedded_ring.h"
 #include "embedded_wake.h"
+#include "spin.h"
 
 /*
  * The eventfds of a ring flow: each end makes its own two (the client's go
@@ -69,8 +70,8 @@ struct eflow {
         int             watch[E_RING_FDS]; /* private epoll sets over
                                               rx_efd and sp_efd, what
                                               flow sets watch (-1)   */
-        struct espin    rxspin;
-        struct espin    txspin;
+        struct spin     rxspin;
+        struct spin     txspin;
         int             rx_dirty;      /* rx_efd may be signalled    */
         atomic_int      watched;       /* flow sets watch rx: WATCH_* */
         int64_t         live_at;       /* when the writer last looked

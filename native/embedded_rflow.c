@@ -375,7 +375,7 @@ ssize_t erflow_read(struct eflow * f,
                         continue;
                 }
 
-                ret = espin_wait(&f->rxspin, rx_ready, f,
+                ret = spin_wait(&f->rxspin, rx_ready, f,
                                  ering_peer_here(&f->ring, 1), deadline);
                 if (ret < 0)
                         return eflow_broken(f);
@@ -503,7 +503,7 @@ ssize_t erflow_write(struct eflow * f,
                         return ret;
 
                 if (timeo != 0) {
-                        ret = espin_wait(&f->txspin, tx_ready, &a,
+                        ret = spin_wait(&f->txspin, tx_ready, &a,
                                          ering_peer_here(&f->ring, 0),
                                          deadline);
                         if (ret < 0)

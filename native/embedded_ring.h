@@ -72,7 +72,7 @@
 
 /*
  * wr_cpu and rd_cpu: the CPU (plus 1; 0: not known) each side last put or
- * took on, a hint for the other's spin (espin_wait): a peer on our own CPU
+ * took on, a hint for the other's spin (spin_wait): a peer on our own CPU
  * runs only when we yield. Garbage there costs the spin a few yields.
  * wr_at: when the writer last began a write (CLOCK_MONOTONIC, jour_now_ns),
  * which tells the other side, as a writer itself, that it was alive then

@@ -3,25 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Waiting on a ring (embedded_ring.h): the eventfds that carry wake-ups
- * between the two ends, a short adaptive spin before sleeping, and the
- * sleep itself, in poll() on the eventfd and the flow's socket together,
- * so the peer's death (end of file on the socket) and close() (our own
- * shutdown of it) wake a sleeper as data does.
- *
- * The spin: a reader or writer whose peer answers within a few
- * microseconds never pays for a sleep and a wake-up. It checks the ring
- * between pause instructions and yields the CPU every few checks, so a
- * peer that shares our one CPU runs soon instead of waiting out our
- * spin; when the peer last ran on the CPU we run on (the ring's hint,
- * ering_peer_here), it yields at every check, as pausing there only
- * keeps the peer off the CPU (about a microsecond a wait, 15 pauses). Its
- * budget doubles when a spin ends in success and halves when it ends in
- * a sleep, between ESPIN_MIN and ESPIN_MAX.
+ * between the two ends, and the sleep, in poll() on the eventfd and the
+ * flow's socket together, so the peer's death (end of file on the socket)
+ * and close() (our own shutdown of it) wake a sleeper as data does. The
+ * short spin before it is spin.c's.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,11 +22,6 @@
 #include "clock.h"
 #include "embedded_wake.h"
 #include "errors.h"
-
-#define ESPIN_MIN    2000LL   /* ns */
-#define ESPIN_MAX    50000LL
-#define ESPIN_START  20000LL
-#define ESPIN_CHECKS 16       /* checks between two yields */
 
 int ewake_new(unsigned int initial)
 {
@@ -141,59 +125,6 @@ int ewake_watch_new(int efd)
         }
 
         return ep;
-}
-
-void espin_init(struct espin * s)
-{
-        s->ns = ESPIN_START;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#elif defined(__aarch64__)
-        __asm__ __volatile__("yield" ::: "memory");
-#else
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
-}
-
-int espin_wait(struct espin * s,
-               int         (* ready)(void *),
-               void *         arg,
-               int            here,
-               int64_t        deadline)
-{
-        int     checks = here ? 1 : ESPIN_CHECKS;
-        int64_t t0 = jour_now_ns();
-        int64_t end = t0 + s->ns;
-        int     i;
-        int     r;
-
-        if (deadline >= 0 && deadline < end)
-                end = deadline;
-
-        for (i = 1;; ++i) {
-                r = ready(arg);
-                if (r != 0) {
-                        if (r > 0)
-                                s->ns = s->ns * 2 > ESPIN_MAX ?
-                                        ESPIN_MAX : s->ns * 2;
-                        return r;
-                }
-                if (i % checks != 0) {
-                        cpu_relax();
-                        continue;
-                }
-                if (jour_now_ns() >= end)
-                        break;
-                (void) sched_yield();
-        }
-
-        s->ns = s->ns / 2 < ESPIN_MIN ? ESPIN_MIN : s->ns / 2;
-
-        return 0;
 }
 
 int ewake_sleep(int       efd,

@@ -2,18 +2,13 @@
  * jOuroboros - Java binding of the Ouroboros recursive network
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Waiting on a ring: eventfds, the adaptive spin, the sleep (see
- * embedded_wake.c).
+ * Waiting on a ring: eventfds and the sleep (see embedded_wake.c; the
+ * spin before it is spin.h's).
  */
 #ifndef JOUR_EMBEDDED_WAKE_H
 #define JOUR_EMBEDDED_WAKE_H
 
 #include <stdint.h>
-
-/* The spin budget of one side of a flow (its reader's, or its writer's). */
-struct espin {
-        int64_t ns;
-};
 
 /* A non-blocking, close-on-exec eventfd; a fd or -errno. */
 int  ewake_new(unsigned int initial);
@@ -34,19 +29,6 @@ void ewake_drain(int fd);
  * does. A fd or -errno.
  */
 int  ewake_watch_new(int efd);
-
-void espin_init(struct espin * s);
-
-/*
- * Spins until ready(arg) is non-zero (its value is returned: > 0 ready,
- * < 0 an error), or the budget or the deadline (jour_deadline) runs out
- * (0). here: the peer shares our CPU (yield at every check).
- */
-int  espin_wait(struct espin * s,
-                int         (* ready)(void *),
-                void *         arg,
-                int            here,
-                int64_t        deadline);
 
 /*
  * Sleeps in poll() on the eventfd and the socket until either is ready or

@@ -59,7 +59,8 @@
  *  - rxlock, txlock: one blocking library call of at most a slice
  *    (SLICE_NS); under txlock also a sleep of at most 10 ms; under
  *    rxlock also a wait of at most a slice on the flow's receive ring
- *    (o_rx_wait: its robust mutex and condition, in shared memory).
+ *    (o_rx_wait: its robust mutex and condition, in shared memory), and
+ *    a spin of at most SPIN_MAX (50 us) on it (o_rx_spin).
  *  - cryptlock: one library call that does not wait (zero timeout).
  *  - every other lock: no blocking call (non-blocking library calls
  *    only), except a timed wait on the lock's own condition; and
@@ -93,6 +94,7 @@
 #include "errors.h"
 #include "layer.h"
 #include "ouroboros_abi.h"
+#include "spin.h"
 #include "system_lib.h"
 
 #define MS              (1000LL * 1000)
@@ -166,6 +168,7 @@ struct sflow {
         pthread_mutex_t  rxlock;
         int64_t          rcvtimeo; /* rxlock                            */
         int              plain;    /* rxlock: no FRCT 1, FRCT 0, -1 ?   */
+        struct spin      rxspin;   /* rxlock: the reads' spin budget    */
         /* Encrypted: one cipher context for both directions, so flow_read
            and flow_write never run at once (cryptlock, inside rxlock or
            txlock, outside the gate). enc: 1, 0, -1 until asked.        */
@@ -251,6 +254,8 @@ pid_t o_peer_pid(int fd);
 int   o_rx_skip_reclaimed(const struct sflow * f);
 /* Inside the gate: fd's receive ring is empty, its peer still there. */
 int   o_rx_idle(int fd);
+/* Inside the gate: spins until fd's receive ring holds an SDU or its end, or *stop. */
+int   o_rx_spin(int fd, struct spin * s, const atomic_int * stop, int64_t deadline);
 /* Inside the gate: fd has a cipher context 1, none 0, unknown -1. */
 int   o_encrypted(int fd);
 /* Inside the gate: waits up to ns for an SDU or the end in fd's receive ring. */

@@ -83,6 +83,7 @@ struct sflow * sflow_new(int kind,
         f->owners   = 1;
         f->rcvtimeo = -2; /* unknown: set on first use */
         f->plain    = -1;
+        spin_init(&f->rxspin);
         f->sndtimeo = -2;
         atomic_init(&f->finished, 1);
         atomic_init(&f->enc, -1);
@@ -242,6 +243,23 @@ static int rx_idle(struct sflow * f)
         gate_out();
 
         return r;
+}
+
+/*
+ * Before a read that may sleep: a short spin on the ring (spin.c), so an
+ * SDU that comes within it is read with no sleep and no wake-up: neither
+ * ours, nor the writer's futex call to wake us (it wakes no one when no
+ * one sleeps). Budget rxspin, adapted to how soon SDUs came after reads
+ * before. Needs rxlock; not for FRCT (whose SDUs may come from its own
+ * queue) nor encrypted flows (enc_wait).
+ */
+static void rx_spin(struct sflow * f,
+                    int64_t        deadline)
+{
+        if (atomic_load(&f->nstash) > 0 || !rx_plain(f) || gate_in() < 0)
+                return;
+        (void) o_rx_spin(f->fd, &f->rxspin, &f->closing, deadline);
+        gate_out();
 }
 
 /*
@@ -487,6 +505,7 @@ static ssize_t o_flow_read(struct sflow * f,
         size_t    cap;
         ssize_t   n;
         int       direct;
+        int       spun = 0;
         int       enc = enc_of(f);
 
         if (first)
@@ -531,6 +550,8 @@ static ssize_t o_flow_read(struct sflow * f,
                 } else {
                         if (enc && timeo != 0 && !down)
                                 enc_wait(f, step_of(rem, SLICE_NS));
+                        else if (timeo != 0 && !down && !spun++)
+                                rx_spin(f, deadline);
                         n = set_rcvtimeo(f, (timeo == 0 || down || enc) ? 0 :
                                          rx_step(rem));
                         if (n == 0)

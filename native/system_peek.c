@@ -224,6 +224,45 @@ int o_rx_idle(int fd)
                 __atomic_load_n(r.tail, __ATOMIC_ACQUIRE);
 }
 
+struct rx_look {
+        struct rx_ring     r;
+        const atomic_int * stop;
+};
+
+static int rx_look_ready(void * arg)
+{
+        const struct rx_look * l = arg;
+
+        if (atomic_load_explicit(l->stop, memory_order_relaxed) ||
+            __atomic_load_n(l->r.acl, __ATOMIC_RELAXED) &
+            (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))
+                return 1;
+
+        return __atomic_load_n(l->r.head, __ATOMIC_ACQUIRE) !=
+                __atomic_load_n(l->r.tail, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Inside the gate: spins (spin.c) until fd's receive ring holds an SDU or
+ * has its end marked, or *stop is set (close): 1; 0 when s's budget or
+ * the deadline ran out; -1 when the ring cannot be found. Reads the ring
+ * as o_rx_idle does, takes nothing: the flow_read that follows does.
+ * Only for flows without FRCT.
+ */
+int o_rx_spin(int                fd,
+              struct spin *      s,
+              const atomic_int * stop,
+              int64_t            deadline)
+{
+        struct rx_look l;
+
+        if (rx_ring_of(fd, &l.r) < 0)
+                return -1;
+        l.stop = stop;
+
+        return spin_wait(s, rx_look_ready, &l, spin_one_cpu(), deadline);
+}
+
 /*
  * Inside the gate: 1 when fd has a cipher context (an encrypted flow), 0
  * when it has none, -1 when that cannot be told.
