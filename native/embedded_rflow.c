@@ -4,8 +4,8 @@
  *
  * The shared-memory data plane of a unicast flow: read and write through
  * the rings of embedded_ring.h, with no system call while the other side
- * keeps up; a short spin, then a sleep on an eventfd and the flow's
- * socket together (embedded_wake.c) when it does not.
+ * keeps up; a short spin (spin.c), then a sleep on an eventfd and the
+ * flow's socket together (embedded_wake.c) when it does not.
  *
  * The socket carries no data any more, only the end: the peer's close or
  * death (end of file), and our own close() (e_flow_wake's shutdown, which

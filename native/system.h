@@ -60,7 +60,8 @@
  *    (SLICE_NS); under txlock also a sleep of at most 10 ms; under
  *    rxlock also a wait of at most a slice on the flow's receive ring
  *    (o_rx_wait: its robust mutex and condition, in shared memory), and
- *    a spin of at most SPIN_MAX (50 us) on it (o_rx_spin).
+ *    a spin on it (o_rx_spin) with a budget of at most 50 us (SPIN_MAX,
+ *    spin.c), plus the yields in it.
  *  - cryptlock: one library call that does not wait (zero timeout).
  *  - every other lock: no blocking call (non-blocking library calls
  *    only), except a timed wait on the lock's own condition; and

@@ -250,8 +250,10 @@ static int rx_idle(struct sflow * f)
  * SDU that comes within it is read with no sleep and no wake-up: neither
  * ours, nor the writer's futex call to wake us (it wakes no one when no
  * one sleeps). Budget rxspin, adapted to how soon SDUs came after reads
- * before. Needs rxlock; not for FRCT (whose SDUs may come from its own
- * queue) nor encrypted flows (enc_wait).
+ * before; it ends early on close (closing), the peer's end (the ring's
+ * flags) and the deadline, and the wait after it gets only the time left.
+ * Needs rxlock; not for FRCT (whose SDUs may come from its own queue) nor
+ * encrypted flows (enc_wait); loopback flows do not come here (l_read).
  */
 static void rx_spin(struct sflow * f,
                     int64_t        deadline)
@@ -550,10 +552,14 @@ static ssize_t o_flow_read(struct sflow * f,
                 } else {
                         if (enc && timeo != 0 && !down)
                                 enc_wait(f, step_of(rem, SLICE_NS));
-                        else if (timeo != 0 && !down && !spun++)
+                        else if (timeo != 0 && !down && !spun) {
+                                spun = 1;
                                 rx_spin(f, deadline);
-                        n = set_rcvtimeo(f, (timeo == 0 || down || enc) ? 0 :
-                                         rx_step(rem));
+                                rem = jour_remaining(deadline);
+                        }
+                        n = atomic_load(&f->closing) ? -EJOUR_WOKEN :
+                                set_rcvtimeo(f, (timeo == 0 || down || enc) ?
+                                             0 : rx_step(rem));
                         if (n == 0)
                                 n = o_read_rx(f, buf, cap);
                 }

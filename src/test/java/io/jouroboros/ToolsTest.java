@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jouroboros.ToolRunner.Result;
 import io.jouroboros.irm.Irm;
 import io.jouroboros.irm.IrmException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -155,6 +156,81 @@ class ToolsTest {
                 assertEquals(3, r.count(Pattern.compile("100 bytes from .*")), r.toString());
             }
         });
+    }
+
+    /**
+     * A reply that comes after the next request is due, after the reply to that one: our
+     * client (one thread, reading until the next request is due) still takes it, and
+     * counts it out of order, as C's does.
+     */
+    @Test
+    void opingClientCountsALateReplyOutOfOrder() {
+        String name = TestSupport.unique("oping-ooo");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel srv = FlowServerChannel.open().bind(name);
+                    HelperThread<Void> server = HelperThread.start("late-server", () -> {
+                        try (Flow f = srv.accept(Duration.ofSeconds(30))) {
+                            f.receiveTimeout(Duration.ofSeconds(30));
+                            ByteBuffer[] req = new ByteBuffer[3];
+                            for (int id = 0; id < 3; id++) {
+                                req[id] = ByteBuffer.allocate(2000);
+                                assertEquals(64, f.readMessage(req[id]));
+                                req[id].flip().putInt(0, 1);
+                                if (id != 1) {
+                                    f.writeMessage(req[id]); // 1 waits for request 2
+                                }
+                            }
+                            f.writeMessage(req[1]);
+                            untilTheEnd(f);
+                        }
+                    })) {
+                Result r = run("oping", "-n", name, "-c", "3", "-i", "10");
+                server.join();
+                assertEquals(0, r.status(), r.toString());
+                assertTrue(r.has(Pattern.compile("3 packets transmitted, 3 received, 1 out-of-order, 0% packet loss, .*")),
+                        r.toString());
+                assertEquals(1, r.count(Pattern.compile("64 bytes from .*: seq=1 time=.* \\[out-of-order\\]")),
+                        r.toString());
+            }
+        });
+    }
+
+    /** A request never answered: our client waits 2 s more (C's time), says so, and counts it lost. */
+    @Test
+    void opingClientGivesUpOnAnUnansweredRequest() {
+        String name = TestSupport.unique("oping-lost");
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (FlowServerChannel srv = FlowServerChannel.open().bind(name);
+                    HelperThread<Void> server = HelperThread.start("deaf-server", () -> {
+                        try (Flow f = srv.accept(Duration.ofSeconds(30))) {
+                            f.receiveTimeout(Duration.ofSeconds(30));
+                            ByteBuffer b = ByteBuffer.allocate(2000);
+                            assertEquals(64, f.readMessage(b));
+                            f.writeMessage(b.flip().putInt(0, 1));
+                            b.clear();
+                            assertEquals(64, f.readMessage(b), "request 1, never answered");
+                            untilTheEnd(f);
+                        }
+                    })) {
+                long t0 = System.nanoTime();
+                Result r = run("oping", "-n", name, "-c", "2", "-i", "10");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                server.join();
+                assertEquals(0, r.status(), r.toString());
+                assertTrue(r.has("Server timed out."), r.toString());
+                assertTrue(r.has(Pattern.compile("2 packets transmitted, 1 received, 0 out-of-order, 50% packet loss, .*")),
+                        r.toString());
+                assertTrue(ms >= 2000, "it waited " + ms + " ms for the reply, not 2 s");
+            }
+        });
+    }
+
+    /** Reads f until its peer closes it (-1), so the flow lasts as long as the client. */
+    private static void untilTheEnd(Flow f) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(2000);
+        while (f.readMessage(b) >= 0) {
+            b.clear();
+        }
     }
 
     /** Our server against a client written here from C oping's packet: it flips the type, keeps every other byte. */

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code jouroboros oping}: Ouroboros's {@code oping}, client and server,
@@ -49,7 +49,7 @@ final class OPing extends ClientServerTool {
     private boolean timeOfDay;
     private QoSSpec qos = QoSSpec.raw();
 
-    // Client statistics: written by the reader only (or the flood loop), read after it ended.
+    // Client statistics: written by the client's one thread, read after its loop ended.
     private volatile boolean stop;
     private long sent;
     private long rcvd;
@@ -63,7 +63,7 @@ final class OPing extends ClientServerTool {
      * The client's lines not yet printed. As C's stdout: each line goes out
      * at once on a terminal, else in blocks of about PENDING_MAX bytes (a
      * write per reply costs the next round trips 10 to 15 µs on the system
-     * layer, jmh/README.md). Guarded by this: the writer thread says a few.
+     * layer, jmh/README.md). Guarded by this.
      */
     private static final int PENDING_MAX = 4096;
     private final StringBuilder pending = new StringBuilder();
@@ -178,9 +178,11 @@ final class OPing extends ClientServerTool {
             out.println("Failed to allocate flow: " + e.getMessage() + ".");
             return 1;
         }
+        Thread client = Thread.currentThread();
         ToolSupport.StopHook hook = new ToolSupport.StopHook("oping-stop", () -> {
             stop = true;
-            f.close();
+            f.close(); // ends a read
+            LockSupport.unpark(client); // ends a wait for the next request
         });
         try (hook; f) {
             long tic = System.currentTimeMillis();
@@ -188,7 +190,7 @@ final class OPing extends ClientServerTool {
             if (flood) {
                 floodPing(f);
             } else {
-                threadedPing(f);
+                intervalPing(f);
             }
             double elapsed = (System.nanoTime() - ticNanos) / 1e6;
             stats(tic, elapsed);
@@ -230,76 +232,73 @@ final class OPing extends ClientServerTool {
         return (nowNanos - EPOCH - sentNanos) / 1e6;
     }
 
-    private void threadedPing(Flow f) throws InterruptedException {
-        AtomicInteger failures = new AtomicInteger();
-        Thread writer = new Thread(() -> writer(f, failures), "oping-writer");
-        writer.setDaemon(true);
-        writer.start();
-        reader(f);
-        stop = true;
-        writer.interrupt();
-        writer.join();
-    }
-
-    private void writer(Flow f, AtomicInteger failures) {
+    /**
+     * The client at an interval, in one thread (C's has a writer thread and a reading
+     * thread): each request when it is due, then the replies that come before the next
+     * one is due. The thread that just wrote reads the reply, so the read's short spin
+     * (both layers) catches it without a sleep and a wake-up, which a reading thread of
+     * its own pays for each reply (jmh/README.md). As C's client, it stops when no reply
+     * comes for {@code interval / 1000 + 2} seconds while some are due ("Server timed
+     * out."), and ends when every request was answered or timed out so.
+     */
+    private void intervalPing(Flow f) throws InterruptedException {
         if (!quiet) {
             say(String.format("Pinging %s with %d bytes of data (%d packets):%n", name, size, count));
         }
         ByteBuffer req = requestBuffer();
-        long seq = 0;
-        while (!stop && seq < count) {
-            try {
-                Thread.sleep(interval);
-                // Counted before it is written: its reply may be read before write returns.
-                synchronized (this) {
-                    sent = seq + 1;
-                }
-                f.writeMessage(request(req, seq++));
-            } catch (InterruptedException e) {
-                return;
-            } catch (IOException e) {
-                // Stopped (the reader is done), the interrupt that ends this thread may come as the
-                // last write returns, after its reply was read: that one was sent.
-                if (!stop) {
-                    synchronized (this) {
-                        sent = seq - 1; // it never left
-                    }
-                    say("Failed to send packet.");
-                    failures.incrementAndGet();
-                }
-                stop = true;
-            }
-        }
-    }
-
-    private void reader(Flow f) {
         ByteBuffer buf = ByteBuffer.allocateDirect(BUF_SIZE + 1);
+        long step = TimeUnit.MILLISECONDS.toNanos(interval);
+        long patience = TimeUnit.SECONDS.toNanos(interval / 1000 + 2);
+        long due = System.nanoTime() + step; // C's writer sleeps an interval first too
+        long heard = due; // the last reply, or when replies were first due
         long expected = 0;
-        try {
-            f.receiveTimeout(Duration.ofSeconds(interval / 1000 + 2));
-        } catch (IOException e) {
-            return;
-        }
-        while (!stop && rcvd != count) {
+        while (!stop && rcvd < count) {
+            long now = System.nanoTime();
+            // A reply already queued is read before the next request (at -i 0, always due).
+            if (sent < count && now - due >= 0 && (rcvd >= sent || !queued(f))) {
+                try {
+                    f.writeMessage(request(req, sent));
+                } catch (IOException e) {
+                    if (!stop) {
+                        say("Failed to send packet.");
+                    }
+                    break;
+                }
+                ++sent;
+                if (rcvd >= sent - 1) {
+                    heard = now; // the first reply due since the last came
+                }
+                due = now + step; // as C's writer: an interval from this write
+                continue;
+            }
+            if (rcvd >= sent) { // nothing to wait for until the next request
+                LockSupport.parkNanos(due - now);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                continue;
+            }
+            if (now - heard >= patience) {
+                say("Server timed out.");
+                break;
+            }
+            long until = sent < count ? Math.min(due, heard + patience) : heard + patience;
             buf.clear();
             int n;
             try {
+                f.receiveTimeout(Duration.ofNanos(Math.max(until - now, 1)));
                 n = f.readMessage(buf);
             } catch (FlowTimeoutException e) {
-                say("Server timed out.");
-                stop = true;
-                break;
+                continue; // the next request is due, or the server timed out
             } catch (IOException e) {
                 if (!stop) {
                     say("Failed to read packet: " + e.getMessage() + ".");
                 }
-                stop = true;
                 break;
             }
-            long now = System.nanoTime();
+            now = System.nanoTime();
             if (n < 0) {
                 say("Server deallocated the flow.");
-                stop = true;
                 break;
             }
             buf.flip();
@@ -312,10 +311,21 @@ final class OPing extends ClientServerTool {
                 say("Invalid id.");
                 continue;
             }
+            heard = now;
             reply(n, id, rtt(buf, now), id < expected);
             if (id >= expected) {
                 expected = id + 1;
             }
+        }
+        stop = true;
+    }
+
+    /** Whether a reply waits on f, so reading it does not wait. */
+    private static boolean queued(Flow f) {
+        try {
+            return f.rxQueueLength() > 0;
+        } catch (IOException e) {
+            return false; // the write that follows says what is wrong
         }
     }
 
@@ -355,9 +365,7 @@ final class OPing extends ClientServerTool {
                 say("Failed to send packet.");
                 break;
             }
-            synchronized (this) {
-                ++sent; // one thread writes and reads here: no reply comes before this
-            }
+            ++sent;
             buf.clear();
             int n;
             try {
@@ -445,10 +453,7 @@ final class OPing extends ClientServerTool {
 
     private void stats(long tic, double elapsedMs) {
         flushSaid();
-        long s;
-        synchronized (this) {
-            s = sent;
-        }
+        long s = sent;
         out.println();
         out.printf("--- %s ping statistics ---%n", name);
         out.printf(Locale.ROOT, "%d packets transmitted, %d received, %d out-of-order, %.0f%% packet loss, "
