@@ -105,7 +105,7 @@ public final class Main {
     /**
      * Standard output in UTF-8 (as the C tools print "µs"), buffered and
      * flushed at each line: one write per line, not one per piece of it
-     * (oping's reader thread prints each reply between two reads).
+     * (oping's client prints each reply between two reads).
      */
     static PrintStream stdout() {
         return new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 13), true,

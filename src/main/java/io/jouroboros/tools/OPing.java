@@ -5,6 +5,7 @@
 package io.jouroboros.tools;
 
 import io.jouroboros.Flow;
+import io.jouroboros.FlowDownException;
 import io.jouroboros.FlowTimeoutException;
 import io.jouroboros.QoSSpec;
 import java.io.IOException;
@@ -181,8 +182,8 @@ final class OPing extends ClientServerTool {
         Thread client = Thread.currentThread();
         ToolSupport.StopHook hook = new ToolSupport.StopHook("oping-stop", () -> {
             stop = true;
-            f.close(); // ends a read
             LockSupport.unpark(client); // ends a wait for the next request
+            f.close(); // ends a read or a write
         });
         try (hook; f) {
             long tic = System.currentTimeMillis();
@@ -237,9 +238,12 @@ final class OPing extends ClientServerTool {
      * thread): each request when it is due, then the replies that come before the next
      * one is due. The thread that just wrote reads the reply, so the read's short spin
      * (both layers) catches it without a sleep and a wake-up, which a reading thread of
-     * its own pays for each reply (jmh/README.md). As C's client, it stops when no reply
-     * comes for {@code interval / 1000 + 2} seconds while some are due ("Server timed
-     * out."), and ends when every request was answered or timed out so.
+     * its own pays for each reply (jmh/README.md). With no reply outstanding it parks
+     * until the next request is due: a read there would time out every interval and
+     * teach the read's spin that replies come late. As C's client, it stops when no
+     * reply came for {@code interval / 1000 + 2} seconds (since the last one, or the
+     * start) while some are due ("Server timed out."); a write blocked that long by a
+     * server that stopped reading ends so too.
      */
     private void intervalPing(Flow f) throws InterruptedException {
         if (!quiet) {
@@ -249,15 +253,32 @@ final class OPing extends ClientServerTool {
         ByteBuffer buf = ByteBuffer.allocateDirect(BUF_SIZE + 1);
         long step = TimeUnit.MILLISECONDS.toNanos(interval);
         long patience = TimeUnit.SECONDS.toNanos(interval / 1000 + 2);
-        long due = System.nanoTime() + step; // C's writer sleeps an interval first too
-        long heard = due; // the last reply, or when replies were first due
+        long heard = System.nanoTime(); // the last reply, or the start
+        long due = heard + step; // C's writer sleeps an interval first too
         long expected = 0;
+        try {
+            f.sendTimeout(Duration.ofNanos(patience));
+        } catch (IOException e) {
+            say("Failed to send packet.");
+            return;
+        }
         while (!stop && rcvd < count) {
             long now = System.nanoTime();
+            boolean waiting = rcvd < sent;
+            if (waiting && now - heard >= patience && !queued(f)) {
+                say("Server timed out.");
+                break;
+            }
             // A reply already queued is read before the next request (at -i 0, always due).
-            if (sent < count && now - due >= 0 && (rcvd >= sent || !queued(f))) {
+            if (sent < count && now - due >= 0 && (!waiting || !queued(f))) {
                 try {
                     f.writeMessage(request(req, sent));
+                } catch (FlowTimeoutException e) {
+                    say("Server timed out.");
+                    break;
+                } catch (FlowDownException e) {
+                    say("Server deallocated the flow.");
+                    break;
                 } catch (IOException e) {
                     if (!stop) {
                         say("Failed to send packet.");
@@ -265,22 +286,15 @@ final class OPing extends ClientServerTool {
                     break;
                 }
                 ++sent;
-                if (rcvd >= sent - 1) {
-                    heard = now; // the first reply due since the last came
-                }
                 due = now + step; // as C's writer: an interval from this write
                 continue;
             }
-            if (rcvd >= sent) { // nothing to wait for until the next request
+            if (!waiting) { // nothing to read until the next request
                 LockSupport.parkNanos(due - now);
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
                 continue;
-            }
-            if (now - heard >= patience) {
-                say("Server timed out.");
-                break;
             }
             long until = sent < count ? Math.min(due, heard + patience) : heard + patience;
             buf.clear();

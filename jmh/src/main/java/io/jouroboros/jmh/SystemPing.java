@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>With {@code two} after PREFIX, a writer thread sends the requests (a
  * millisecond apart) and the main thread reads the echoes, as
- * {@code oping}'s client does: the echo then wakes a thread that sleeps
+ * C {@code oping}'s client does: the echo then wakes a thread that sleeps
  * in its read, where the one-thread loop reads in the thread that wrote.
  * The same figures, times from before the write to the echo's read. With
  * {@code spin} instead, the same two threads, but the reading thread never
