@@ -186,6 +186,15 @@ static int rx_ring_of(int             fd,
                 r->mtx == NULL || r->add == NULL ? -1 : 0;
 }
 
+/* r holds no SDU and has no end marked in its access flags. */
+static int rx_ring_idle(const struct rx_ring * r)
+{
+        return __atomic_load_n(r->head, __ATOMIC_ACQUIRE) ==
+                __atomic_load_n(r->tail, __ATOMIC_ACQUIRE) &&
+                !(__atomic_load_n(r->acl, __ATOMIC_SEQ_CST) &
+                  (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER));
+}
+
 /*
  * Locks the ring's robust mutex: 0, held; 1, held but left inconsistent
  * by a process that died holding it (unlock it, wait on nothing); -1, not
@@ -216,12 +225,7 @@ int o_rx_idle(int fd)
         if (rx_ring_of(fd, &r) < 0)
                 return 0;
 
-        if (__atomic_load_n(r.acl, __ATOMIC_SEQ_CST) &
-            (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))
-                return 0;
-
-        return __atomic_load_n(r.head, __ATOMIC_ACQUIRE) ==
-                __atomic_load_n(r.tail, __ATOMIC_ACQUIRE);
+        return rx_ring_idle(&r);
 }
 
 struct rx_look {
@@ -233,13 +237,8 @@ static int rx_look_ready(void * arg)
 {
         const struct rx_look * l = arg;
 
-        if (atomic_load_explicit(l->stop, memory_order_relaxed) ||
-            __atomic_load_n(l->r.acl, __ATOMIC_RELAXED) &
-            (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))
-                return 1;
-
-        return __atomic_load_n(l->r.head, __ATOMIC_ACQUIRE) !=
-                __atomic_load_n(l->r.tail, __ATOMIC_ACQUIRE);
+        return atomic_load_explicit(l->stop, memory_order_relaxed) ||
+                !rx_ring_idle(&l->r);
 }
 
 /*
@@ -306,10 +305,7 @@ int o_rx_wait(int     fd,
                 return -1;
         }
 
-        while (__atomic_load_n(r.head, __ATOMIC_ACQUIRE) ==
-               __atomic_load_n(r.tail, __ATOMIC_ACQUIRE) &&
-               !(__atomic_load_n(r.acl, __ATOMIC_SEQ_CST) &
-                 (OURO_ACL_FLOWDOWN | OURO_ACL_FLOWPEER))) {
+        while (rx_ring_idle(&r)) {
                 int e = pthread_cond_timedwait(r.add, r.mtx, &abs);
                 if (e == EOWNERDEAD)
                         e = pthread_mutex_consistent(r.mtx) == 0 ? 0 : -1;
