@@ -71,6 +71,9 @@ if ((many)); then
   run select 0 'SelectBench' -p n=10,1000,10000
   # 1 of 10 registered among 10,000 open: the connections' cost apart from the selector's.
   run selopen 0 'SelectBench' -p n=10 -p open=10000
+  # The ready flow in the middle of 10,000, past the rings' share of a process's
+  # descriptors, so on its socket (SelectBench's javadoc): flows only, once.
+  run selmid 0 'SelectBench' -p transport=flows -p n=10000 -p ready=middle
 else
   run select 0 'SelectBench' -p n=10,1000
 fi
@@ -168,5 +171,5 @@ echo "== done in $((SECONDS - start)) s (builds not counted)" >&2
     free+=,$out/free$k.csv pinned+=,$out/pinned$k.csv select+=,$out/select$k.csv
   done
   java -cp target/benchmarks.jar io.jouroboros.jmh.Report free="$free" pinned="$pinned" \
-    select="$select,$out/selopen.csv" alloc="$out/alloc.csv" system="$out/system.txt"
+    select="$select,$out/selopen.csv,$out/selmid.csv" alloc="$out/alloc.csv" system="$out/system.txt"
 } | tee "$out/table.md"

@@ -16,31 +16,35 @@ import java.util.List;
  * connections are 20,000 descriptors when both ends share one process, more
  * than a common hard limit of open files allows; split, each process holds
  * one end of each. The process connects N clients, writes one byte into the
- * middle one, prints {@code ready}, and holds everything open until its
- * standard input closes.
+ * one {@link SelectBench} names, prints {@code ready}, and holds everything
+ * open until its standard input closes.
  */
 final class Clients {
     private Clients() {
     }
 
-    /** Starts a process that connects {@code n} clients to {@code address}. */
-    static ChildJvm start(Transport transport, String address, int n) throws IOException {
+    /**
+     * Starts a process that connects {@code n} clients to {@code address} and
+     * writes one byte into the one at {@code ready} (counted from 0, in the
+     * order they connect).
+     */
+    static ChildJvm start(Transport transport, String address, int n, int ready) throws IOException {
         return ChildJvm.start("client", List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                Clients.class, List.of(transport.name(), address, Integer.toString(n)), 60);
+                Clients.class, List.of(transport.name(), address, Integer.toString(n), Integer.toString(ready)), 60);
     }
 
-    /** The client process: {@code TRANSPORT ADDRESS N}. */
+    /** The client process: {@code TRANSPORT ADDRESS N READY}. */
     public static void main(String[] args) throws Exception {
         Transport transport = Transport.valueOf(args[0]);
         String address = args[1];
         int n = Integer.parseInt(args[2]);
+        int at = Integer.parseInt(args[3]);
         List<SelectableChannel> clients = new ArrayList<>(n);
         try {
             for (int i = 0; i < n; i++) {
                 clients.add(transport.connect(address));
             }
-            // The middle one: neither the first nor the last registered.
-            ByteChannel ready = (ByteChannel) clients.get(n / 2);
+            ByteChannel ready = (ByteChannel) clients.get(at);
             if (ready.write(ByteBuffer.wrap(new byte[] {42})) != 1) {
                 throw new IOException("short write");
             }
