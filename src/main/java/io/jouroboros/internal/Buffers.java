@@ -62,6 +62,17 @@ public final class Buffers {
     }
 
     /**
+     * Initializes this class now, if it was not yet: its look-up (reflection
+     * and method handles, with what the JVM builds for them the first time)
+     * takes about 17 ms in a fresh JVM on a 2-vCPU VM, which belongs to a
+     * layer's start ({@link LayerRuntime#ensure()}), not to the first read or
+     * write of a flow.
+     */
+    public static void init() {
+        // The call itself runs the static initializer.
+    }
+
+    /**
      * The address of a direct buffer's first byte (index 0, not its position).
      *
      * @param direct a direct buffer, kept reachable by the caller while the address is used

@@ -95,6 +95,7 @@ public final class LayerRuntime {
             throw copy(failure);
         }
         layer = "embedded";
+        Buffers.init();
         return layer;
     }
 
@@ -119,6 +120,7 @@ public final class LayerRuntime {
             throw copy(failure);
         }
         layer = "system";
+        Buffers.init();
     }
 
     /**
