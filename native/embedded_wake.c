@@ -65,7 +65,7 @@ int ewake_check(int fd)
  * Tried instead and dropped: pipes, whose writes take RWF_NOWAIT, but a
  * peer holding either end can hold the pipe's lock without end (splice
  * from an idle socket), and our read or write then sleeps uninterruptibly
- * on it; datagram socketpairs, safe (MSG_DONTWAIT), but 40 to 65 % more
+ * on it; datagram socketpairs, safe (MSG_DONTWAIT), but 40 to 55 % more
  * per wake-up than this (jmh/README.md).
  */
 void ewake_signal(int fd)

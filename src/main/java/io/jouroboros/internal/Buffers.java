@@ -66,10 +66,11 @@ public final class Buffers {
      * and method handles, with what the JVM builds for them the first time)
      * takes about 17 ms in a fresh JVM on a 2-vCPU VM, which belongs to a
      * layer's start ({@link LayerRuntime#ensure()}), not to the first read or
-     * write of a flow.
+     * write of a flow. The call itself runs the static initializer; one
+     * {@link #address} links its method handle's call site too.
      */
     public static void init() {
-        // The call itself runs the static initializer.
+        address(ByteBuffer.allocateDirect(1));
     }
 
     /**

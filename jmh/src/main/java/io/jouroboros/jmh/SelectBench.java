@@ -4,6 +4,8 @@
  */
 package io.jouroboros.jmh;
 
+import io.jouroboros.Layer;
+import io.jouroboros.Ouroboros;
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -45,18 +47,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * apart from the selector's registrations.
  *
  * <p>{@code ready} says which connection is the ready one: {@code early}
- * (the default), the one at {@code min(total / 2, 500)}, or {@code middle},
- * the one at {@code total / 2}; neither is the first or the last registered.
- * It matters to flows of the embedded layer: a flow end on rings holds seven
- * descriptors, so a process takes rings only while its ends on them need at
- * most half of its limit of open files, and past that flows stay on their
- * socket (embedded_flow.c, {@code ering_affordable}). With a hard limit of
- * 20,000, about the first 1,400 flows of a process have rings. So
- * {@code early} compares like with like at every {@code n} (the ready flow
- * is on rings: the selector looks at its ring, memory only), which is what
- * the target means, the cost of registrations; {@code middle} at 10,000 has
- * its ready flow on its socket (epoll reports it at every wait), a
- * different data plane, measured apart.
+ * (the default) or {@code middle}. It matters to flows of the embedded
+ * layer: a flow end on rings holds seven descriptors (its socket, four
+ * eventfds, two private epoll sets), so a process gives one more end rings
+ * only while {@code (ends + 1) * 7} stays below half of its limit of open
+ * files, and later flows stay on their socket ({@code ering_affordable} in
+ * native/embedded_flow.c; {@link #ringEnds}). With a limit of 20,000, the
+ * first 1,428 flows of a process have rings. {@code early} is the one at
+ * {@code min(total / 2, 500, rings / 2)}: on rings at every {@code n}, so
+ * that 1 of 10,000 against 1 of 10 compares like with like (the selector
+ * looks at the ring in memory), which is what the target means, the cost
+ * of registrations. {@code middle} is the one at {@code total / 2}, and the
+ * trial fails unless it is past the rings' share, on its socket (epoll
+ * reports it at every wait): another data plane, measured apart (at
+ * 10,000, a limit of at most 70,015 puts it there). On the JDK's sockets, and
+ * on the system layer, the two differ only in position. With more than two
+ * registered, neither is the first or the last of them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -87,8 +93,12 @@ public class SelectBench {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         int total = Math.max(n, open);
-        requireOpenFiles(total + 200);
         Transport t = Transport.of(transport);
+        boolean rings = transport.equals("flows") && Ouroboros.layer() == Layer.EMBEDDED;
+        long limit = openFilesLimit();
+        int ringEnds = rings ? ringEnds(limit) : Integer.MAX_VALUE;
+        // One descriptor a connection, six more for a flow end on rings, and some for the JVM.
+        requireOpenFiles(total + 200 + (rings ? 6L * Math.min(total, ringEnds) : 0));
         if (total > t.maxConnections()) {
             throw new IllegalStateException(total + " connections: one process holds at most " + t.maxConnections()
                     + " connections of " + transport + " here (on the system layer, Ouroboros's limit of flows"
@@ -96,9 +106,18 @@ public class SelectBench {
         }
         int at;
         if ("early".equals(ready)) {
-            at = Math.min(total / 2, 500);
+            at = Math.min(Math.min(total / 2, 500), ringEnds / 2);
+            if (at >= ringEnds) {
+                throw new IllegalStateException("ready=early: no flow takes rings under a limit of " + limit
+                        + " open files");
+            }
         } else if ("middle".equals(ready)) {
             at = total / 2;
+            if (at < ringEnds) {
+                throw new IllegalStateException("ready=middle: connection " + at + " takes rings under a limit of "
+                        + limit + " open files (the first " + ringEnds + " do): this case is the ready flow on"
+                        + " its socket, which it is only under a limit of at most " + (14L * (at + 1) + 1));
+            }
         } else {
             throw new IllegalArgumentException("ready=" + ready + ": early or middle");
         }
@@ -180,24 +199,40 @@ public class SelectBench {
     }
 
     /**
-     * Fails at once, and says why, if this process may not open
-     * {@code needed} descriptors (HotSpot raises the soft limit to the hard
-     * one at start-up, so the hard limit is what counts).
+     * This process's limit of open files, -1 if unlimited or unknown. HotSpot
+     * raises the soft limit to the hard one at start-up, so on a JVM's
+     * default settings this is the hard limit.
      */
-    static void requireOpenFiles(long needed) throws IOException {
+    static long openFilesLimit() throws IOException {
         Path limits = Path.of("/proc/self/limits");
         if (!Files.isReadable(limits)) {
-            return;
+            return -1;
         }
         for (String line : Files.readAllLines(limits)) {
             if (line.startsWith("Max open files")) {
-                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
-                if (!"unlimited".equals(f[0]) && Long.parseLong(f[0]) < needed) {
-                    throw new IllegalStateException("this benchmark needs " + needed
-                            + " open files per process, the limit is " + f[0]
-                            + ": raise it (ulimit -n) before starting the benchmark");
-                }
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return "unlimited".equals(soft) ? -1 : Long.parseLong(soft);
             }
+        }
+        return -1;
+    }
+
+    /**
+     * How many flow ends of one process take rings under a limit of open
+     * files: {@code ering_affordable} (native/embedded_flow.c) gives one more
+     * end rings while {@code (ends + 1) * 7 < limit / 2}. Every end of this
+     * benchmark's processes is one of its connections.
+     */
+    static int ringEnds(long limit) {
+        return limit < 0 ? Integer.MAX_VALUE : (int) Math.max(0, (limit / 2 + 6) / 7 - 1);
+    }
+
+    /** Fails at once, and says why, if this process may not open {@code needed} descriptors. */
+    static void requireOpenFiles(long needed) throws IOException {
+        long limit = openFilesLimit();
+        if (limit >= 0 && limit < needed) {
+            throw new IllegalStateException("this benchmark needs " + needed + " open files per process, the"
+                    + " limit is " + limit + ": raise it (ulimit -n) before starting the benchmark");
         }
     }
 }
